@@ -1,0 +1,253 @@
+"""Train a :class:`~engine.digits.model.DigitNet` in bounded steps.
+
+:class:`DigitTrainer` follows scikit-learn's habits: ``__init__`` stores and
+prepares, :meth:`DigitTrainer.step` does a bounded amount of work (so a page can
+show progress and a Stop button between steps), fitted state ends in ``_``.
+Training stops by itself when the loss becomes NaN or infinite (``status_ ==
+"diverged"``); whatever model the caller was using stays untouched.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from engine.digits.augment import LIGHT, AugmentConfig, augment
+from engine.digits.data import DigitData
+from engine.digits.model import Architecture, DigitModel, DigitNet
+from engine.runtime import resolve_device
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything a training run depends on.
+
+    ``extra_fraction`` sets how many extra digits (e.g. synthetic pen-style ones
+    passed to the trainer) join each epoch, as a fraction of the training set.
+    """
+
+    arch: Architecture = field(default_factory=Architecture)
+    epochs: int = 8
+    learning_rate: float = 3e-3
+    batch_size: int = 64
+    augment: bool = True
+    augmentation: AugmentConfig = LIGHT
+    weight_decay: float = 0.0
+    label_smoothing: float = 0.0
+    extra_fraction: float = 0.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.epochs <= 500:
+            raise ValueError("epochs must be between 1 and 500")
+        if not 1 <= self.batch_size <= 4096:
+            raise ValueError("batch_size must be between 1 and 4096")
+        if not (np.isfinite(self.learning_rate) and self.learning_rate > 0):
+            raise ValueError("learning_rate must be a positive number")
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """Metrics after one epoch (loss is mean cross-entropy; accuracy in [0, 1])."""
+
+    epoch: int
+    train_loss: float
+    train_accuracy: float
+    val_loss: float
+    val_accuracy: float
+    seconds: float
+
+
+class DigitTrainer:
+    """Trains one network; call :meth:`step` until :attr:`finished`.
+
+    Parameters
+    ----------
+    config : TrainConfig
+    data : DigitData
+    device : torch device or name, optional
+    extra : (images (M, 28, 28), labels (M,)), optional
+        Additional training digits (never validation ones); ``config.extra_fraction``
+        of the training set's size is drawn from them each epoch.
+    """
+
+    def __init__(self, config: TrainConfig, data: DigitData, device=None, extra=None) -> None:
+        self.config = config
+        self.data = data
+        self.device = resolve_device(device) if device is None or isinstance(device, str) else device
+        self.rng_ = np.random.default_rng(config.seed)
+        self.torch_rng_ = torch.Generator().manual_seed(config.seed)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(config.seed)
+            self.net_ = DigitNet(config.arch).to(self.device)
+        self.x_train_ = torch.from_numpy(np.array(data.x_train, dtype=np.float32)).unsqueeze(1).to(self.device)
+        self.y_train_ = torch.from_numpy(np.array(data.y_train, dtype=np.int64)).to(self.device)
+        self.x_val_ = torch.from_numpy(np.array(data.x_val, dtype=np.float32)).unsqueeze(1).to(self.device)
+        self.y_val_ = torch.from_numpy(np.array(data.y_val, dtype=np.int64)).to(self.device)
+        self.x_extra_ = self.y_extra_ = None
+        n_extra = 0
+        if extra is not None and len(extra[1]) and config.extra_fraction > 0:
+            self.x_extra_ = torch.from_numpy(np.array(extra[0], dtype=np.float32)).unsqueeze(1).to(self.device)
+            self.y_extra_ = torch.from_numpy(np.array(extra[1], dtype=np.int64)).to(self.device)
+            n_extra = min(len(extra[1]), int(round(config.extra_fraction * len(self.y_train_))))
+        self.n_extra_ = n_extra
+        self.batches_per_epoch_ = max(1, -(-(len(self.y_train_) + n_extra) // config.batch_size))
+        self.optimizer_ = torch.optim.Adam(
+            self.net_.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+        )
+        self.scheduler_ = torch.optim.lr_scheduler.OneCycleLR(
+            self.optimizer_,
+            max_lr=config.learning_rate,
+            total_steps=self.batches_per_epoch_ * config.epochs,
+            pct_start=0.2,
+        )
+        self.epoch_ = 0
+        self.batch_ = 0
+        self.status_ = "ready"
+        self.message_ = ""
+        self.history_: list[EpochRecord] = []
+        self.seconds_ = 0.0
+        self._order: torch.Tensor | None = None
+        self._x_epoch: torch.Tensor | None = None
+        self._y_epoch: torch.Tensor | None = None
+        self._loss_sum = 0.0
+        self._correct = 0
+        self._seen = 0
+
+    @property
+    def finished(self) -> bool:
+        """True once all epochs ran, training diverged or was stopped."""
+        return self.status_ in ("done", "diverged", "stopped")
+
+    @property
+    def progress(self) -> float:
+        """Fraction of the planned batches done, in [0, 1]."""
+        total = self.batches_per_epoch_ * self.config.epochs
+        return min(1.0, (self.epoch_ * self.batches_per_epoch_ + self.batch_) / total)
+
+    def stop(self) -> None:
+        """Stop early (the model keeps the weights it has)."""
+        if not self.finished:
+            self.status_ = "stopped"
+            self.message_ = f"Stopped by the user during epoch {self.epoch_ + 1}."
+
+    def _start_epoch(self) -> None:
+        order = torch.from_numpy(self.rng_.permutation(len(self.y_train_)))
+        x, y = self.x_train_[order.to(self.device)], self.y_train_[order.to(self.device)]
+        if self.n_extra_:
+            pick = torch.from_numpy(self.rng_.choice(len(self.y_extra_), self.n_extra_, replace=False))
+            x = torch.cat([x, self.x_extra_[pick.to(self.device)]])
+            y = torch.cat([y, self.y_extra_[pick.to(self.device)]])
+            mix = torch.from_numpy(self.rng_.permutation(len(y))).to(self.device)
+            x, y = x[mix], y[mix]
+        self._x_epoch, self._y_epoch = x, y
+        self._loss_sum, self._correct, self._seen = 0.0, 0, 0
+
+    def step(self, max_seconds: float = 0.5, max_batches: int | None = None) -> None:
+        """Train for at most ``max_seconds`` (and ``max_batches``), always at least one batch.
+
+        Ends an epoch with a validation pass and appends an :class:`EpochRecord`.
+        """
+        if self.finished:
+            return
+        self.status_ = "training"
+        self.net_.train()
+        started = time.perf_counter()
+        done_batches = 0
+        cfg = self.config
+        while not self.finished:
+            if self.batch_ == 0 and self._seen == 0:
+                self._start_epoch()
+            lo = self.batch_ * cfg.batch_size
+            xb = self._x_epoch[lo : lo + cfg.batch_size]
+            yb = self._y_epoch[lo : lo + cfg.batch_size]
+            if cfg.augment:
+                xb = augment(xb, cfg.augmentation, self.torch_rng_)
+            logits = self.net_(xb)
+            loss = F.cross_entropy(logits, yb, label_smoothing=cfg.label_smoothing)
+            if not torch.isfinite(loss):
+                self.status_ = "diverged"
+                self.message_ = (
+                    f"The loss became {float(loss)} in epoch {self.epoch_ + 1}: the learning rate "
+                    f"({cfg.learning_rate:g}) is too high. Training stopped; the model in use did not change."
+                )
+                break
+            self.optimizer_.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimizer_.step()
+            self.scheduler_.step()
+            self._loss_sum += float(loss.detach()) * len(yb)
+            self._correct += int((logits.argmax(1) == yb).sum())
+            self._seen += len(yb)
+            self.batch_ += 1
+            done_batches += 1
+            if self.batch_ >= self.batches_per_epoch_:
+                self._end_epoch(time.perf_counter() - started)
+            if max_batches is not None and done_batches >= max_batches:
+                break
+            if time.perf_counter() - started >= max_seconds:
+                break
+        self.seconds_ += time.perf_counter() - started
+
+    def _end_epoch(self, elapsed_this_step: float) -> None:
+        val_loss, val_acc = self.evaluate(self.x_val_, self.y_val_)
+        train_loss = self._loss_sum / max(1, self._seen)
+        self.history_.append(
+            EpochRecord(
+                epoch=self.epoch_ + 1,
+                train_loss=train_loss,
+                train_accuracy=self._correct / max(1, self._seen),
+                val_loss=val_loss,
+                val_accuracy=val_acc,
+                seconds=self.seconds_ + elapsed_this_step,
+            )
+        )
+        self.epoch_ += 1
+        self.batch_ = 0
+        self._seen = 0
+        if not np.isfinite(val_loss):
+            self.status_ = "diverged"
+            self.message_ = "The validation loss is not a number: training diverged. The model in use did not change."
+        elif self.epoch_ >= self.config.epochs:
+            self.status_ = "done"
+            self.message_ = f"Finished {self.epoch_} epochs."
+        self.net_.train()
+
+    def evaluate(self, x: torch.Tensor, y: torch.Tensor, batch: int = 1000) -> tuple[float, float]:
+        """Mean cross-entropy and accuracy of the current network on ``x`` ``(N, 1, 28, 28)``."""
+        self.net_.eval()
+        loss_sum, correct = 0.0, 0
+        with torch.inference_mode():
+            for lo in range(0, len(y), batch):
+                logits = self.net_(x[lo : lo + batch])
+                loss_sum += float(F.cross_entropy(logits, y[lo : lo + batch], reduction="sum"))
+                correct += int((logits.argmax(1) == y[lo : lo + batch]).sum())
+        self.net_.train()
+        return loss_sum / max(1, len(y)), correct / max(1, len(y))
+
+    def model(self, info: dict | None = None) -> DigitModel:
+        """An independent evaluation-mode copy of the network trained so far."""
+        details = {
+            "trained_on": self.data.source,
+            "epochs": self.epoch_,
+            "val_accuracy": self.history_[-1].val_accuracy if self.history_ else None,
+        }
+        details.update(info or {})
+        return DigitModel(copy.deepcopy(self.net_).cpu(), self.device, details)
+
+
+def train(config: TrainConfig, data: DigitData, device=None, extra=None, log=None) -> DigitTrainer:
+    """Run a whole training to the end (for scripts and notebooks); returns the trainer."""
+    trainer = DigitTrainer(config, data, device, extra)
+    reported = 0
+    while not trainer.finished:
+        trainer.step(max_seconds=5.0)
+        while log is not None and reported < len(trainer.history_):
+            log(trainer.history_[reported])
+            reported += 1
+    return trainer
