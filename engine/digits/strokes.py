@@ -21,33 +21,54 @@ PEN_WIDTH = 18
 
 
 def render_strokes(
-    strokes: Sequence[Stroke], size: int = CANVAS, width: float = PEN_WIDTH
+    strokes: Sequence[Stroke],
+    size: int = CANVAS,
+    width: float = PEN_WIDTH,
+    widths: Sequence[float] | None = None,
 ) -> np.ndarray:
-    """Draw ``strokes`` on a black ``(size, size)`` uint8 image with a white pen."""
+    """Draw ``strokes`` on a black ``(size, size)`` uint8 image with a white pen.
+
+    ``widths`` gives each stroke its own pen width; otherwise all use ``width``.
+    """
     canvas = Image.new("L", (size, size), 0)
     draw = ImageDraw.Draw(canvas)
-    radius = width / 2.0
-    for stroke in strokes:
+    for k, stroke in enumerate(strokes):
+        pen = float(widths[k]) if widths is not None else width
+        radius = pen / 2.0
         points = [(float(x), float(y)) for x, y in stroke if np.isfinite(x) and np.isfinite(y)]
         if not points:
             continue
         if len(points) > 1:
-            draw.line(points, fill=255, width=max(1, round(width)), joint="curve")
+            draw.line(points, fill=255, width=max(1, round(pen)), joint="curve")
         for x, y in (points[0], points[-1]):
             draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=255)
     return np.asarray(canvas, dtype=np.uint8)
 
 
-def parse_strokes(payload: object, size: int = CANVAS, max_points: int = 20_000) -> list[list[tuple[float, float]]]:
+def parse_strokes(
+    payload: object, size: int = CANVAS, max_points: int = 20_000
+) -> tuple[list[list[tuple[float, float]]], list[float]]:
     """Validate strokes sent by a browser: drop anything malformed, clamp to the canvas.
 
-    Returns a list of strokes, each a list of ``(x, y)`` floats. Never raises.
+    ``payload`` is a list of strokes, each either a list of ``[x, y]`` points or
+    a dict ``{"points": [[x, y], ...], "width": w}``. Returns ``(strokes, widths)``:
+    each stroke a list of ``(x, y)`` floats, each width clamped to 1-80 px.
+    Never raises.
     """
     strokes: list[list[tuple[float, float]]] = []
+    widths: list[float] = []
     if not isinstance(payload, (list, tuple)):
-        return strokes
+        return strokes, widths
     budget = max_points
     for stroke in payload:
+        width = PEN_WIDTH
+        if isinstance(stroke, dict):
+            try:
+                width = float(stroke.get("width", PEN_WIDTH))
+            except (TypeError, ValueError):
+                width = PEN_WIDTH
+            width = min(max(width, 1.0), 80.0) if np.isfinite(width) else PEN_WIDTH
+            stroke = stroke.get("points")
         if not isinstance(stroke, (list, tuple)):
             continue
         points = []
@@ -61,6 +82,7 @@ def parse_strokes(payload: object, size: int = CANVAS, max_points: int = 20_000)
         budget -= len(points)
         if points:
             strokes.append(points)
+            widths.append(width)
         if budget <= 0:
             break
-    return strokes
+    return strokes, widths

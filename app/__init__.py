@@ -1,0 +1,1 @@
+"""Streamlit side of ML Playground: navigation, shared widgets, figure builders, keys."""

@@ -1,0 +1,42 @@
+"""The drawing canvas: a small components-v2 element of our own.
+
+It sends the strokes as vectors on every pointer-up (no debounce) and the
+server renders them with :func:`engine.digits.strokes.render_strokes`, so the
+image the model sees is the same whether it came from a browser or a test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from engine.digits.strokes import CANVAS, parse_strokes, render_strokes
+
+_HERE = Path(__file__).parent / "components"
+
+
+@st.cache_resource
+def _component():
+    return st.components.v2.component(
+        "ml_playground_draw_canvas",
+        html=(_HERE / "draw_canvas.html").read_text(),
+        css=(_HERE / "draw_canvas.css").read_text(),
+        js=(_HERE / "draw_canvas.js").read_text(),
+    )
+
+
+def draw_canvas(key: str, pen_width: int) -> np.ndarray:
+    """Show the canvas; return the drawing as a ``(280, 280)`` uint8 white-on-black image."""
+    result = _component()(
+        key=key,
+        data={"pen_width": int(pen_width)},
+        default={"strokes": {"strokes": [], "version": 0}},
+        on_strokes_change=lambda: None,
+        width="content",
+    )
+    payload = getattr(result, "strokes", None) or {}
+    raw = payload.get("strokes", []) if isinstance(payload, dict) else []
+    strokes, widths = parse_strokes(raw, size=CANVAS)
+    return render_strokes(strokes, size=CANVAS, widths=widths)

