@@ -102,15 +102,15 @@ def sees_section(image: np.ndarray | None):
         return steps, x
 
 
-def guess_section(steps, x: np.ndarray | None, model, model_name: str):
+def guess_section(image: np.ndarray | None, steps, x: np.ndarray | None, model, model_name: str):
     """First and second guess, the probability chart and honest warnings."""
     with st.container(key=K.DIGITS_GUESS_BOX):
         if steps is None or x is None:
             st.info("Draw a digit to see the network's guess.")
             return None
-        verdict = assess_input(steps)
+        verdict = assess_input(steps, image)
         if not verdict.ok_to_predict:
-            st.info(verdict.message)
+            getattr(st, verdict.level)(verdict.message)
             return None
         proba = model.predict_proba(x[None])[0]
         order = np.argsort(proba)[::-1]

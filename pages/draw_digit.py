@@ -17,7 +17,7 @@ with middle:
     seen = sections.sees_section(image)
 with right:
     steps, x = seen if seen else (None, None)
-    proba = sections.guess_section(steps, x, model, model_name)
+    proba = sections.guess_section(image, steps, x, model, model_name)
 
 tab_layers, tab_unit, tab_saliency, tab_train = st.tabs(
     ["🧠 Layers", "🔍 Inspect a unit", "🔥 Saliency", "🏋️ Train your own"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from engine.digits.preprocess import PreprocessSteps
+from engine.digits.preprocess import PreprocessSteps, to_float_image
 
 LOW_CONFIDENCE = 0.6
 """Below this top probability the page says the network is unsure."""
@@ -37,9 +37,17 @@ class Assessment:
     message: str
 
 
-def assess_input(steps: PreprocessSteps) -> Assessment:
-    """Check the drawing itself, before looking at the prediction."""
+def assess_input(steps: PreprocessSteps, image: np.ndarray | None = None) -> Assessment:
+    """Check the drawing itself, before looking at the prediction.
+
+    ``image`` is the raw input; with it, a canvas painted over entirely (which
+    preprocessing cannot tell from blank paper) gets its own message.
+    """
     if steps.blank:
+        if image is not None and _uniformly_bright(image):
+            return Assessment(False, "warning",
+                              "The whole canvas is ink: there is no digit shape left to read. Clear it and draw a "
+                              "single digit with a thinner pen.")
         return Assessment(False, "info", "Draw a digit on the canvas (or upload a picture) to see the network think.")
     ink = steps.ink
     h, w = ink.shape
@@ -67,6 +75,13 @@ def assess_input(steps: PreprocessSteps) -> Assessment:
                                   "This looks like more than one digit side by side. The network reads exactly "
                                   "one digit per image, squeezed to 20×20 pixels: draw one at a time.")
     return Assessment(True, "ok", "")
+
+
+def _uniformly_bright(image: np.ndarray) -> bool:
+    array = to_float_image(image)
+    if array.ndim == 3:
+        array = array[..., 3] if array.shape[2] == 4 and array[..., 3].min() < 0.99 else array[..., :3].mean(axis=2)
+    return float(array.mean()) > 0.9 and float(array.std()) < 0.1
 
 
 def assess_prediction(proba: np.ndarray) -> Assessment:

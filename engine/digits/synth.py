@@ -138,10 +138,10 @@ def draw_strokes(label: int, rng: np.random.Generator, size: int = CANVAS) -> tu
     rotation = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
     strokes = [np.asarray(stroke, dtype=np.float64) for stroke in style]
     strokes = [pts + rng.normal(0, jitter, pts.shape) for pts in strokes]
-    if len(strokes) > 1 and rng.random() < 0.4:
+    if len(strokes) > 1 and rng.random() < 0.5:
         strokes = [np.vstack(strokes)]
-    if rng.random() < 0.4:
-        strokes = [_resample(pts, int(rng.integers(6, 13))) for pts in strokes]
+    if rng.random() < 0.5:
+        strokes = [_resample(pts, int(rng.integers(6, 11))) for pts in strokes]
     elif rng.random() < 0.6:
         strokes = [_smooth(pts) for pts in strokes]
     placed = []
@@ -149,7 +149,7 @@ def draw_strokes(label: int, rng: np.random.Generator, size: int = CANVAS) -> tu
         pts = (pts - 0.5) * [width, height]
         pts[:, 0] -= shear * pts[:, 1]
         placed.append(pts @ rotation.T)
-    if rng.random() < 0.3:
+    if rng.random() < 0.4:
         # Fill the box on both axes, as a tablet's normalisation does.
         every = np.vstack(placed)
         low, high = every.min(axis=0), every.max(axis=0)

@@ -23,6 +23,10 @@ from engine.digits.model import Architecture, DigitModel, DigitNet
 from engine.runtime import resolve_device
 
 
+EXPLODED_LOSS = 50.0
+"""A batch cross-entropy above this (chance level is ln 10 = 2.3) counts as divergence."""
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Everything a training run depends on.
@@ -170,10 +174,12 @@ class DigitTrainer:
                 xb = augment(xb, cfg.augmentation, self.torch_rng_)
             logits = self.net_(xb)
             loss = F.cross_entropy(logits, yb, label_smoothing=cfg.label_smoothing)
-            if not torch.isfinite(loss):
+            loss_value = float(loss.detach())
+            if not np.isfinite(loss_value) or loss_value > EXPLODED_LOSS:
                 self.status_ = "diverged"
+                what = "became NaN" if np.isnan(loss_value) else f"exploded to {loss_value:.3g}"
                 self.message_ = (
-                    f"The loss became {float(loss)} in epoch {self.epoch_ + 1}: the learning rate "
+                    f"Training diverged: the loss {what} in epoch {self.epoch_ + 1}, so the learning rate "
                     f"({cfg.learning_rate:g}) is too high. Training stopped; the model in use did not change."
                 )
                 break
@@ -181,7 +187,7 @@ class DigitTrainer:
             loss.backward()
             self.optimizer_.step()
             self.scheduler_.step()
-            self._loss_sum += float(loss.detach()) * len(yb)
+            self._loss_sum += loss_value * len(yb)
             self._correct += int((logits.argmax(1) == yb).sum())
             self._seen += len(yb)
             self.batch_ += 1
@@ -212,7 +218,8 @@ class DigitTrainer:
         self._seen = 0
         if not np.isfinite(val_loss):
             self.status_ = "diverged"
-            self.message_ = "The validation loss is not a number: training diverged. The model in use did not change."
+            self.message_ = ("Training diverged: the validation loss is not a number, so the learning rate is too "
+                             "high. The model in use did not change.")
         elif self.epoch_ >= self.config.epochs:
             self.status_ = "done"
             self.message_ = f"Finished {self.epoch_} epochs."

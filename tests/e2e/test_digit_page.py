@@ -1,0 +1,117 @@
+"""End-to-end scenarios on the draw-a-digit page, in a real Chromium.
+
+Each test opens its own browser context (so its own Streamlit session) on the
+module's server and ends with the "no exception on the page" check.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+from playwright.sync_api import Page, expect
+
+from app import keys as K
+from tests.e2e.conftest import AppServer
+from tests.e2e.helpers import by_key, clear_canvas, draw, first_guess, no_exception, open_digit_page, wait_idle
+
+GUESS_TIMEOUT = 20_000
+"""Milliseconds from pointer-up to an updated guess, with room for a busy machine."""
+ONE = [[(140, 50), (140, 230)]]
+ZERO = [[(140 + 55 * math.cos(2 * math.pi * i / 24), 140 + 85 * math.sin(2 * math.pi * i / 24)) for i in range(25)]]
+
+
+def test_draw_one(page: Page, app_server: AppServer) -> None:
+    open_digit_page(page, app_server.url)
+    draw(page, ONE)
+    expect(first_guess(page)).to_have_text("1", timeout=GUESS_TIMEOUT)
+    no_exception(page)
+
+
+def test_clear_then_draw_zero(page: Page, app_server: AppServer) -> None:
+    open_digit_page(page, app_server.url)
+    guesses = by_key(page, K.DIGITS_GUESS_BOX)
+    draw(page, ONE)
+    expect(first_guess(page)).to_have_text("1", timeout=GUESS_TIMEOUT)
+
+    clear_canvas(page)
+    expect(guesses).to_contain_text("Draw a digit", timeout=GUESS_TIMEOUT)
+    expect(first_guess(page)).to_have_count(0)
+
+    draw(page, ZERO)
+    expect(first_guess(page)).to_have_text("0", timeout=GUESS_TIMEOUT)
+
+    clear_canvas(page)
+    expect(guesses).to_contain_text("Draw a digit", timeout=GUESS_TIMEOUT)
+    no_exception(page)
+
+
+def test_toggle_layer(page: Page, app_server: AppServer) -> None:
+    open_digit_page(page, app_server.url)
+    draw(page, ONE)
+    expect(first_guess(page)).to_have_text("1", timeout=GUESS_TIMEOUT)
+    wait_idle(page)
+    chart = by_key(page, "digits_layer_conv1")
+    layers = by_key(page, K.DIGITS_LAYERS_BOX)
+    toggle = by_key(page, K.DIGITS_LAYER_TOGGLE.format(layer="conv1")).get_by_text("Convolution 1")
+    expect(chart).to_have_count(1)
+    expect(layers).to_contain_text("Showing 8 of 8 layers")
+
+    toggle.click()
+    wait_idle(page)
+    expect(chart).to_have_count(0)
+    expect(layers).to_contain_text("Showing 7 of 8 layers")
+
+    toggle.click()
+    wait_idle(page)
+    expect(chart).to_have_count(1)
+    expect(layers).to_contain_text("Showing 8 of 8 layers")
+    no_exception(page)
+
+
+def test_start_and_stop_training(page: Page, app_server: AppServer) -> None:
+    open_digit_page(page, app_server.url)
+    page.get_by_role("tab", name=re.compile("Train your own")).click()
+    box = by_key(page, K.DIGITS_TRAIN_BOX)
+    by_key(page, K.DIGITS_TRAIN_START).get_by_role("button").click()
+
+    # While training, a fragment reruns every 0.1 s: wait on what is shown, not on idleness.
+    expect(box.get_by_text(re.compile(r"Epoch \d+ of \d+"))).to_be_visible(timeout=60_000)
+    seconds = box.locator('[data-testid="stMetric"]').filter(has_text="Time").locator('[data-testid="stMetricValue"]')
+    expect(seconds).to_have_text(re.compile(r"^([1-9]|\d{2,})\.\d s$"), timeout=60_000)  # ≥ 1 s of training
+
+    stop = by_key(page, K.DIGITS_TRAIN_STOP).get_by_role("button")
+    expect(stop).to_be_enabled()
+    stop.click()
+    expect(box.get_by_text(re.compile(r"Stopped by the user")).first).to_be_visible(timeout=60_000)
+    expect(by_key(page, K.DIGITS_TRAIN_START).get_by_role("button")).to_be_enabled(timeout=60_000)
+    wait_idle(page)
+    no_exception(page)
+
+
+def _seven_png(path: Path) -> Path:
+    """A thick black "7" on white paper, like a photo of a drawn digit."""
+    image = Image.new("L", (280, 280), 255)
+    pen = ImageDraw.Draw(image)
+    pen.line([(80, 60), (200, 60), (120, 230)], fill=0, width=20, joint="curve")
+    image.save(path)
+    return path
+
+
+def test_upload_picture(page: Page, app_server: AppServer, tmp_path: Path) -> None:
+    open_digit_page(page, app_server.url)
+    by_key(page, K.DIGITS_SOURCE).get_by_text("Upload a picture").click()
+    wait_idle(page)
+    upload = by_key(page, K.DIGITS_UPLOAD).locator('input[type="file"]')
+
+    upload.set_input_files(_seven_png(tmp_path / "seven.png"))
+    expect(first_guess(page)).to_have_text("7", timeout=GUESS_TIMEOUT)
+
+    fake = tmp_path / "fake.png"
+    fake.write_bytes(b"not an image")
+    upload.set_input_files(fake)
+    expect(page.get_by_role("alert").filter(has_text="not an image")).to_be_visible(timeout=GUESS_TIMEOUT)
+    expect(first_guess(page)).to_have_count(0)
+    no_exception(page)
