@@ -68,7 +68,9 @@ def layer_shape(features: dict[str, np.ndarray], layer: str) -> tuple[int, ...]:
     return tuple(features[layer].shape)
 
 
-def explain_unit(model: DigitModel, features: dict[str, np.ndarray], layer: str, index: tuple[int, ...]) -> UnitExplanation:
+def explain_unit(
+    model: DigitModel, features: dict[str, np.ndarray], layer: str, index: tuple[int, ...]
+) -> UnitExplanation:
     """Explain unit ``index`` of ``layer`` given ``features`` from ``model.forward_features``."""
     params = model.parameters_numpy()
     act_name = model.arch.activation

@@ -37,7 +37,9 @@ def load_image(data: bytes) -> np.ndarray:
         with Image.open(io.BytesIO(data)) as probe:
             width, height = probe.size
             if width * height > MAX_PIXELS:
-                raise ImageError(f"The image is {width}×{height} pixels; the limit is {MAX_PIXELS / 1e6:.0f} megapixels.")
+                raise ImageError(
+                    f"The image is {width}×{height} pixels; the limit is {MAX_PIXELS / 1e6:.0f} megapixels."
+                )
             if min(width, height) < MIN_SIDE:
                 raise ImageError(f"The image is only {width}×{height} pixels: too small to hold a digit "
                                  f"(at least {MIN_SIDE}×{MIN_SIDE} needed).")

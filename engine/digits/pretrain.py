@@ -29,7 +29,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--synthetic", type=int, default=20_000, help="size of the pen-style pool")
-    parser.add_argument("--extra-fraction", type=float, default=0.6, help="pen-style digits per epoch / training digits")
+    parser.add_argument("--extra-fraction", type=float, default=0.6,
+                        help="pen-style digits per epoch, as a fraction of the training digits")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default=None)
     parser.add_argument("--out", type=Path, default=PRETRAINED_PATH)

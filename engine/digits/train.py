@@ -22,7 +22,6 @@ from engine.digits.data import DigitData
 from engine.digits.model import Architecture, DigitModel, DigitNet
 from engine.runtime import resolve_device
 
-
 EXPLODED_LOSS = 50.0
 """A batch cross-entropy above this (chance level is ln 10 = 2.3) counts as divergence."""
 
