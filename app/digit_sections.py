@@ -23,10 +23,27 @@ SOURCES = ("Draw", "Upload a picture", "Example digit")
 COLOR_RANGES = ("per map", "per layer", "global")
 
 
+MODEL_CHOICES = {"Shipped": "Shipped CNN", "Yours": "Your trained model"}
+
+
+def request_model(choice: str) -> None:
+    """Ask for a model switch; applied at the top of the next run (widgets can't change mid-run)."""
+    st.session_state[K.DIGITS_PENDING_CHOICE] = choice
+
+
 def current_model():
-    """The model this session uses: its own trained one if chosen, else the shipped one."""
+    """The model this session uses (its own trained one, or the shipped one), chosen in the sidebar."""
+    pending = st.session_state.pop(K.DIGITS_PENDING_CHOICE, None)
+    if pending in MODEL_CHOICES:
+        st.session_state[K.DIGITS_MODEL_CHOICE] = pending
     user = st.session_state.get(K.DIGITS_USER_MODEL)
-    if user is not None and st.session_state.get(K.DIGITS_MODEL_CHOICE, "Shipped") == "Yours":
+    if user is None:
+        st.sidebar.caption("Model: **shipped CNN** (train your own in the last tab)")
+        return shipped_model(), "the shipped model"
+    choice = st.sidebar.radio("Model in use", list(MODEL_CHOICES), key=K.DIGITS_MODEL_CHOICE,
+                              format_func=MODEL_CHOICES.get,
+                              help="Your model exists only in this browser session.")
+    if choice == "Yours":
         return user, "your trained model"
     return shipped_model(), "the shipped model"
 

@@ -7,45 +7,56 @@ The trainer and the resulting model live in this session's state only.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from app import figures
 from app import keys as K
+from app.digit_sections import request_model
 from app.resources import pen_style_digits, training_digits
-from engine.digits.augment import LIGHT
 from engine.digits.evaluate import evaluate
-from engine.digits.model import ACTIVATIONS, Architecture
-from engine.digits.train import DigitTrainer, TrainConfig
+from engine.digits.model import ACTIVATIONS
+from engine.digits.train import DEFAULT_CONFIG, DigitTrainer, TrainConfig
 
 TICK_SECONDS = 0.6
 """Training time per fragment run: long enough to amortise the rerun, short enough for a live Stop."""
+PEN_STYLE_FRACTION = 0.4
+"""Synthetic pen-style digits per epoch, as a fraction of the training digits, when switched on."""
 LEARNING_RATES = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
 
 def read_config() -> TrainConfig:
     """The hyperparameter widgets, as a frozen config."""
+    d = DEFAULT_CONFIG
     c1, c2, c3 = st.columns(3)
-    conv1 = c1.slider("Filters in conv 1", 1, 32, 8, key=K.DIGITS_TRAIN_CONV1)
-    conv2 = c1.slider("Filters in conv 2", 1, 64, 16, key=K.DIGITS_TRAIN_CONV2)
-    kernel = c1.select_slider("Kernel size", [3, 5, 7], 5, key=K.DIGITS_TRAIN_KERNEL,
+    conv1 = c1.slider("Filters in conv 1", 1, 32, d.arch.conv1_filters, key=K.DIGITS_TRAIN_CONV1)
+    conv2 = c1.slider("Filters in conv 2", 1, 64, d.arch.conv2_filters, key=K.DIGITS_TRAIN_CONV2)
+    kernel = c1.select_slider("Kernel size", [3, 5, 7], d.arch.kernel_size, key=K.DIGITS_TRAIN_KERNEL,
                               help="Side of each convolution filter.")
-    fc = c2.slider("Fully-connected width", 8, 256, 120, key=K.DIGITS_TRAIN_FC,
+    fc = c2.slider("Fully-connected width", 8, 256, d.arch.fc1_units, key=K.DIGITS_TRAIN_FC,
                    help="Units in Fully-connected 1; Fully-connected 2 gets 70% of that.")
-    activation = c2.selectbox("Activation", list(ACTIVATIONS), key=K.DIGITS_TRAIN_ACTIVATION)
-    epochs = c2.slider("Epochs", 1, 30, 8, key=K.DIGITS_TRAIN_EPOCHS,
+    activation = c2.selectbox("Activation", list(ACTIVATIONS), list(ACTIVATIONS).index(d.arch.activation),
+                              key=K.DIGITS_TRAIN_ACTIVATION)
+    epochs = c2.slider("Epochs", 1, 30, d.epochs, key=K.DIGITS_TRAIN_EPOCHS,
                        help="Passes over the training digits.")
-    lr = c3.select_slider("Learning rate", LEARNING_RATES, 0.003, key=K.DIGITS_TRAIN_LR,
+    lr = c3.select_slider("Learning rate", LEARNING_RATES, d.learning_rate, key=K.DIGITS_TRAIN_LR,
                           help="Peak Adam learning rate (one-cycle schedule). Try 3 or 10 to watch training diverge.")
-    batch = c3.select_slider("Batch size", [16, 32, 64, 128, 256], 64, key=K.DIGITS_TRAIN_BATCH)
-    augment = c3.toggle("Augmentation", True, key=K.DIGITS_TRAIN_AUGMENT,
+    batch = c3.select_slider("Batch size", [16, 32, 64, 128, 256], d.batch_size, key=K.DIGITS_TRAIN_BATCH)
+    augment = c3.toggle("Augmentation", d.augment, key=K.DIGITS_TRAIN_AUGMENT,
                         help="Randomly rotate, scale, shear and shift each digit every time it is seen.")
     pen = c3.toggle("Add pen-style digits", False, key=K.DIGITS_TRAIN_PEN_STYLE,
                     help="Mix in synthetic digits drawn like on a canvas (flagged 1s, crossed 7s…): better on "
                          "drawings, a little slower.")
-    arch = Architecture(conv1_filters=conv1, conv2_filters=conv2, kernel_size=kernel, fc1_units=fc,
-                        fc2_units=max(8, int(fc * 0.7)), activation=activation)
-    return TrainConfig(arch=arch, epochs=epochs, learning_rate=lr, batch_size=batch, augment=augment,
-                       augmentation=LIGHT, extra_fraction=0.4 if pen else 0.0, seed=0)
+    arch = replace(d.arch, conv1_filters=conv1, conv2_filters=conv2, kernel_size=kernel, fc1_units=fc,
+                   fc2_units=fc2_width(fc), activation=activation)
+    return replace(d, arch=arch, epochs=epochs, learning_rate=lr, batch_size=batch, augment=augment,
+                   extra_fraction=PEN_STYLE_FRACTION if pen else 0.0)
+
+
+def fc2_width(fc1: int) -> int:
+    """Fully-connected 2 is 70% as wide as Fully-connected 1 (LeNet-5's 120 -> 84)."""
+    return max(8, round(fc1 * 0.7))
 
 
 def train_section() -> None:
@@ -70,33 +81,37 @@ def train_section() -> None:
         if b3.button("Stop", key=K.DIGITS_TRAIN_STOP, disabled=not running):
             trainer.stop()
             _finish_if_done(trainer)
-            running = False
+            st.rerun()  # redraw Start/Step/Stop, which were drawn while still running
         if b4.button("Use the shipped model", key=K.DIGITS_TRAIN_USE_SHIPPED,
                      disabled=st.session_state.get(K.DIGITS_MODEL_CHOICE, "Shipped") == "Shipped"):
-            st.session_state[K.DIGITS_MODEL_CHOICE] = "Shipped"
+            request_model("Shipped")
             st.rerun()
         _progress_fragment(running)
         _results()
 
 
-def _finish_if_done(trainer: DigitTrainer) -> None:
-    """When a run ends: adopt the model unless it diverged; remember what to tell the user."""
+def _finish_if_done(trainer: DigitTrainer) -> bool:
+    """When a run ends: adopt the model unless it diverged; remember what to tell the user.
+
+    Returns True when the page must rerun to switch to the new model.
+    """
     if not trainer.finished or st.session_state.get(K.DIGITS_TRAIN_NOTE) is not None:
-        return
+        return False
     if trainer.status_ == "diverged" or not trainer.history_:
         level = "error" if trainer.status_ == "diverged" else "warning"
         text = trainer.message_ if trainer.status_ == "diverged" else (
             trainer.message_ + " No epoch finished, so the model in use did not change.")
         st.session_state[K.DIGITS_TRAIN_NOTE] = (level, text)
-        return
+        return False
     model = trainer.model(info={"name": "your trained model"})
     data = training_digits()
     report = evaluate(model, data.x_val, data.y_val)
     st.session_state[K.DIGITS_USER_MODEL] = model
-    st.session_state[K.DIGITS_USER_MODEL + "_report"] = report
-    st.session_state[K.DIGITS_MODEL_CHOICE] = "Yours"
+    st.session_state[K.DIGITS_USER_REPORT] = report
+    request_model("Yours")
     st.session_state[K.DIGITS_TRAIN_NOTE] = (
         "success", f"{trainer.message_} Validation accuracy {report.accuracy:.1%}. The canvas now uses your model.")
+    return True
 
 
 def _progress_fragment(running: bool) -> None:
@@ -137,7 +152,7 @@ def _results() -> None:
     note = st.session_state.get(K.DIGITS_TRAIN_NOTE)
     if note:
         getattr(st, note[0])(note[1])
-    report = st.session_state.get(K.DIGITS_USER_MODEL + "_report")
+    report = st.session_state.get(K.DIGITS_USER_REPORT)
     if report is None:
         return
     st.markdown("**Your model on the validation digits**")

@@ -247,6 +247,10 @@ class DigitTrainer:
         return DigitModel(copy.deepcopy(self.net_).cpu(), self.device, details)
 
 
+DEFAULT_CONFIG = TrainConfig()
+"""What "Train your own" trains with untouched controls (a LeNet-5 sized network)."""
+
+
 def train(config: TrainConfig, data: DigitData, device=None, extra=None, log=None) -> DigitTrainer:
     """Run a whole training to the end (for scripts and notebooks); returns the trainer."""
     trainer = DigitTrainer(config, data, device, extra)
