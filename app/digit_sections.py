@@ -84,39 +84,43 @@ def input_section() -> np.ndarray | None:
     return image
 
 
-def sees_section(image: np.ndarray | None):
+def prepare(image: np.ndarray | None):
+    """Preprocess the input: ``(steps, x)`` where ``x`` is what the model gets, or ``(None, None)``.
+
+    ``x`` is the naive resize instead when the student switched that on (the
+    toggle's value from the last interaction is already in session state).
+    """
+    if image is None:
+        return None, None
+    steps = preprocess_steps(image)
+    return steps, naive_resize(image) if st.session_state.get(K.DIGITS_NAIVE) else steps.centred
+
+
+def sees_section(steps, x: np.ndarray | None) -> None:
     """The 28×28 the network sees, the naive alternative and the preprocessing steps."""
     with st.container(key=K.DIGITS_SEES_BOX):
         st.markdown("**What the network sees**")
-        if image is None:
-            st.caption("Nothing yet.")
-            return None
-        steps = preprocess_steps(image)
         naive = st.toggle("Show a naive resize instead", key=K.DIGITS_NAIVE,
                           help="Squash the whole canvas to 28×28 without cropping or centring, to see why MNIST's "
                                "preprocessing matters. The prediction then uses this image.")
-        x = naive_resize(image) if naive else steps.centred
-        title = "Naive 28×28 resize" if naive else "Downsampled drawing (28×28)"
-        st.plotly_chart(figures.image_figure(x, title, height=230), key="digits_sees_chart",
-                        config={"displayModeBar": False})
-        with st.expander("Preprocessing step by step"):
+        if steps is None:
+            st.caption("Nothing yet.")
+            return
+        caption = "Naive 28×28 resize" if naive else "Downsampled drawing (28×28): the network's input"
+        st.image(figures.enlarge(x, 224), caption=caption, width=224)
+        with st.expander("Preprocessing step by step", expanded=False):
             if steps.blank:
                 st.caption("Blank input: nothing to prepare.")
-            else:
-                cols = st.columns(5)
-                panels = [
-                    (steps.ink, "1. Ink", "Brightness × opacity; paper removed, dark-on-light inverted."),
-                    (steps.cropped, "2. Tight crop", "Cut to the bounding box of the ink."),
-                    (steps.fitted, "3. Fit 20×20", "Longest side scaled to 20 px with anti-aliasing."),
-                    (steps.padded, "4. Pad 28×28", "Placed in the middle of a 28×28 field."),
-                    (steps.centred, "5. Centre of mass", "Shifted so the ink's centre of mass is at the centre."),
-                ]
-                for col, (img, title, help_text) in zip(cols, panels, strict=True):
-                    with col:
-                        st.plotly_chart(figures.image_figure(img, title, height=150), key=f"digits_step_{title[:2]}",
-                                        config={"displayModeBar": False})
-                        st.caption(help_text)
-        return steps, x
+                return
+            panels = [
+                (steps.ink, "1. Ink: brightness × opacity; paper removed, dark-on-light inverted"),
+                (steps.cropped, "2. Tight crop to the ink's bounding box"),
+                (steps.fitted, "3. Longest side scaled to 20 px, with anti-aliasing"),
+                (steps.padded, "4. Pasted in the middle of a 28×28 field"),
+                (steps.centred, "5. Shifted so the centre of mass is at the centre"),
+            ]
+            for img, caption in panels:
+                st.image(figures.enlarge(img, 120), caption=caption, width=120)
 
 
 def guess_section(image: np.ndarray | None, steps, x: np.ndarray | None, model, model_name: str):
@@ -250,8 +254,11 @@ def saliency_section(model, x: np.ndarray, proba: np.ndarray):
         if not show:
             return
         order = np.argsort(proba)[::-1]
-        target = st.selectbox("Explain the score of digit", list(range(10)), index=int(order[0]),
-                              key=K.DIGITS_SALIENCY_TARGET)
+        options = ["first guess", "second guess", *range(10)]
+        pick = st.selectbox("Explain the score of", options, key=K.DIGITS_SALIENCY_TARGET,
+                            format_func=lambda o: f"the {o} ({order[0] if o == 'first guess' else order[1]})"
+                            if isinstance(o, str) else f"digit {o}")
+        target = int(order[0] if pick == "first guess" else order[1] if pick == "second guess" else pick)
         sal = model.saliency(x, int(target))
         left, right = st.columns(2)
         with left:

@@ -167,6 +167,16 @@ def confusion_figure(confusion: np.ndarray) -> go.Figure:
     return fig
 
 
+def enlarge(image: np.ndarray, side: int) -> np.ndarray:
+    """A [0, 1] image as uint8, scaled up with square pixels so its longer side is about ``side``."""
+    h, w = image.shape[:2]
+    factor = max(1, side // max(h, w))
+    if factor == 1 and max(h, w) > side:  # large (the raw canvas): subsample instead
+        step = int(np.ceil(max(h, w) / side))
+        return (np.clip(image[::step, ::step], 0, 1) * 255).astype(np.uint8)
+    return np.kron((np.clip(image, 0, 1) * 255).astype(np.uint8), np.ones((factor, factor), dtype=np.uint8))
+
+
 def tile_images(images: np.ndarray, columns: int = 8, scale: int = 3, pad: int = 2) -> np.ndarray:
     """Tile ``(N, H, W)`` images in [0, 1] into one uint8 picture (for st.image galleries)."""
     n, h, w = images.shape

@@ -73,11 +73,13 @@ def train_section() -> None:
             trainer = DigitTrainer(config, data, extra=extra)
             st.session_state[K.DIGITS_TRAINER] = trainer
             st.session_state[K.DIGITS_TRAIN_NOTE] = None
-            running = True
+            st.rerun()  # redraw the buttons (Start off, Stop on) and start the live fragment
         if b2.button("Step", key=K.DIGITS_TRAIN_STEP, disabled=trainer is None or trainer.finished,
                      help="Train one more slice (about half a second) and stop."):
             trainer.step(max_seconds=TICK_SECONDS)
             _finish_if_done(trainer)
+            if trainer.finished:
+                st.rerun()  # redraw Start/Step/Stop and the model switch
         if b3.button("Stop", key=K.DIGITS_TRAIN_STOP, disabled=not running):
             trainer.stop()
             _finish_if_done(trainer)

@@ -13,11 +13,11 @@ model, model_name = sections.current_model()
 left, middle, right = st.columns([1.15, 1, 1.1], gap="medium")
 with left:
     image = sections.input_section()
-with middle:
-    seen = sections.sees_section(image)
-with right:
-    steps, x = seen if seen else (None, None)
+steps, x = sections.prepare(image)
+with right:  # the guess first: it is what a student waits for after each stroke
     proba = sections.guess_section(image, steps, x, model, model_name)
+with middle:
+    sections.sees_section(steps, x)
 
 tab_layers, tab_unit, tab_saliency, tab_train = st.tabs(
     ["🧠 Layers", "🔍 Inspect a unit", "🔥 Saliency", "🏋️ Train your own"]

@@ -6,74 +6,15 @@ the server does not come up), as in Streamlit's own ``e2e_playwright`` suite.
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-REPO = Path(__file__).resolve().parents[2]
-SYSTEM_CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ENV = "ML_PLAYGROUND_CHROMIUM"
-"""Environment variable that overrides the Chromium executable."""
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-HEALTH_TIMEOUT_S = 60.0
-LOG_TAIL_LINES = 100
+from tests.e2e.harness import AppServer, ServerError, launch_chromium
+from tests.e2e.harness import app_server as start_app_server
+
 VIEWPORT = {"width": 1400, "height": 1000}
-
-
-@dataclass
-class AppServer:
-    """A running ``streamlit run`` process and where to reach it."""
-
-    url: str
-    process: subprocess.Popen
-    log_path: Path
-
-    def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
-        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.read().decode().strip() == "ok"
-    except OSError:
-        return False
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -93,54 +34,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 @pytest.fixture(scope="module")
 def app_server() -> Iterator[AppServer]:
     """``streamlit run streamlit_app.py`` on a free port, ready once ``/_stcore/health`` answers ``ok``."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log_fd, log_name = tempfile.mkstemp(prefix="ml-playground-e2e-", suffix=".log")
-    log_file = os.fdopen(log_fd, "w")
-    command = [
-        sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-    ]
-    env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
-    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log_file, stderr=subprocess.STDOUT)
-    server = AppServer(url=url, process=process, log_path=Path(log_name))
     try:
-        deadline = time.monotonic() + HEALTH_TIMEOUT_S
-        while not _healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                state = f"exited with {process.returncode}" if process.poll() is not None else "timed out"
-                pytest.fail(f"Streamlit server {state} before it was healthy. Log tail:\n{server.log_tail()}")
-            time.sleep(0.25)  # polling interval for the health endpoint
-        yield server
-    finally:
-        _stop(process)
-        log_file.close()
-        server.log_path.unlink(missing_ok=True)
-
-
-def _chromium_path() -> str | None:
-    """The Chromium to launch: the override, else the system one, else Playwright's own (None)."""
-    override = os.environ.get(CHROMIUM_ENV)
-    if override:
-        return override
-    if Path(SYSTEM_CHROMIUM).exists():
-        return SYSTEM_CHROMIUM
-    return shutil.which("chromium")
+        with start_app_server() as server:
+            yield server
+    except ServerError as err:
+        pytest.fail(str(err))
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """A headless Chromium shared by every test."""
     with sync_playwright() as playwright:
-        executable = _chromium_path()
-        if executable:
-            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        else:
-            browser = playwright.chromium.launch()
+        browser = launch_chromium(playwright)
         yield browser
         browser.close()
 
