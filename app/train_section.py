@@ -23,7 +23,7 @@ TICK_SECONDS = 0.6
 """Training time per fragment run: long enough to amortise the rerun, short enough for a live Stop."""
 PEN_STYLE_FRACTION = 0.4
 """Synthetic pen-style digits per epoch, as a fraction of the training digits, when switched on."""
-LEARNING_RATES = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+LEARNING_RATES = (0.0003, 0.001, 0.003, 0.005, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
 
 def read_config() -> TrainConfig:

@@ -27,9 +27,9 @@ SHIPPED_ARCH = Architecture(conv1_filters=32, conv2_filters=64, kernel_size=5, f
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--epochs", type=int, default=50)
     parser.add_argument("--synthetic", type=int, default=20_000, help="size of the pen-style pool")
-    parser.add_argument("--extra-fraction", type=float, default=0.6,
+    parser.add_argument("--extra-fraction", type=float, default=0.7,
                         help="pen-style digits per epoch, as a fraction of the training digits")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default=None)

@@ -35,8 +35,8 @@ class TrainConfig:
     """
 
     arch: Architecture = field(default_factory=Architecture)
-    epochs: int = 8
-    learning_rate: float = 3e-3
+    epochs: int = 10
+    learning_rate: float = 5e-3
     batch_size: int = 64
     augment: bool = True
     augmentation: AugmentConfig = LIGHT
