@@ -211,39 +211,75 @@ def unit_section(model, features: dict[str, np.ndarray]):
         st.metric("Activation", f"{info.activation:.4f}", f"pre-activation {info.pre_activation:.4f}",
                   delta_color="off", delta_arrow="off")
         st.code(info.formula, language=None, wrap_lines=True)
-        left, right = st.columns(2)
         if info.kind == "conv":
-            with left:
-                st.plotly_chart(figures.diverging_figure(_flat_channels(info.weights), "Incoming weights (filter)",
-                                                         hover="weight"), key="digits_unit_weights",
-                                config={"displayModeBar": False})
-            with right:
-                st.plotly_chart(figures.image_figure(_flat_channels(info.inputs), "Input patch", zmin=None, zmax=None,
-                                                     scale=figures.ACTIVATION_SCALE, hover="input"),
-                                key="digits_unit_patch", config={"displayModeBar": False})
-            if info.weights.shape[0] > 1:
-                st.caption(f"The filter has one {info.weights.shape[1]}×{info.weights.shape[2]} slice per input map "
-                           f"({info.weights.shape[0]} slices, laid side by side).")
+            _conv_unit(info, features, layer, index)
         elif info.kind == "pool":
-            with left:
-                st.plotly_chart(figures.image_figure(info.inputs, "2×2 window of the convolution", zmin=None,
-                                                     zmax=None, scale=figures.ACTIVATION_SCALE),
-                                key="digits_unit_patch", config={"displayModeBar": False})
-            right.markdown("Max-pooling has no weights: it keeps the largest of four neighbouring values, "
-                           "halving the map's width and height.")
+            _pool_unit(info, features, layer, index)
         else:
-            weights = info.weights
-            image = _flat_channels(weights) if weights.ndim == 3 else weights[None, :]
-            with left:
-                st.plotly_chart(figures.diverging_figure(image, "Incoming weights", hover="weight"),
-                                key="digits_unit_weights", config={"displayModeBar": False})
-            with right:
-                st.markdown("**Largest contributions w·x**")
-                st.dataframe(
-                    {"input": [t[0] for t in info.top_terms], "weight": [t[1] for t in info.top_terms],
-                     "value": [t[2] for t in info.top_terms], "w·x": [t[3] for t in info.top_terms]},
-                    hide_index=True, width="stretch",
-                )
+            _dense_unit(info)
+
+
+def _conv_unit(info, features, layer: str, index: tuple[int, ...]) -> None:
+    channel, row, col = index
+    k = info.weights.shape[-1]
+    small = info.weights.shape[0] == 1
+    where, filt, patch = st.columns(3)
+    source = features["input"][0] if layer == "conv1" else features["pool1"].mean(axis=0)
+    title = "Where it looks (input)" if layer == "conv1" else "Where it looks (mean of Downsampling 1)"
+    fig = figures.image_figure(source, title, zmin=None, zmax=None, scale=figures.INK if layer == "conv1"
+                               else figures.ACTIVATION_SCALE)
+    pad = k // 2
+    where.plotly_chart(figures.outline(fig, row - pad, col - pad, k, k), key="digits_unit_where",
+                       config={"displayModeBar": False})
+    filt.plotly_chart(figures.diverging_figure(_flat_channels(info.weights), "Incoming weights (filter)",
+                                               hover="weight", annotate=small),
+                      key="digits_unit_weights", config={"displayModeBar": False})
+    patch.plotly_chart(figures.image_figure(_flat_channels(info.inputs), "Input patch", zmin=None, zmax=None,
+                                            scale=figures.ACTIVATION_SCALE, hover="input", annotate=small),
+                       key="digits_unit_patch", config={"displayModeBar": False})
+    st.caption("The unit multiplies each weight by the input value under it (zero padding beyond the edge), "
+               "adds them up with the bias, and applies the activation. "
+               + ("" if small else f"The filter has one {k}×{k} slice per input map ({info.weights.shape[0]} "
+                                   f"slices, side by side)."))
+    _terms_table(info)
+
+
+def _pool_unit(info, features, layer: str, index: tuple[int, ...]) -> None:
+    channel, row, col = index
+    source = "conv1" if layer == "pool1" else "conv2"
+    where, window = st.columns(2)
+    fig = figures.image_figure(features[source][channel], f"Where it looks (map {channel} of the convolution)",
+                               zmin=None, zmax=None, scale=figures.ACTIVATION_SCALE)
+    where.plotly_chart(figures.outline(fig, 2 * row, 2 * col, 2, 2), key="digits_unit_where",
+                       config={"displayModeBar": False})
+    window.plotly_chart(figures.image_figure(info.inputs, "2×2 window", zmin=None, zmax=None,
+                                             scale=figures.ACTIVATION_SCALE, annotate=True),
+                        key="digits_unit_patch", config={"displayModeBar": False})
+    st.caption("Max-pooling has no weights: it keeps the largest of four neighbouring values, halving the map's "
+               "width and height, so a feature counts wherever it appears nearby.")
+
+
+def _dense_unit(info) -> None:
+    weights = info.weights
+    image = _flat_channels(weights) if weights.ndim == 3 else weights[None, :]
+    left, right = st.columns(2)
+    with left:
+        title = "Incoming weights (one 7×7 slice per map)" if weights.ndim == 3 else "Incoming weights"
+        st.plotly_chart(figures.diverging_figure(image, title, hover="weight"),
+                        key="digits_unit_weights", config={"displayModeBar": False})
+    with right:
+        _terms_table(info)
+
+
+def _terms_table(info) -> None:
+    if not info.top_terms:
+        return
+    st.markdown("**Largest contributions w·x**")
+    st.dataframe(
+        {"input": [t[0] for t in info.top_terms], "weight": [t[1] for t in info.top_terms],
+         "value": [t[2] for t in info.top_terms], "w·x": [t[3] for t in info.top_terms]},
+        hide_index=True, width="stretch",
+    )
 
 
 def saliency_section(model, x: np.ndarray, proba: np.ndarray):

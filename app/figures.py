@@ -14,11 +14,13 @@ _MARGIN = dict(l=10, r=10, t=30, b=10)
 
 
 def image_figure(image: np.ndarray, title: str = "", height: int = 220, scale: str = INK,
-                 zmin: float | None = 0.0, zmax: float | None = 1.0, hover: str = "value") -> go.Figure:
-    """One 2-D array as a square heatmap with row/col/value on hover."""
+                 zmin: float | None = 0.0, zmax: float | None = 1.0, hover: str = "value",
+                 annotate: bool = False) -> go.Figure:
+    """One 2-D array as a square heatmap with row/col/value on hover (and in each cell if ``annotate``)."""
     fig = go.Figure(go.Heatmap(
         z=image, colorscale=scale, zmin=zmin, zmax=zmax, showscale=False,
         hovertemplate=f"row %{{y}}, col %{{x}}<br>{hover} %{{z:.3f}}<extra></extra>",
+        texttemplate="%{z:.2f}" if annotate else None, textfont=dict(size=11),
     ))
     fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False, showgrid=False)
     fig.update_xaxes(showticklabels=False, showgrid=False, constrain="domain")
@@ -26,11 +28,19 @@ def image_figure(image: np.ndarray, title: str = "", height: int = 220, scale: s
     return fig
 
 
-def diverging_figure(image: np.ndarray, title: str = "", height: int = 220, hover: str = "value") -> go.Figure:
+def diverging_figure(image: np.ndarray, title: str = "", height: int = 220, hover: str = "value",
+                     annotate: bool = False) -> go.Figure:
     """A signed array (weights, saliency) centred on zero: red positive, blue negative."""
-    bound = float(np.abs(image).max()) or 1.0
-    fig = image_figure(image, title, height, DIVERGING, -bound, bound, hover)
+    bound = float(np.nanmax(np.abs(image))) if np.isfinite(image).any() else 1.0
+    fig = image_figure(image, title, height, DIVERGING, -(bound or 1.0), bound or 1.0, hover, annotate)
     fig.update_traces(showscale=True, colorbar=dict(thickness=10, len=0.9))
+    return fig
+
+
+def outline(fig: go.Figure, top: int, left: int, height: int, width: int, color: str = "#e8553e") -> go.Figure:
+    """Draw a rectangle around cells ``[top, top+height) x [left, left+width)`` of a heatmap."""
+    fig.add_shape(type="rect", x0=left - 0.5, x1=left + width - 0.5, y0=top - 0.5, y1=top + height - 0.5,
+                  line=dict(color=color, width=3))
     return fig
 
 
