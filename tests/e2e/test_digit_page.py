@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
 
 from app import keys as K
-from tests.e2e.conftest import AppServer
+from tests.e2e.harness import AppServer
 from tests.e2e.helpers import by_key, clear_canvas, draw, first_guess, no_exception, open_digit_page, wait_idle
 
 GUESS_TIMEOUT = 20_000
