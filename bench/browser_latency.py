@@ -12,8 +12,10 @@ the spread. Target: median <= 250 ms.
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -46,15 +48,39 @@ expected => new Promise(resolve => {
 """
 
 
+def time_training(page) -> float:
+    """Seconds from clicking Start (default settings) to the trained model being in use."""
+    page.get_by_role("tab", name=re.compile("Train your own")).click()
+    wait_idle(page)
+    started = time.perf_counter()
+    page.locator(".st-key-digits_train_start button").click()
+    page.get_by_text("now uses your model").wait_for(timeout=300_000)
+    return time.perf_counter() - started
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process in MB (Linux), or NaN elsewhere."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Browser latency benchmark")
     parser.add_argument("--trials", type=int, default=20)
+    parser.add_argument("--train", action="store_true",
+                        help="also time Train your own with default settings, Start -> model in use")
     args = parser.parse_args(argv)
     timings = []
     with app_server() as server, sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         open_digit_page(page, server.url)
+        memory = [rss_mb(server.process.pid)]
         for trial in range(args.trials + 2):
             digit = "1" if trial % 2 == 0 else "7"
             clear_canvas(page)
@@ -67,10 +93,19 @@ def main(argv: list[str] | None = None) -> None:
             if trial >= 2:  # the first two warm up caches and the websocket
                 timings.append(ms)
             assert first_guess(page).inner_text().strip() == digit
+            if trial == 1:
+                memory.append(rss_mb(server.process.pid))
+        memory.append(rss_mb(server.process.pid))
+        if args.train:
+            train_seconds = time_training(page)
         browser.close()
     timings.sort()
     print(f"mouse-up -> first guess, {len(timings)} trials: median {statistics.median(timings):.0f} ms, "
           f"min {timings[0]:.0f} ms, max {timings[-1]:.0f} ms")
+    if args.train:
+        print(f"Train your own, default settings: Start -> 'now uses your model' in {train_seconds:.1f} s")
+    print(f"server memory (RSS): {memory[0]:.0f} MB at start, {memory[1]:.0f} MB after warm-up, "
+          f"{memory[2]:.0f} MB after {len(timings)} more drawings (postScriptGC is off: watch for growth)")
 
 
 if __name__ == "__main__":

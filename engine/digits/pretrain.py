@@ -34,10 +34,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default=None)
     parser.add_argument("--out", type=Path, default=PRETRAINED_PATH)
+    parser.add_argument("--mnist-dir", type=Path, default=None,
+                        help="folder with the full MNIST training IDX files (default: $ML_PLAYGROUND_MNIST_DIR, "
+                             "else the 5,000 bundled digits)")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    data = load_training_digits(val_fraction=0.1, seed=args.seed)
+    data = load_training_digits(args.mnist_dir, val_fraction=0.1, seed=args.seed)
     extra = make_synthetic_digits(args.synthetic, seed=args.seed + 1)
     print(f"data: {data.source}; {len(data.y_train)} train, {len(data.y_val)} validation; "
           f"{len(extra[1])} synthetic pen-style digits ({time.perf_counter() - started:.1f} s)")
