@@ -37,15 +37,21 @@ def current_model():
     if pending in MODEL_CHOICES:
         st.session_state[K.DIGITS_MODEL_CHOICE] = pending
     user = st.session_state.get(K.DIGITS_USER_MODEL)
+    try:
+        shipped = shipped_model()
+    except (FileNotFoundError, RuntimeError, KeyError) as err:
+        st.error(f"The shipped model could not be loaded ({err}). Recreate it with "
+                 "`python -m engine.digits.pretrain`.")
+        st.stop()
     if user is None:
         st.sidebar.caption("Model: **shipped CNN** (train your own in the last tab)")
-        return shipped_model(), "the shipped model"
+        return shipped, "the shipped model"
     choice = st.sidebar.radio("Model in use", list(MODEL_CHOICES), key=K.DIGITS_MODEL_CHOICE,
                               format_func=MODEL_CHOICES.get,
                               help="Your model exists only in this browser session.")
     if choice == "Yours":
         return user, "your trained model"
-    return shipped_model(), "the shipped model"
+    return shipped, "the shipped model"
 
 
 def input_section() -> np.ndarray | None:

@@ -115,3 +115,17 @@ def test_upload_picture(page: Page, app_server: AppServer, tmp_path: Path) -> No
     expect(page.get_by_role("alert").filter(has_text="not an image")).to_be_visible(timeout=GUESS_TIMEOUT)
     expect(first_guess(page)).to_have_count(0)
     no_exception(page)
+
+
+def test_touch_tap_draws_a_dot_and_gets_a_warning(browser, app_server: AppServer) -> None:
+    """A finger tap is a pointer event too: it draws a dot, which the page calls too small to read."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, has_touch=True)
+    try:
+        page = context.new_page()
+        open_digit_page(page, app_server.url)
+        box = by_key(page, "digits_canvas").locator("canvas").first.bounding_box()
+        page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        expect(by_key(page, K.DIGITS_GUESS_BOX)).to_contain_text("very small mark", timeout=GUESS_TIMEOUT)
+        no_exception(page)
+    finally:
+        context.close()
