@@ -26,28 +26,36 @@ PEN_STYLE_FRACTION = 0.4
 LEARNING_RATES = (0.0003, 0.001, 0.003, 0.005, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
 
-def read_config() -> TrainConfig:
-    """The hyperparameter widgets, as a frozen config."""
+def read_config(disabled: bool = False) -> TrainConfig:
+    """The hyperparameter widgets, as a frozen config (greyed out while a run is in progress)."""
     d = DEFAULT_CONFIG
     c1, c2, c3 = st.columns(3)
-    conv1 = c1.slider("Filters in conv 1", 1, 32, d.arch.conv1_filters, key=K.DIGITS_TRAIN_CONV1)
-    conv2 = c1.slider("Filters in conv 2", 1, 64, d.arch.conv2_filters, key=K.DIGITS_TRAIN_CONV2)
-    kernel = c1.select_slider("Kernel size", [3, 5, 7], d.arch.kernel_size, key=K.DIGITS_TRAIN_KERNEL,
-                              help="Side of each convolution filter.")
-    fc = c2.slider("Fully-connected width", 8, 256, d.arch.fc1_units, key=K.DIGITS_TRAIN_FC,
-                   help="Units in Fully-connected 1; Fully-connected 2 gets 70% of that.")
-    activation = c2.selectbox("Activation", list(ACTIVATIONS), list(ACTIVATIONS).index(d.arch.activation),
-                              key=K.DIGITS_TRAIN_ACTIVATION)
-    epochs = c2.slider("Epochs", 1, 30, d.epochs, key=K.DIGITS_TRAIN_EPOCHS,
-                       help="Passes over the training digits.")
-    lr = c3.select_slider("Learning rate", LEARNING_RATES, d.learning_rate, key=K.DIGITS_TRAIN_LR,
-                          help="Peak Adam learning rate (one-cycle schedule). Try 3 or 10 to watch training diverge.")
-    batch = c3.select_slider("Batch size", [16, 32, 64, 128, 256], d.batch_size, key=K.DIGITS_TRAIN_BATCH)
-    augment = c3.toggle("Augmentation", d.augment, key=K.DIGITS_TRAIN_AUGMENT,
-                        help="Randomly rotate, scale, shear and shift each digit every time it is seen.")
-    pen = c3.toggle("Add pen-style digits", False, key=K.DIGITS_TRAIN_PEN_STYLE,
-                    help="Mix in synthetic digits drawn like on a canvas (flagged 1s, crossed 7s…): better on "
-                         "drawings, a little slower.")
+    with c1:
+        conv1 = st.slider("Filters in conv 1", 1, 32, d.arch.conv1_filters, key=K.DIGITS_TRAIN_CONV1,
+                          disabled=disabled)
+        conv2 = st.slider("Filters in conv 2", 1, 64, d.arch.conv2_filters, key=K.DIGITS_TRAIN_CONV2,
+                          disabled=disabled)
+        kernel = st.select_slider("Kernel size", [3, 5, 7], d.arch.kernel_size, key=K.DIGITS_TRAIN_KERNEL,
+                                  disabled=disabled, help="Side of each convolution filter.")
+    with c2:
+        fc = st.slider("Fully-connected width", 8, 256, d.arch.fc1_units, key=K.DIGITS_TRAIN_FC, disabled=disabled,
+                       help="Units in Fully-connected 1; Fully-connected 2 gets 70% of that.")
+        activation = st.selectbox("Activation", list(ACTIVATIONS), list(ACTIVATIONS).index(d.arch.activation),
+                                  key=K.DIGITS_TRAIN_ACTIVATION, disabled=disabled)
+        epochs = st.slider("Epochs", 1, 30, d.epochs, key=K.DIGITS_TRAIN_EPOCHS, disabled=disabled,
+                           help="Passes over the training digits.")
+    with c3:
+        lr = st.select_slider("Learning rate", LEARNING_RATES, d.learning_rate, key=K.DIGITS_TRAIN_LR,
+                              disabled=disabled,
+                              help="Peak Adam learning rate (one-cycle schedule). Try 3 or 10 to watch training "
+                                   "diverge.")
+        batch = st.select_slider("Batch size", [16, 32, 64, 128, 256], d.batch_size, key=K.DIGITS_TRAIN_BATCH,
+                                 disabled=disabled)
+        augment = st.toggle("Augmentation", d.augment, key=K.DIGITS_TRAIN_AUGMENT, disabled=disabled,
+                            help="Randomly rotate, scale, shear and shift each digit every time it is seen.")
+        pen = st.toggle("Add pen-style digits", False, key=K.DIGITS_TRAIN_PEN_STYLE, disabled=disabled,
+                        help="Mix in synthetic digits drawn like on a canvas (flagged 1s, crossed 7s…): better on "
+                             "drawings, a little slower.")
     arch = replace(d.arch, conv1_filters=conv1, conv2_filters=conv2, kernel_size=kernel, fc1_units=fc,
                    fc2_units=fc2_width(fc), activation=activation)
     return replace(d, arch=arch, epochs=epochs, learning_rate=lr, batch_size=batch, augment=augment,
@@ -64,9 +72,9 @@ def train_section() -> None:
         data = training_digits()
         st.caption(f"Training data: {data.source}: {len(data.y_train):,} to train on, "
                    f"{len(data.y_val):,} held out for validation.")
-        config = read_config()
         trainer: DigitTrainer | None = st.session_state.get(K.DIGITS_TRAINER)
         running = trainer is not None and not trainer.finished
+        config = read_config(disabled=running)
         b1, b2, b3, b4 = st.columns(4)
         if b1.button("Start training", key=K.DIGITS_TRAIN_START, type="primary", disabled=running):
             extra = pen_style_digits() if config.extra_fraction > 0 else None
