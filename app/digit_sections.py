@@ -114,26 +114,29 @@ def sees_section(steps, x: np.ndarray | None) -> None:
             return
         caption = "Naive 28×28 resize" if naive else "Downsampled drawing (28×28): the network's input"
         st.image(figures.enlarge(x, 224), caption=caption, width=224)
-        with st.expander("Preprocessing step by step", expanded=False):
-            if steps.blank:
-                st.caption("Blank input: nothing to prepare.")
-                return
-            panels = [
-                (steps.ink, "1. Ink: brightness × opacity; paper removed, dark-on-light inverted"),
-                (steps.cropped, "2. Tight crop to the ink's bounding box"),
-                (steps.fitted, "3. Longest side scaled to 20 px, with anti-aliasing"),
-                (steps.padded, "4. Pasted in the middle of a 28×28 field"),
-                (steps.centred, "5. Shifted so the centre of mass is at the centre"),
-            ]
-            for img, caption in panels:
-                st.image(figures.enlarge(img, 120), caption=caption, width=120)
+
+
+def steps_section(steps) -> None:
+    """MNIST's preparation, one panel per step, side by side."""
+    if steps is None or steps.blank:
+        return
+    with st.expander("Preprocessing step by step: how a drawing becomes the 28×28 input", expanded=False):
+        panels = [
+            (steps.ink, "1. Ink: brightness × opacity; paper removed, dark-on-light inverted"),
+            (steps.cropped, "2. Tight crop to the ink's bounding box"),
+            (steps.fitted, "3. Longest side scaled to 20 px, with anti-aliasing"),
+            (steps.padded, "4. Pasted in the middle of a 28×28 field"),
+            (steps.centred, "5. Shifted so the centre of mass is at the centre (as MNIST did)"),
+        ]
+        for col, (img, caption) in zip(st.columns(len(panels)), panels, strict=True):
+            col.image(figures.enlarge(img, 140), caption=caption, width=140)
 
 
 def guess_section(image: np.ndarray | None, steps, x: np.ndarray | None, model, model_name: str):
     """First and second guess, the probability chart and honest warnings."""
     with st.container(key=K.DIGITS_GUESS_BOX):
         if steps is None or x is None:
-            st.info("Draw a digit to see the network's guess.")
+            st.info("No input yet: draw a digit, upload a picture or pick an example to see the network's guess.")
             return None
         verdict = assess_input(steps, image)
         if not verdict.ok_to_predict:

@@ -18,6 +18,7 @@ with right:  # the guess first: it is what a student waits for after each stroke
     proba = sections.guess_section(image, steps, x, model, model_name)
 with middle:
     sections.sees_section(steps, x)
+sections.steps_section(steps)
 
 tab_layers, tab_unit, tab_saliency, tab_train = st.tabs(
     ["🧠 Layers", "🔍 Inspect a unit", "🔥 Saliency", "🏋️ Train your own"]
