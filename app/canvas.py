@@ -29,14 +29,23 @@ def _component():
 
 def draw_canvas(key: str, pen_width: int) -> np.ndarray:
     """Show the canvas; return the drawing as a ``(280, 280)`` uint8 white-on-black image."""
+    # Streamlit forgets a component's state while it is not shown (another input
+    # source, another page). Keep the strokes in the session and hand them back as
+    # both the canvas' starting drawing and Python's starting value.
+    kept_key = f"{key}_kept_strokes"
+    kept = st.session_state.get(kept_key, [])
     result = _component()(
         key=key,
-        data={"pen_width": int(pen_width)},
-        default={"strokes": {"strokes": [], "version": 0}},
+        data={"pen_width": int(pen_width), "strokes": kept},
+        default={"strokes": {"strokes": kept, "version": 0}},
         on_strokes_change=lambda: None,
         width="content",
     )
-    payload = getattr(result, "strokes", None) or {}
+    payload = getattr(result, "strokes", None)
     raw = payload.get("strokes", []) if isinstance(payload, dict) else []
     strokes, widths = parse_strokes(raw, size=CANVAS)
+    st.session_state[kept_key] = [
+        {"width": width, "points": [list(point) for point in stroke]}
+        for stroke, width in zip(strokes, widths, strict=True)
+    ]
     return render_strokes(strokes, size=CANVAS, widths=widths)

@@ -7,7 +7,15 @@ export default function (component) {
   const SIZE = 280;
   let state = parentElement.__drawState;
   if (!state) {
-    state = { strokes: [], current: null, sent: 0 };
+    // Start from the strokes Python already has (the canvas may be mounted again).
+    const initial = Array.isArray(data && data.strokes) ? data.strokes : [];
+    state = {
+      strokes: initial
+        .filter((s) => s && Array.isArray(s.points) && s.points.length)
+        .map((s) => ({ width: Number(s.width) || 18, points: s.points })),
+      current: null,
+      sent: 0,
+    };
     parentElement.__drawState = state;
     const canvas = parentElement.querySelector("canvas");
     const ctx = canvas.getContext("2d");

@@ -129,3 +129,19 @@ def test_touch_tap_draws_a_dot_and_gets_a_warning(browser, app_server: AppServer
         no_exception(page)
     finally:
         context.close()
+
+
+def test_drawing_survives_switching_input_source(page: Page, app_server: AppServer) -> None:
+    open_digit_page(page, app_server.url)
+    draw(page, ONE)
+    expect(first_guess(page)).to_have_text("1", timeout=GUESS_TIMEOUT)
+    source = by_key(page, K.DIGITS_SOURCE)
+    source.get_by_text("Example digit").click()
+    wait_idle(page)
+    source.get_by_text("Draw", exact=True).click()
+    wait_idle(page)
+    # The canvas comes back with the stroke, and the guess is still about it.
+    expect(first_guess(page)).to_have_text("1", timeout=GUESS_TIMEOUT)
+    clear_canvas(page)
+    expect(by_key(page, K.DIGITS_GUESS_BOX)).to_contain_text("Draw a digit", timeout=GUESS_TIMEOUT)
+    no_exception(page)
