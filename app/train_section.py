@@ -47,8 +47,8 @@ def read_config(disabled: bool = False) -> TrainConfig:
     with c3:
         lr = st.select_slider("Learning rate", LEARNING_RATES, d.learning_rate, key=K.DIGITS_TRAIN_LR,
                               disabled=disabled,
-                              help="Peak Adam learning rate (one-cycle schedule). Try 3 or 10 to watch training "
-                                   "diverge.")
+                              help="Peak Adam learning rate (one-cycle schedule). Try 0.3 to watch the units die, "
+                                   "3 or 10 to watch the loss explode.")
         batch = st.select_slider("Batch size", [16, 32, 64, 128, 256], d.batch_size, key=K.DIGITS_TRAIN_BATCH,
                                  disabled=disabled)
         augment = st.toggle("Augmentation", d.augment, key=K.DIGITS_TRAIN_AUGMENT, disabled=disabled,
@@ -112,6 +112,13 @@ def _finish_if_done(trainer: DigitTrainer) -> bool:
         text = trainer.message_ if trainer.status_ == "diverged" else (
             trainer.message_ + " No epoch finished, so the model in use did not change.")
         st.session_state[K.DIGITS_TRAIN_NOTE] = (level, text)
+        return False
+    if not trainer.learned:
+        accuracy = trainer.history_[-1].val_accuracy
+        st.session_state[K.DIGITS_TRAIN_NOTE] = (
+            "error", f"The network did not learn: validation accuracy {accuracy:.0%} is chance level (10%). "
+                     f"With a learning rate of {trainer.config.learning_rate:g} the first steps jump so far that "
+                     "the units stop responding. Try a smaller learning rate. The model in use did not change.")
         return False
     model = trainer.model(info={"name": "your trained model"})
     data = training_digits()

@@ -129,6 +129,16 @@ def test_diverging_training_keeps_the_previous_model():
     assert any("the shipped model" in c.value for c in at.caption)
 
 
+def test_training_that_learns_nothing_keeps_the_previous_model():
+    at = run_digit_page(**{K.DIGITS_SOURCE: "Example digit", K.DIGITS_TRAIN_EPOCHS: 1, K.DIGITS_TRAIN_LR: 1.0})
+    _train(at).run()
+    assert not at.exception
+    trainer = at.session_state[K.DIGITS_TRAINER]
+    assert not trainer.learned
+    assert any("did not learn" in e.value or "too high" in e.value for e in at.error)
+    assert any("the shipped model" in c.value for c in at.caption)
+
+
 def test_stop_mid_epoch():
     at = run_digit_page(**{K.DIGITS_TRAIN_EPOCHS: 30})
     at.button(key=K.DIGITS_TRAIN_START).click().run()

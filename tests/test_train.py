@@ -39,6 +39,19 @@ def test_huge_learning_rate_is_detected_as_divergence(small_data):
     assert "too high" in trainer.message_
 
 
+def test_a_run_stuck_at_chance_has_not_learned(small_data):
+    config = TrainConfig(arch=SMALL, epochs=1, learning_rate=1.0, batch_size=32, seed=0)
+    trainer = DigitTrainer(config, small_data, device="cpu")
+    while not trainer.finished:
+        trainer.step(max_seconds=10)
+    if trainer.status_ == "done":  # a high rate either explodes or kills every unit
+        assert trainer.history_[-1].val_accuracy < 0.2 and not trainer.learned
+    good = DigitTrainer(TrainConfig(arch=SMALL, epochs=2, batch_size=32), small_data, device="cpu")
+    while not good.finished:
+        good.step(max_seconds=10)
+    assert good.learned
+
+
 def test_step_is_bounded_and_stop_ends_training(small_data):
     trainer = DigitTrainer(TrainConfig(arch=SMALL, epochs=5, batch_size=32), small_data, device="cpu")
     trainer.step(max_batches=3)

@@ -26,6 +26,10 @@ EXPLODED_LOSS = 50.0
 """A batch cross-entropy above this (chance level is ln 10 = 2.3) counts as divergence."""
 
 
+LEARNED_ACCURACY = 0.2
+"""Validation accuracy a finished run must beat to count as having learned (chance is 0.1)."""
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Everything a training run depends on.
@@ -126,6 +130,15 @@ class DigitTrainer:
     def finished(self) -> bool:
         """True once all epochs ran, training diverged or was stopped."""
         return self.status_ in ("done", "diverged", "stopped")
+
+    @property
+    def learned(self) -> bool:
+        """False when the last validation accuracy is near chance (10 %): the run failed.
+
+        A too-high learning rate does not always blow the loss up; it can also kill
+        every ReLU unit, leaving a network that answers the same class for everything.
+        """
+        return bool(self.history_) and self.history_[-1].val_accuracy > LEARNED_ACCURACY
 
     @property
     def progress(self) -> float:
