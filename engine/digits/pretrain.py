@@ -27,7 +27,7 @@ SHIPPED_ARCH = Architecture(conv1_filters=32, conv2_filters=64, kernel_size=5, f
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=50)
+    parser.add_argument("--epochs", type=int, default=80)
     parser.add_argument("--synthetic", type=int, default=20_000, help="size of the pen-style pool")
     parser.add_argument("--extra-fraction", type=float, default=0.7,
                         help="pen-style digits per epoch, as a fraction of the training digits")
