@@ -198,24 +198,60 @@ def layers_section(model, x: np.ndarray):
     return features
 
 
+def _unit_keys(layer: str) -> dict[str, str]:
+    """Widget keys of the unit pickers, one set per layer (each layer has its own ranges)."""
+    return {"channel": f"{K.DIGITS_UNIT_CHANNEL}_{layer}", "row": f"{K.DIGITS_UNIT_ROW}_{layer}",
+            "col": f"{K.DIGITS_UNIT_COL}_{layer}", "unit": f"{K.DIGITS_UNIT_INDEX}_{layer}",
+            "chart": f"digits_unit_picker_{layer}"}
+
+
+def _on_unit_clicked(layer: str) -> None:
+    """A click on the picker chart: copy the clicked unit into the number inputs (before they are drawn)."""
+    keys = _unit_keys(layer)
+    state = st.session_state.get(keys["chart"])
+    try:
+        data = state["selection"]["points"][0]["customdata"]
+    except (KeyError, IndexError, TypeError):
+        return
+    if isinstance(data, dict):  # Plotly may send an array as {"0": ..., "1": ...}
+        try:
+            data = [data[k] for k in sorted(data, key=int)]
+        except (TypeError, ValueError):
+            return
+    if not isinstance(data, (list, tuple)):
+        return
+    if len(data) == 4:
+        for name, value in zip(("channel", "row", "col"), data[:3], strict=True):
+            st.session_state[keys[name]] = int(value)
+    elif len(data) == 2:
+        st.session_state[keys["unit"]] = int(data[0])
+
+
 def unit_section(model, features: dict[str, np.ndarray]):
-    """Pick a unit; show its incoming weights, input patch and the computation with numbers."""
+    """Pick a unit (click it, or type its position); show its weights, input and arithmetic with numbers."""
     with st.container(key=K.DIGITS_UNIT_BOX):
         titles = {name: title for name, title in LAYERS if name != "input"}
         layer = st.selectbox("Layer", list(titles), format_func=titles.get, key=K.DIGITS_UNIT_LAYER)
         value = features[layer]
-        if value.ndim == 3:
-            c1, c2, c3 = st.columns(3)
-            channel = c1.number_input("Map", 0, value.shape[0] - 1, 0, key=K.DIGITS_UNIT_CHANNEL)
-            default_r, default_c = np.unravel_index(int(value[int(channel)].argmax()), value.shape[1:])
-            row = c2.number_input("Row", 0, value.shape[1] - 1, int(default_r), key=K.DIGITS_UNIT_ROW)
-            col = c3.number_input("Column", 0, value.shape[2] - 1, int(default_c), key=K.DIGITS_UNIT_COL)
-            index = (int(channel), int(min(row, value.shape[1] - 1)), int(min(col, value.shape[2] - 1)))
-        else:
-            default = int(value.argmax())
-            unit = st.number_input("Unit", 0, value.shape[0] - 1, default, key=K.DIGITS_UNIT_INDEX,
-                                   help="Output units are digits 0–9.")
-            index = (int(min(unit, value.shape[0] - 1)),)
+        keys = _unit_keys(layer)
+        picker, numbers = st.columns([3, 1])
+        with numbers:
+            if value.ndim == 3:
+                channel = st.number_input("Map", 0, value.shape[0] - 1, int(value.max(axis=(1, 2)).argmax()),
+                                          key=keys["channel"])
+                default_r, default_c = np.unravel_index(int(value[int(channel)].argmax()), value.shape[1:])
+                row = st.number_input("Row", 0, value.shape[1] - 1, int(default_r), key=keys["row"])
+                col = st.number_input("Column", 0, value.shape[2] - 1, int(default_c), key=keys["col"])
+                index = (int(channel), int(row), int(col))
+            else:
+                unit = st.number_input("Unit", 0, value.shape[0] - 1, int(value.argmax()), key=keys["unit"],
+                                       help="Output units are digits 0–9.")
+                index = (int(unit),)
+        with picker:
+            st.plotly_chart(figures.unit_picker_figure(value, index), key=keys["chart"], width="content",
+                            on_select=lambda: _on_unit_clicked(layer), selection_mode="points",
+                            config={"displayModeBar": False})
+            st.caption("Click a unit to inspect it (each map coloured on its own range; hover for values).")
         info = explain_unit(model, features, layer, index)
         st.metric("Activation", f"{info.activation:.4f}", f"pre-activation {info.pre_activation:.4f}",
                   delta_color="off", delta_arrow="off")

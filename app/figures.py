@@ -112,6 +112,56 @@ def feature_maps_figure(maps: np.ndarray, title: str, mode: str, global_range: t
     return fig
 
 
+def unit_picker_figure(values: np.ndarray, selected: tuple[int, ...], px_per_cell: int | None = None) -> go.Figure:
+    """Every unit of a layer as a clickable square (selection returns ``customdata`` = the unit's index).
+
+    ``values`` is ``(C, H, W)`` (maps tiled 8 to a row, each scaled to its own range)
+    or ``(N,)`` (wrapped 32 to a row). The ``selected`` unit gets a red outline.
+    """
+    if values.ndim == 3:
+        count, height, width = values.shape
+        columns = min(count, 8)
+        scaled = normalise_maps(values, "per map", (0.0, 1.0))
+        c, r, q = np.meshgrid(np.arange(count), np.arange(height), np.arange(width), indexing="ij")
+        x = (c % columns) * (width + 1) + q
+        y = (c // columns) * (height + 1) + r
+        index = np.stack([c, r, q], axis=-1).reshape(-1, 3)
+        label = "map %{customdata[0]}, row %{customdata[1]}, col %{customdata[2]}"
+        cells_x, cells_y = columns * (width + 1), (count // columns + (count % columns > 0)) * (height + 1)
+    else:
+        count = values.shape[0]
+        columns = min(count, 32) if count > 10 else count
+        span = float(values.max() - values.min()) or 1.0
+        scaled = (values - values.min()) / span
+        units = np.arange(count)
+        x, y = units % columns, units // columns
+        index = units[:, None]
+        label = "unit %{customdata[0]}"
+        cells_x, cells_y = columns, int(y.max()) + 1
+    px_per_cell = px_per_cell or int(np.clip(640 // max(cells_x, 1), 3, 44))
+    raw = values.reshape(-1)
+    fig = go.Figure(go.Scattergl(
+        x=x.reshape(-1), y=y.reshape(-1), mode="markers", customdata=np.column_stack([index, raw]),
+        marker=dict(symbol="square", size=px_per_cell, color=scaled.reshape(-1), line=dict(width=0),
+                    colorscale=ACTIVATION_SCALE, cmin=0, cmax=1),
+        selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1)),
+        hovertemplate=label + f"<br>activation %{{customdata[{index.shape[1]}]:.4f}}<extra></extra>",
+    ))
+    pick = np.flatnonzero((index == np.asarray(selected)).all(axis=1))
+    if len(pick):
+        # WebGL traces sit above SVG ones, so the outline must be WebGL too.
+        fig.add_scattergl(x=[x.reshape(-1)[pick[0]]], y=[y.reshape(-1)[pick[0]]], mode="markers", hoverinfo="skip",
+                        marker=dict(symbol="square-open", size=px_per_cell + 6, color="#e8553e",
+                                    line=dict(width=3, color="#e8553e")),
+                        selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1)))
+    fig.update_xaxes(visible=False, range=[-1, cells_x], fixedrange=True)
+    fig.update_yaxes(visible=False, range=[cells_y, -1], fixedrange=True)
+    fig.update_layout(width=cells_x * px_per_cell + 40, height=cells_y * px_per_cell + 40, showlegend=False,
+                      margin=dict(l=20, r=20, t=20, b=20), plot_bgcolor="rgba(0,0,0,0)", clickmode="event+select",
+                      dragmode=False)
+    return fig
+
+
 def unit_strip_figure(values: np.ndarray, title: str, mode: str, global_range: tuple[float, float],
                       labels: list[str] | None = None, per_row: int = 64) -> go.Figure:
     """A fully-connected layer ``(N,)`` as a strip of coloured cells (wrapped every ``per_row``)."""

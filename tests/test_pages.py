@@ -84,6 +84,14 @@ def test_unit_inspector_shows_the_arithmetic(layer):
     assert any("=" in c.value for c in at.code)
 
 
+def test_switching_layers_after_picking_a_high_unit():
+    at = run_digit_page(**{K.DIGITS_SOURCE: "Example digit", K.DIGITS_UNIT_LAYER: "fc1"})
+    at.number_input(key=f"{K.DIGITS_UNIT_INDEX}_fc1").set_value(200).run()
+    at.selectbox(key=K.DIGITS_UNIT_LAYER).set_value("output").run()  # only 10 units here
+    assert not at.exception
+    assert metric(at, "Activation").value
+
+
 def test_naive_resize_toggle_and_saliency_target():
     at = run_digit_page(**{K.DIGITS_SOURCE: "Example digit", K.DIGITS_NAIVE: True, K.DIGITS_SALIENCY_TARGET: 3})
     assert not at.exception

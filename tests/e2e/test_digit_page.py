@@ -145,3 +145,21 @@ def test_drawing_survives_switching_input_source(page: Page, app_server: AppServ
     clear_canvas(page)
     expect(by_key(page, K.DIGITS_GUESS_BOX)).to_contain_text("Draw a digit", timeout=GUESS_TIMEOUT)
     no_exception(page)
+
+
+def test_click_a_unit_to_inspect_it(page: Page, app_server: AppServer) -> None:
+    open_digit_page(page, app_server.url)
+    draw(page, ONE)
+    expect(first_guess(page)).to_have_text("1", timeout=GUESS_TIMEOUT)
+    page.get_by_role("tab", name=re.compile("Inspect a unit")).click()
+    wait_idle(page)
+    chart = by_key(page, "digits_unit_picker_conv1")
+    chart.scroll_into_view_if_needed()
+    box = chart.bounding_box()
+    # Conv 1 tiles 32 maps of 28x28, 8 to a row, 3 px a cell, after a 20 px margin:
+    # map 11 is the 4th map of the 2nd row.
+    cell = 3
+    page.mouse.click(box["x"] + 20 + (3 * 29 + 14) * cell, box["y"] + 20 + (29 + 10) * cell)
+    expect(by_key(page, f"{K.DIGITS_UNIT_CHANNEL}_conv1").locator("input")).to_have_value("11", timeout=GUESS_TIMEOUT)
+    expect(by_key(page, K.DIGITS_UNIT_BOX)).to_contain_text("ReLU")
+    no_exception(page)
