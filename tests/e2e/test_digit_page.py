@@ -163,3 +163,13 @@ def test_click_a_unit_to_inspect_it(page: Page, app_server: AppServer) -> None:
     expect(by_key(page, f"{K.DIGITS_UNIT_CHANNEL}_conv1").locator("input")).to_have_value("11", timeout=GUESS_TIMEOUT)
     expect(by_key(page, K.DIGITS_UNIT_BOX)).to_contain_text("ReLU")
     no_exception(page)
+
+
+def test_home_page_links_to_the_playground(page: Page, app_server: AppServer) -> None:
+    page.goto(app_server.url + "/")
+    wait_idle(page)
+    expect(page.get_by_role("heading", name=re.compile("ML Playground"))).to_be_visible()
+    page.get_by_role("link", name=re.compile("Open the digit playground")).click()
+    wait_idle(page)
+    expect(by_key(page, "digits_canvas").locator("canvas").first).to_be_visible(timeout=30_000)
+    no_exception(page)
