@@ -20,6 +20,20 @@ from engine.digits.images import ImageError, load_image
 from engine.digits.strokes import PEN_WIDTH
 
 SOURCES = ("Draw", "Upload a picture", "Example digit")
+LAYER_NOTES = {
+    "input": "The 28×28 grey image after preprocessing: all the network ever sees.",
+    "conv1": "Each map is one small filter slid over the image: it lights up where its pattern (an edge, a "
+             "stroke direction) appears.",
+    "pool1": "Each map keeps the strongest response in every 2×2 block: half the size, and a little shift no "
+             "longer matters.",
+    "conv2": "Filters over all the maps below: they combine simple strokes into parts of digits (corners, loops, "
+             "line ends).",
+    "pool2": "Downsampled again to 7×7: where a part was found matters only roughly now.",
+    "fc1": "Every unit looks at every value of the layer below and answers one learned question about the whole "
+           "digit.",
+    "fc2": "A second layer of such questions, closer to the answer.",
+    "output": "One unit per digit. Softmax turns the scores (logits) into probabilities that add up to 100%.",
+}
 COLOR_RANGES = ("per map", "per layer", "global")
 
 
@@ -178,22 +192,24 @@ def layers_section(model, x: np.ndarray):
             shown += 1
             value = features[name]
             if name == "input":
-                fig = figures.feature_maps_figure(value, f"{title} — 28×28", "per layer", (0.0, 1.0), columns=1,
-                                                  tile_px=160)
+                header, fig = f"{title} — 28×28", figures.feature_maps_figure(
+                    value, "", "per layer", (0.0, 1.0), columns=1, tile_px=160)
             elif value.ndim == 3:
-                fig = figures.feature_maps_figure(value, f"{title} — {value.shape[0]} maps of "
-                                                  f"{value.shape[1]}×{value.shape[2]}", mode, global_range)
+                header = f"{title} — {value.shape[0]} maps of {value.shape[1]}×{value.shape[2]}"
+                fig = figures.feature_maps_figure(value, "", mode, global_range)
             elif name == "output":
-                logits = features["logits"]
-                fig = figures.unit_strip_figure(value, f"{title} — softmax probabilities (labels: digit)",
-                                                "per layer", (0.0, 1.0),
+                header = f"{title} — softmax probabilities"
+                fig = figures.unit_strip_figure(value, "", "per layer", (0.0, 1.0),
                                                 labels=[f"{d}: {p:.0%}" for d, p in enumerate(value)])
-                st.plotly_chart(fig, key=f"digits_layer_{name}", config={"displayModeBar": False})
-                st.caption("Logits (before softmax): " + "  ".join(f"{d}: {z:+.2f}" for d, z in enumerate(logits)))
-                continue
             else:
-                fig = figures.unit_strip_figure(value, f"{title} — {value.shape[0]} units", mode, global_range)
+                header = f"{title} — {value.shape[0]} units"
+                fig = figures.unit_strip_figure(value, "", mode, global_range)
+            st.markdown(f"**{header}**")
+            st.caption(LAYER_NOTES[name])
             st.plotly_chart(fig, key=f"digits_layer_{name}", config={"displayModeBar": False})
+            if name == "output":
+                st.caption("Logits (before softmax): " + "  ".join(
+                    f"{d}: {z:+.2f}" for d, z in enumerate(features["logits"])))
         st.caption(f"Showing {shown} of {len(LAYERS)} layers. Hover a cell to read its value.")
     return features
 

@@ -106,7 +106,7 @@ def feature_maps_figure(maps: np.ndarray, title: str, mode: str, global_range: t
     fig.update_xaxes(visible=False, constrain="domain")
     px_per_cell = tile_px / max(height, 8)
     fig.update_layout(
-        title=dict(text=title, font=dict(size=14)), margin=_MARGIN, plot_bgcolor="rgba(0,0,0,0)",
+        title=dict(text=title, font=dict(size=14)), margin={**_MARGIN, "t": 30 if title else 8}, plot_bgcolor="rgba(0,0,0,0)",
         height=int(min(900, max(160, rows * (height + gap) * px_per_cell + 50))),
     )
     return fig
@@ -192,7 +192,7 @@ def unit_strip_figure(values: np.ndarray, title: str, mode: str, global_range: t
     ))
     fig.update_yaxes(autorange="reversed", visible=False)
     fig.update_xaxes(visible=False)
-    fig.update_layout(title=dict(text=title, font=dict(size=14)), margin=_MARGIN,
+    fig.update_layout(title=dict(text=title, font=dict(size=14)), margin={**_MARGIN, "t": 30 if title else 8},
                       height=60 + 26 * rows if labels is None else 110)
     return fig
 
