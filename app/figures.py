@@ -106,7 +106,8 @@ def feature_maps_figure(maps: np.ndarray, title: str, mode: str, global_range: t
     fig.update_xaxes(visible=False, constrain="domain")
     px_per_cell = tile_px / max(height, 8)
     fig.update_layout(
-        title=dict(text=title, font=dict(size=14)), margin={**_MARGIN, "t": 30 if title else 8}, plot_bgcolor="rgba(0,0,0,0)",
+        title=dict(text=title, font=dict(size=14)), margin={**_MARGIN, "t": 30 if title else 8},
+        plot_bgcolor="rgba(0,0,0,0)",
         height=int(min(900, max(160, rows * (height + gap) * px_per_cell + 50))),
     )
     return fig
