@@ -15,12 +15,7 @@ import numpy as np
 
 from engine.digits.model import DigitModel
 
-_ACTIVATION_FORMULAS = {
-    "relu": ("ReLU", lambda z: np.maximum(z, 0.0)),
-    "tanh": ("tanh", np.tanh),
-    "sigmoid": ("σ", lambda z: 1.0 / (1.0 + np.exp(-z))),
-    "gelu": ("GELU", None),
-}
+_ACTIVATION_LABELS = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "σ", "gelu": "GELU"}
 
 
 @dataclass(frozen=True)
@@ -63,18 +58,12 @@ class UnitExplanation:
     top_terms: list[tuple[str, float, float, float]]
 
 
-def layer_shape(features: dict[str, np.ndarray], layer: str) -> tuple[int, ...]:
-    """Shape of a layer's activations (without the batch axis)."""
-    return tuple(features[layer].shape)
-
-
 def explain_unit(
     model: DigitModel, features: dict[str, np.ndarray], layer: str, index: tuple[int, ...]
 ) -> UnitExplanation:
     """Explain unit ``index`` of ``layer`` given ``features`` from ``model.forward_features``."""
     params = model.parameters_numpy()
-    act_name = model.arch.activation
-    act_label, act_fn = _ACTIVATION_FORMULAS[act_name]
+    act_label = _ACTIVATION_LABELS[model.arch.activation]
     value = float(features[layer][index])
     if layer in ("conv1", "conv2"):
         channel, row, col = index
@@ -85,13 +74,9 @@ def explain_unit(
         pad = k // 2
         padded = np.pad(features[source], ((0, 0), (pad, pad), (pad, pad)))
         patch = padded[:, row : row + k, col : col + k]
-        products = weights * patch
-        pre = float(products.sum() + bias)
-        terms = _top_terms(weights, patch, products, lambda i: f"ch{i[0]}[{i[1]},{i[2]}]")
-        formula = (
-            f"z = Σ w·x + b over {weights.size} terms ({weights.shape[0]}×{k}×{k}) = "
-            f"{float(products.sum()):.4f} + ({bias:.4f}) = {pre:.4f};  a = {act_label}(z) = {value:.4f}"
-        )
+        pre, sum_text, terms = _weighted_sum(weights, patch, bias, lambda i: f"ch{i[0]}[{i[1]},{i[2]}]")
+        formula = (f"z = Σ w·x + b over {weights.size} terms ({weights.shape[0]}×{k}×{k}) = {sum_text};  "
+                   f"a = {act_label}(z) = {value:.4f}")
         return UnitExplanation(layer, tuple(index), "conv", weights, patch, bias, pre, value, formula, terms)
     if layer in ("pool1", "pool2"):
         channel, row, col = index
@@ -107,13 +92,8 @@ def explain_unit(
         inputs = features[source].ravel()
         weights = params[f"{layer}.weight"][unit]
         bias = float(params[f"{layer}.bias"][unit])
-        products = weights * inputs
-        pre = float(products.sum() + bias)
-        terms = _top_terms(weights, inputs, products, lambda i: f"{source}[{i[0]}]")
-        formula = (
-            f"z = Σ w·x + b over {weights.size} inputs = {float(products.sum()):.4f} + ({bias:.4f}) = {pre:.4f};  "
-            f"a = {act_label}(z) = {value:.4f}"
-        )
+        pre, sum_text, terms = _weighted_sum(weights, inputs, bias, lambda i: f"{source}[{i[0]}]")
+        formula = f"z = Σ w·x + b over {weights.size} inputs = {sum_text};  a = {act_label}(z) = {value:.4f}"
         if layer == "fc1":
             weights = weights.reshape(features["pool2"].shape)
             inputs = features["pool2"]
@@ -126,16 +106,23 @@ def explain_unit(
         inputs = features["fc2"]
         weights = params["out.weight"][unit]
         bias = float(params["out.bias"][unit])
-        products = weights * inputs
-        terms = _top_terms(weights, inputs, products, lambda i: f"fc2[{i[0]}]")
+        _, sum_text, terms = _weighted_sum(weights, inputs, bias, lambda i: f"fc2[{i[0]}]")
         formula = (
-            f"logit z{unit} = Σ w·x + b = {float(products.sum()):.4f} + ({bias:.4f}) = {logits[unit]:.4f};  "
+            f"logit z{unit} = Σ w·x + b = {sum_text};  "
             f"p{unit} = e^z{unit} / Σ e^zj = {np.exp(logits[unit] - logits.max()):.4f} / {shifted.sum():.4f} "
             f"= {prob:.4f}  (all logits shifted by max z = {logits.max():.3f} for stability)"
         )
         return UnitExplanation("output", tuple(index), "softmax", weights, logits, bias,
                                float(logits[unit]), float(features["output"][unit]), formula, terms)
     raise ValueError(f"no explanation for layer {layer!r}")
+
+
+def _weighted_sum(weights: np.ndarray, inputs: np.ndarray, bias: float, name, n: int = 8):
+    """``(z, "Σw·x + (b) = z" with numbers, top terms)`` for ``z = sum(weights * inputs) + bias``."""
+    products = weights * inputs
+    total = float(products.sum())
+    pre = total + bias
+    return pre, f"{total:.4f} + ({bias:.4f}) = {pre:.4f}", _top_terms(weights, inputs, products, name, n)
 
 
 def _top_terms(weights, inputs, products, name, n: int = 8):
@@ -145,8 +132,3 @@ def _top_terms(weights, inputs, products, name, n: int = 8):
         idx = np.unravel_index(f, products.shape)
         out.append((name(idx), float(weights[idx]), float(inputs[idx]), float(products[idx])))
     return out
-
-
-def activation_function(name: str):
-    """NumPy version of an activation, for tests and plots (None for GELU)."""
-    return _ACTIVATION_FORMULAS[name][1]
