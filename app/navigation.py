@@ -10,7 +10,7 @@ from app.resources import device_label
 def pages() -> list:
     return [
         st.Page("pages/home.py", title="Home", icon="🧪", default=True),
-        st.Page("pages/draw_digit.py", title="Draw a digit", icon="✏️", url_path="draw-digit"),
+        st.Page("pages/digits.py", title="Draw a digit", icon="✏️", url_path="draw-digit"),
     ]
 
 

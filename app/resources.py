@@ -4,32 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-import engine  # noqa: F401  (thread policy before torch loads)
-from engine.digits import load_pretrained
-from engine.digits.data import load_training_digits
-from engine.digits.synth import make_synthetic_digits
 from engine.runtime import describe_device, resolve_device
-
-
-@st.cache_resource(show_spinner="Loading the shipped CNN…")
-def shipped_model():
-    """The pretrained digit CNN, evaluation mode, shared read-only by all sessions."""
-    return load_pretrained()
-
-
-@st.cache_resource(show_spinner="Loading the training digits…")
-def training_digits():
-    """Train/validation split of the training digits (read-only arrays)."""
-    return load_training_digits(val_fraction=0.1, seed=0)
-
-
-@st.cache_resource(show_spinner="Drawing synthetic pen-style digits…")
-def pen_style_digits(n: int = 3000):
-    """Synthetic pen-style training digits (read-only arrays)."""
-    images, labels = make_synthetic_digits(n, seed=7)
-    images.flags.writeable = False
-    labels.flags.writeable = False
-    return images, labels
 
 
 @st.cache_resource

@@ -21,11 +21,22 @@ THREADS_ENV = "ML_PLAYGROUND_THREADS"
 DEVICE_ENV = "ML_PLAYGROUND_DEVICE"
 
 
-def configure_threads() -> int:
-    """Set the OpenMP wait policy and torch's thread count; return the thread count."""
+def configure_environment() -> int:
+    """Set the OpenMP wait policy and thread count in the environment (no imports); return the threads."""
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    threads = _env_int(THREADS_ENV, default=1, lowest=1)
+    threads = math_threads()
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+    return threads
+
+
+def math_threads() -> int:
+    """Math threads per model: ``ML_PLAYGROUND_THREADS``, default 1 (also XGBoost's ``n_jobs``)."""
+    return _env_int(THREADS_ENV, default=1, lowest=1)
+
+
+def configure_threads() -> int:
+    """Apply the thread policy to torch (imports it); return the thread count."""
+    threads = configure_environment()
     import torch
 
     if torch.get_num_threads() != threads:

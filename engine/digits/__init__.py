@@ -13,10 +13,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import engine  # noqa: F401  (applies the thread policy before torch loads)
-from engine.digits.model import LAYERS, Architecture, DigitModel, DigitNet
-from engine.digits.preprocess import PreprocessSteps, naive_resize, preprocess, preprocess_steps
-from engine.runtime import resolve_device
+from engine.runtime import configure_threads
+
+configure_threads()  # before any model is built: one torch thread, no OpenMP spin-waiting
+
+from engine.digits.model import LAYERS, Architecture, DigitModel, DigitNet  # noqa: E402
+from engine.digits.preprocess import PreprocessSteps, naive_resize, preprocess, preprocess_steps  # noqa: E402
+from engine.runtime import resolve_device  # noqa: E402
 
 PRETRAINED_PATH = Path(__file__).resolve().parents[2] / "assets" / "digit_cnn.pt"
 """Where the shipped model lives (made by ``python -m engine.digits.pretrain``)."""

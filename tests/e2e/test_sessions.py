@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Browser, expect
 
-from app import keys as K
+from app.digits import keys as K
 from tests.e2e.harness import AppServer
 from tests.e2e.helpers import by_key, no_exception, open_digit_page
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app import keys as K
+from app.digits import keys as K
 
 ROOT = Path(__file__).resolve().parents[1]
-DIGIT_PAGE = str(ROOT / "pages" / "draw_digit.py")
+DIGIT_PAGE = str(ROOT / "pages" / "digits.py")
 TIMEOUT = 120
 
 
@@ -39,7 +39,7 @@ def test_entry_point_opens_home_with_a_link_to_the_digit_playground():
 
 def test_switching_to_the_digit_page():
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=TIMEOUT).run()
-    at.switch_page("pages/draw_digit.py").run()
+    at.switch_page("pages/digits.py").run()
     assert not at.exception
     assert "Draw a digit" in at.title[0].value
 

@@ -1,6 +1,6 @@
 """Benchmark, in a real Chromium: mouse-up on the canvas -> updated "First guess".
 
-    python bench/browser_latency.py [--trials 20]
+    python bench/digits_browser_latency.py [--trials 20]
 
 Starts the app on a free loopback port, opens the draw-a-digit page, then for
 each trial clears the canvas, draws a digit (a 1 or a 7, alternating) with the

@@ -11,10 +11,11 @@ from dataclasses import replace
 
 import streamlit as st
 
-from app import figures
-from app import keys as K
-from app.digit_sections import request_model
-from app.resources import pen_style_digits, training_digits
+from app import figures as common
+from app.digits import figures
+from app.digits import keys as K
+from app.digits.models import request_model
+from app.digits.resources import pen_style_digits, training_digits
 from engine.digits.evaluate import evaluate
 from engine.digits.model import ACTIVATIONS
 from engine.digits.train import DEFAULT_CONFIG, DigitTrainer, TrainConfig
@@ -183,5 +184,5 @@ def _results() -> None:
             st.success("No validation digit was misclassified.")
         else:
             st.markdown(f"**Misclassified: {len(report.wrong)}** (most confident mistakes first)")
-            st.image(figures.tile_images(data.x_val[wrong], columns=8, scale=2), width="stretch")
+            st.image(common.tile_images(data.x_val[wrong], columns=8, scale=2), width="stretch")
             st.caption("  ".join(f"{data.y_val[i]}→{report.predicted[i]}" for i in wrong))

@@ -13,7 +13,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
 
-from app import keys as K
+from app.digits import keys as K
 from tests.e2e.harness import AppServer
 from tests.e2e.helpers import by_key, clear_canvas, draw, first_guess, no_exception, open_digit_page, wait_idle
 

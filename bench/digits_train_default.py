@@ -1,6 +1,6 @@
 """Benchmark "Train your own" with the page's default settings.
 
-    python bench/train_default.py [--data ../shared/data] [--repeats 1]
+    python bench/digits_train_default.py [--data ../shared/data] [--repeats 1]
 
 Trains exactly what the page's Start button trains with untouched controls
 (``engine.digits.train.DEFAULT_CONFIG`` on the bundled digits' training split,

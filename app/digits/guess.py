@@ -1,0 +1,34 @@
+"""The guess: first and second choice, the probability chart and honest warnings."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from app.digits import figures
+from app.digits import keys as K
+from engine.digits.assess import assess_input, assess_prediction
+
+
+def guess_section(image: np.ndarray | None, steps, x: np.ndarray | None, model, model_name: str):
+    """First and second guess, the probability chart and honest warnings."""
+    with st.container(key=K.DIGITS_GUESS_BOX):
+        if steps is None or x is None:
+            st.info("No input yet: draw a digit, upload a picture or pick an example to see the network's guess.")
+            return None
+        verdict = assess_input(steps, image)
+        if not verdict.ok_to_predict:
+            getattr(st, verdict.level)(verdict.message)
+            return None
+        proba = model.predict_proba(x[None])[0]
+        order = np.argsort(proba)[::-1]
+        first, second = st.columns(2)
+        first.metric("First guess", str(order[0]), f"{proba[order[0]]:.1%}", delta_color="off", delta_arrow="off")
+        second.metric("Second guess", str(order[1]), f"{proba[order[1]]:.1%}", delta_color="off", delta_arrow="off")
+        st.plotly_chart(figures.probability_bars(proba, int(order[0])), key="digits_proba_chart",
+                        config={"displayModeBar": False})
+        st.caption(f"Predicted by {model_name}.")
+        for note in (verdict, assess_prediction(proba)):
+            if note.message:
+                st.warning(note.message)
+        return proba

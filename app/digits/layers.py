@@ -1,0 +1,72 @@
+"""Layers: every layer's activations, each with a toggle and a one-line explanation."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from app.digits import figures
+from app.digits import keys as K
+from engine.digits import LAYERS
+
+LAYER_NOTES = {
+    "input": "The 28×28 grey image after preprocessing: all the network ever sees.",
+    "conv1": "Each map is one small filter slid over the image: it lights up where its pattern (an edge, a "
+             "stroke direction) appears.",
+    "pool1": "Each map keeps the strongest response in every 2×2 block: half the size, and a little shift no "
+             "longer matters.",
+    "conv2": "Filters over all the maps below: they combine simple strokes into parts of digits (corners, loops, "
+             "line ends).",
+    "pool2": "Downsampled again to 7×7: where a part was found matters only roughly now.",
+    "fc1": "Every unit looks at every value of the layer below and answers one learned question about the whole "
+           "digit.",
+    "fc2": "A second layer of such questions, closer to the answer.",
+    "output": "One unit per digit. Softmax turns the scores (logits) into probabilities that add up to 100%.",
+}
+
+
+COLOR_RANGES = ("per map", "per layer", "global")
+
+
+def layers_section(model, x: np.ndarray):
+    """Every layer's activations, each with a visibility toggle."""
+    features = model.forward_features(x)
+    with st.container(key=K.DIGITS_LAYERS_BOX):
+        st.markdown("**Show or hide each layer**")
+        cols = st.columns(4) + st.columns(4)
+        visible = {}
+        for col, (name, title) in zip(cols, LAYERS, strict=True):
+            visible[name] = col.toggle(title, value=True, key=K.DIGITS_LAYER_TOGGLE.format(layer=name))
+        mode = st.radio("Colour range", COLOR_RANGES, key=K.DIGITS_COLOR_RANGE, horizontal=True,
+                        help="Per map: each feature map uses its own min–max (shows patterns in weak maps). "
+                             "Per layer: one range for the whole layer (compare maps). Global: one range for all "
+                             "hidden layers (compare layers).")
+        hidden = [features[n] for n in ("conv1", "pool1", "conv2", "pool2", "fc1", "fc2")]
+        global_range = (min(float(h.min()) for h in hidden), max(float(h.max()) for h in hidden))
+        shown = 0
+        for name, title in LAYERS:
+            if not visible[name]:
+                continue
+            shown += 1
+            value = features[name]
+            if name == "input":
+                header, fig = f"{title} — 28×28", figures.feature_maps_figure(
+                    value, "", "per layer", (0.0, 1.0), columns=1, tile_px=160)
+            elif value.ndim == 3:
+                header = f"{title} — {value.shape[0]} maps of {value.shape[1]}×{value.shape[2]}"
+                fig = figures.feature_maps_figure(value, "", mode, global_range)
+            elif name == "output":
+                header = f"{title} — softmax probabilities"
+                fig = figures.unit_strip_figure(value, "", "per layer", (0.0, 1.0),
+                                                labels=[f"{d}: {p:.0%}" for d, p in enumerate(value)])
+            else:
+                header = f"{title} — {value.shape[0]} units"
+                fig = figures.unit_strip_figure(value, "", mode, global_range)
+            st.markdown(f"**{header}**")
+            st.caption(LAYER_NOTES[name])
+            st.plotly_chart(fig, key=f"digits_layer_{name}", config={"displayModeBar": False})
+            if name == "output":
+                st.caption("Logits (before softmax): " + "  ".join(
+                    f"{d}: {z:+.2f}" for d, z in enumerate(features["logits"])))
+        st.caption(f"Showing {shown} of {len(LAYERS)} layers. Hover a cell to read its value.")
+    return features

@@ -1,0 +1,152 @@
+"""Inspect a unit: its weights, its input and its arithmetic, with the actual numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from app import figures as common
+from app.digits import figures
+from app.digits import keys as K
+from engine.digits import LAYERS
+from engine.digits.explain import explain_unit
+
+
+def _unit_keys(layer: str) -> dict[str, str]:
+    """Widget keys of the unit pickers, one set per layer (each layer has its own ranges)."""
+    return {"channel": f"{K.DIGITS_UNIT_CHANNEL}_{layer}", "row": f"{K.DIGITS_UNIT_ROW}_{layer}",
+            "col": f"{K.DIGITS_UNIT_COL}_{layer}", "unit": f"{K.DIGITS_UNIT_INDEX}_{layer}",
+            "chart": f"digits_unit_picker_{layer}"}
+
+
+def _on_unit_clicked(layer: str) -> None:
+    """A click on the picker chart: copy the clicked unit into the number inputs (before they are drawn)."""
+    keys = _unit_keys(layer)
+    state = st.session_state.get(keys["chart"])
+    try:
+        data = state["selection"]["points"][0]["customdata"]
+    except (KeyError, IndexError, TypeError):
+        return
+    if isinstance(data, dict):  # Plotly may send an array as {"0": ..., "1": ...}
+        try:
+            data = [data[k] for k in sorted(data, key=int)]
+        except (TypeError, ValueError):
+            return
+    if not isinstance(data, (list, tuple)):
+        return
+    if len(data) == 4:
+        for name, value in zip(("channel", "row", "col"), data[:3], strict=True):
+            st.session_state[keys[name]] = int(value)
+    elif len(data) == 2:
+        st.session_state[keys["unit"]] = int(data[0])
+
+
+def unit_section(model, features: dict[str, np.ndarray]):
+    """Pick a unit (click it, or type its position); show its weights, input and arithmetic with numbers."""
+    with st.container(key=K.DIGITS_UNIT_BOX):
+        titles = {name: title for name, title in LAYERS if name != "input"}
+        layer = st.selectbox("Layer", list(titles), format_func=titles.get, key=K.DIGITS_UNIT_LAYER)
+        value = features[layer]
+        keys = _unit_keys(layer)
+        picker, numbers = st.columns([3, 1])
+        with numbers:
+            if value.ndim == 3:
+                channel = st.number_input("Map", 0, value.shape[0] - 1, int(value.max(axis=(1, 2)).argmax()),
+                                          key=keys["channel"])
+                default_r, default_c = np.unravel_index(int(value[int(channel)].argmax()), value.shape[1:])
+                row = st.number_input("Row", 0, value.shape[1] - 1, int(default_r), key=keys["row"])
+                col = st.number_input("Column", 0, value.shape[2] - 1, int(default_c), key=keys["col"])
+                index = (int(channel), int(row), int(col))
+            else:
+                unit = st.number_input("Unit", 0, value.shape[0] - 1, int(value.argmax()), key=keys["unit"],
+                                       help="Output units are digits 0–9.")
+                index = (int(unit),)
+        with picker:
+            st.plotly_chart(figures.unit_picker_figure(value, index), key=keys["chart"], width="content",
+                            on_select=lambda: _on_unit_clicked(layer), selection_mode="points",
+                            config={"displayModeBar": False})
+            st.caption("Click a unit to inspect it (each map coloured on its own range; hover for values).")
+        info = explain_unit(model, features, layer, index)
+        st.metric("Activation", f"{info.activation:.4f}", f"pre-activation {info.pre_activation:.4f}",
+                  delta_color="off", delta_arrow="off")
+        st.code(info.formula, language=None, wrap_lines=True)
+        if info.kind == "conv":
+            _conv_unit(info, features, layer, index)
+        elif info.kind == "pool":
+            _pool_unit(info, features, layer, index)
+        else:
+            _dense_unit(info)
+
+
+def _conv_unit(info, features, layer: str, index: tuple[int, ...]) -> None:
+    channel, row, col = index
+    k = info.weights.shape[-1]
+    small = info.weights.shape[0] == 1
+    where, filt, patch = st.columns(3)
+    source = features["input"][0] if layer == "conv1" else features["pool1"].mean(axis=0)
+    title = "Where it looks (input)" if layer == "conv1" else "Where it looks (mean of Downsampling 1)"
+    fig = common.image_figure(source, title, zmin=None, zmax=None, scale=common.INK if layer == "conv1"
+                               else common.ACTIVATION_SCALE)
+    pad = k // 2
+    where.plotly_chart(common.outline(fig, row - pad, col - pad, k, k), key="digits_unit_where",
+                       config={"displayModeBar": False})
+    filt.plotly_chart(common.diverging_figure(_flat_channels(info.weights), "Incoming weights (filter)",
+                                               hover="weight", annotate=small),
+                      key="digits_unit_weights", config={"displayModeBar": False})
+    patch.plotly_chart(common.image_figure(_flat_channels(info.inputs), "Input patch", zmin=None, zmax=None,
+                                            scale=common.ACTIVATION_SCALE, hover="input", annotate=small),
+                       key="digits_unit_patch", config={"displayModeBar": False})
+    st.caption("The unit multiplies each weight by the input value under it (zero padding beyond the edge), "
+               "adds them up with the bias, and applies the activation. "
+               + ("" if small else f"The filter has one {k}×{k} slice per input map ({info.weights.shape[0]} "
+                                   f"slices, side by side)."))
+    _terms_table(info)
+
+
+def _pool_unit(info, features, layer: str, index: tuple[int, ...]) -> None:
+    channel, row, col = index
+    source = "conv1" if layer == "pool1" else "conv2"
+    where, window = st.columns(2)
+    fig = common.image_figure(features[source][channel], f"Where it looks (map {channel} of the convolution)",
+                               zmin=None, zmax=None, scale=common.ACTIVATION_SCALE)
+    where.plotly_chart(common.outline(fig, 2 * row, 2 * col, 2, 2), key="digits_unit_where",
+                       config={"displayModeBar": False})
+    window.plotly_chart(common.image_figure(info.inputs, "2×2 window", zmin=None, zmax=None,
+                                             scale=common.ACTIVATION_SCALE, annotate=True),
+                        key="digits_unit_patch", config={"displayModeBar": False})
+    st.caption("Max-pooling has no weights: it keeps the largest of four neighbouring values, halving the map's "
+               "width and height, so a feature counts wherever it appears nearby.")
+
+
+def _dense_unit(info) -> None:
+    weights = info.weights
+    image = _flat_channels(weights) if weights.ndim == 3 else weights[None, :]
+    left, right = st.columns(2)
+    with left:
+        title = "Incoming weights (one 7×7 slice per map)" if weights.ndim == 3 else "Incoming weights"
+        st.plotly_chart(common.diverging_figure(image, title, hover="weight"),
+                        key="digits_unit_weights", config={"displayModeBar": False})
+    with right:
+        _terms_table(info)
+
+
+def _terms_table(info) -> None:
+    if not info.top_terms:
+        return
+    st.markdown("**Largest contributions w·x**")
+    st.dataframe(
+        {"input": [t[0] for t in info.top_terms], "weight": [t[1] for t in info.top_terms],
+         "value": [t[2] for t in info.top_terms], "w·x": [t[3] for t in info.top_terms]},
+        hide_index=True, width="stretch",
+    )
+
+
+def _flat_channels(array: np.ndarray) -> np.ndarray:
+    """Lay ``(C, h, w)`` slices side by side as ``(h, C*(w+1)-1)`` with NaN gaps."""
+    if array.ndim == 2:
+        return array
+    c, h, w = array.shape
+    out = np.full((h, c * (w + 1) - 1), np.nan, dtype=np.float32)
+    for i in range(c):
+        out[:, i * (w + 1) : i * (w + 1) + w] = array[i]
+    return out
