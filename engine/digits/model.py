@@ -74,19 +74,53 @@ class Architecture:
 
 
 class DigitNet(nn.Module):
-    """The CNN. ``forward(x)`` maps ``(N, 1, 28, 28)`` images to ``(N, 10)`` logits."""
+    """The CNN. ``forward(x)`` maps ``(N, 1, 28, 28)`` images to ``(N, 10)`` logits.
 
-    def __init__(self, arch: Architecture) -> None:
+    ``generator`` (a CPU ``torch.Generator``) draws the initial weights, so that
+    building a network never touches torch's process-wide random state (other
+    sessions' threads use it too). ``dropout_generator``, when set, draws the
+    dropout masks in training mode for the same reason.
+    """
+
+    def __init__(self, arch: Architecture, generator: torch.Generator | None = None) -> None:
         super().__init__()
         self.arch = arch
         pad = arch.kernel_size // 2
-        self.conv1 = nn.Conv2d(1, arch.conv1_filters, arch.kernel_size, padding=pad)
-        self.conv2 = nn.Conv2d(arch.conv1_filters, arch.conv2_filters, arch.kernel_size, padding=pad)
-        self.fc1 = nn.Linear(arch.conv2_filters * 7 * 7, arch.fc1_units)
-        self.fc2 = nn.Linear(arch.fc1_units, arch.fc2_units)
-        self.out = nn.Linear(arch.fc2_units, 10)
+        # With a generator, skip the layers' own initialisation (it draws from the global RNG).
+        make = nn.utils.skip_init if generator is not None else (lambda cls, *args, **kw: cls(*args, **kw))
+        self.conv1 = make(nn.Conv2d, 1, arch.conv1_filters, arch.kernel_size, padding=pad)
+        self.conv2 = make(nn.Conv2d, arch.conv1_filters, arch.conv2_filters, arch.kernel_size, padding=pad)
+        self.fc1 = make(nn.Linear, arch.conv2_filters * 7 * 7, arch.fc1_units)
+        self.fc2 = make(nn.Linear, arch.fc1_units, arch.fc2_units)
+        self.out = make(nn.Linear, arch.fc2_units, 10)
         self.act = ACTIVATIONS[arch.activation]
         self.drop = nn.Dropout(arch.dropout)
+        self.dropout_generator: torch.Generator | None = None
+        if generator is not None:
+            self.reset_parameters(generator)
+
+    def reset_parameters(self, generator: torch.Generator) -> None:
+        """PyTorch's default initialisation, drawn from ``generator``.
+
+        Conv and linear layers start as ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))`` for weights
+        and biases alike: what ``kaiming_uniform_(a=sqrt(5))`` and the default bias
+        initialisation give, without the global random state.
+        """
+        with torch.no_grad():
+            for layer in (self.conv1, self.conv2, self.fc1, self.fc2, self.out):
+                fan_in = layer.weight[0].numel()
+                bound = 1.0 / fan_in**0.5
+                layer.weight.uniform_(-bound, bound, generator=generator)
+                layer.bias.uniform_(-bound, bound, generator=generator)
+
+    def _dropout(self, x: torch.Tensor) -> torch.Tensor:
+        p = self.arch.dropout
+        if not self.training or p == 0.0:
+            return x
+        if self.dropout_generator is None:
+            return self.drop(x)
+        keep = torch.rand(x.shape, generator=self.dropout_generator, device=x.device) >= p
+        return x * keep / (1.0 - p)
 
     def forward_features(self, x: torch.Tensor) -> OrderedDict[str, torch.Tensor]:
         """Every layer's activations for ``x`` of shape ``(N, 1, 28, 28)``, in order.
@@ -99,8 +133,8 @@ class DigitNet(nn.Module):
         feats["pool1"] = F.max_pool2d(feats["conv1"], 2)
         feats["conv2"] = self.act(self.conv2(feats["pool1"]))
         feats["pool2"] = F.max_pool2d(feats["conv2"], 2)
-        feats["fc1"] = self.act(self.fc1(self.drop(feats["pool2"].flatten(1))))
-        feats["fc2"] = self.act(self.fc2(self.drop(feats["fc1"])))
+        feats["fc1"] = self.act(self.fc1(self._dropout(feats["pool2"].flatten(1))))
+        feats["fc2"] = self.act(self.fc2(self._dropout(feats["fc1"])))
         feats["logits"] = self.out(feats["fc2"])
         feats["output"] = torch.softmax(feats["logits"], dim=1)
         return feats
@@ -163,8 +197,18 @@ class DigitModel:
         return (grad * x).detach()[0, 0].cpu().numpy()
 
     def parameters_numpy(self) -> dict[str, np.ndarray]:
-        """Weights and biases by layer, e.g. ``"conv1.weight"`` ``(C1, 1, k, k)``."""
-        return {name: p.detach().cpu().numpy() for name, p in self.net.state_dict().items()}
+        """Weights and biases by layer, e.g. ``"conv1.weight"`` ``(C1, 1, k, k)``, read-only.
+
+        On the CPU these are views of the network's own tensors, which every
+        session using this model shares, so writing to them raises ``ValueError``
+        (and the flag cannot be switched back on). Copy one to change it.
+        """
+        params = {}
+        for name, tensor in self.net.state_dict().items():
+            array = tensor.detach().cpu().numpy()
+            array.flags.writeable = False
+            params[name] = array
+        return params
 
     def save(self, path: str | Path) -> None:
         """Write weights and architecture to ``path`` (a ``.pt`` file)."""

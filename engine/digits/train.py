@@ -1,16 +1,24 @@
 """Train a :class:`~engine.digits.model.DigitNet` in bounded steps.
 
-:class:`DigitTrainer` follows scikit-learn's habits: ``__init__`` stores and
-prepares, :meth:`DigitTrainer.step` does a bounded amount of work (so a page can
-show progress and a Stop button between steps), fitted state ends in ``_``.
-Training stops by itself when the loss becomes NaN or infinite (``status_ ==
-"diverged"``); whatever model the caller was using stays untouched.
+:class:`DigitTrainer` follows the live-training protocol of :mod:`engine.live`
+(and scikit-learn's habits): ``__init__`` stores and prepares, :meth:`DigitTrainer.step`
+does a bounded amount of work (so a page can show progress and Pause between
+steps), fitted state ends in ``_``. Training stops by itself when the loss
+becomes NaN or infinite (``status_ == "diverged"``); whatever model the caller
+was using stays untouched.
+
+Everything random (initial weights, shuffling, augmentation, dropout) comes
+from generators this trainer owns and seeds from ``config.seed``: two trainers
+with the same configuration give identical weights, even when built and run in
+two threads at the same moment. The training digits are shared, never copied:
+each batch is gathered from the read-only arrays by index.
 """
 
 from __future__ import annotations
 
 import copy
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,6 +28,7 @@ from torch.nn import functional as F
 from engine.digits.augment import LIGHT, AugmentConfig, augment
 from engine.digits.data import DigitData
 from engine.digits.model import Architecture, DigitModel, DigitNet
+from engine.live import DIVERGED, DONE, FINISHED, READY, STOPPED, TRAINING, run_to_end
 from engine.runtime import resolve_device
 
 EXPLODED_LOSS = 50.0
@@ -89,18 +98,18 @@ class DigitTrainer:
         self.device = resolve_device(device) if device is None or isinstance(device, str) else device
         self.rng_ = np.random.default_rng(config.seed)
         self.torch_rng_ = torch.Generator().manual_seed(config.seed)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(config.seed)
-            self.net_ = DigitNet(config.arch).to(self.device)
-        self.x_train_ = torch.from_numpy(np.array(data.x_train, dtype=np.float32)).unsqueeze(1).to(self.device)
-        self.y_train_ = torch.from_numpy(np.array(data.y_train, dtype=np.int64)).to(self.device)
-        self.x_val_ = torch.from_numpy(np.array(data.x_val, dtype=np.float32)).unsqueeze(1).to(self.device)
-        self.y_val_ = torch.from_numpy(np.array(data.y_val, dtype=np.int64)).to(self.device)
+        self.net_ = DigitNet(config.arch, generator=self.torch_rng_).to(self.device)
+        self.net_.dropout_generator = self.torch_rng_ if self.device.type == "cpu" else (
+            torch.Generator(device=self.device).manual_seed(config.seed))
+        self.x_train_ = _shared_tensor(data.x_train, np.float32, self.device).unsqueeze(1)
+        self.y_train_ = _shared_tensor(data.y_train, np.int64, self.device)
+        self.x_val_ = _shared_tensor(data.x_val, np.float32, self.device).unsqueeze(1)
+        self.y_val_ = _shared_tensor(data.y_val, np.int64, self.device)
         self.x_extra_ = self.y_extra_ = None
         n_extra = 0
         if extra is not None and len(extra[1]) and config.extra_fraction > 0:
-            self.x_extra_ = torch.from_numpy(np.array(extra[0], dtype=np.float32)).unsqueeze(1).to(self.device)
-            self.y_extra_ = torch.from_numpy(np.array(extra[1], dtype=np.int64)).to(self.device)
+            self.x_extra_ = _shared_tensor(extra[0], np.float32, self.device).unsqueeze(1)
+            self.y_extra_ = _shared_tensor(extra[1], np.int64, self.device)
             n_extra = min(len(extra[1]), int(round(config.extra_fraction * len(self.y_train_))))
         self.n_extra_ = n_extra
         self.batches_per_epoch_ = max(1, -(-(len(self.y_train_) + n_extra) // config.batch_size))
@@ -115,21 +124,24 @@ class DigitTrainer:
         )
         self.epoch_ = 0
         self.batch_ = 0
-        self.status_ = "ready"
+        self.status_ = READY
         self.message_ = ""
         self.history_: list[EpochRecord] = []
         self.seconds_ = 0.0
-        self._order: torch.Tensor | None = None
-        self._x_epoch: torch.Tensor | None = None
-        self._y_epoch: torch.Tensor | None = None
+        self._order: torch.Tensor | None = None  # this epoch's indices; >= n_train means an extra digit
         self._loss_sum = 0.0
         self._correct = 0
         self._seen = 0
 
     @property
+    def seed(self) -> int:
+        """The seed of this run (weights, order, augmentation and dropout all derive from it)."""
+        return self.config.seed
+
+    @property
     def finished(self) -> bool:
         """True once all epochs ran, training diverged or was stopped."""
-        return self.status_ in ("done", "diverged", "stopped")
+        return self.status_ in FINISHED
 
     @property
     def learned(self) -> bool:
@@ -149,29 +161,38 @@ class DigitTrainer:
     def stop(self) -> None:
         """Stop early (the model keeps the weights it has)."""
         if not self.finished:
-            self.status_ = "stopped"
+            self.status_ = STOPPED
             self.message_ = f"Stopped by the user during epoch {self.epoch_ + 1}."
 
     def _start_epoch(self) -> None:
-        order = torch.from_numpy(self.rng_.permutation(len(self.y_train_)))
-        x, y = self.x_train_[order.to(self.device)], self.y_train_[order.to(self.device)]
+        n_train = len(self.y_train_)
+        order = self.rng_.permutation(n_train)
         if self.n_extra_:
-            pick = torch.from_numpy(self.rng_.choice(len(self.y_extra_), self.n_extra_, replace=False))
-            x = torch.cat([x, self.x_extra_[pick.to(self.device)]])
-            y = torch.cat([y, self.y_extra_[pick.to(self.device)]])
-            mix = torch.from_numpy(self.rng_.permutation(len(y))).to(self.device)
-            x, y = x[mix], y[mix]
-        self._x_epoch, self._y_epoch = x, y
+            pick = n_train + self.rng_.choice(len(self.y_extra_), self.n_extra_, replace=False)
+            order = self.rng_.permutation(np.concatenate([order, pick]))
+        self._order = torch.from_numpy(order)
         self._loss_sum, self._correct, self._seen = 0.0, 0, 0
 
-    def step(self, max_seconds: float = 0.5, max_batches: int | None = None) -> None:
+    def _batch(self, lo: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Gather batch ``[lo, lo + batch_size)`` of this epoch from the shared tensors."""
+        idx = self._order[lo : lo + self.config.batch_size]
+        n_train = len(self.y_train_)
+        own = idx[idx < n_train].to(self.device)
+        if self.x_extra_ is None:
+            return self.x_train_[own], self.y_train_[own]
+        more = (idx[idx >= n_train] - n_train).to(self.device)
+        return (torch.cat([self.x_train_[own], self.x_extra_[more]]),
+                torch.cat([self.y_train_[own], self.y_extra_[more]]))
+
+    def step(self, max_seconds: float = 0.5, max_batches: int | None = None) -> int:
         """Train for at most ``max_seconds`` (and ``max_batches``), always at least one batch.
 
         Ends an epoch with a validation pass and appends an :class:`EpochRecord`.
+        Returns the number of batches trained.
         """
         if self.finished:
-            return
-        self.status_ = "training"
+            return 0
+        self.status_ = TRAINING
         self.net_.train()
         started = time.perf_counter()
         done_batches = 0
@@ -179,16 +200,14 @@ class DigitTrainer:
         while not self.finished:
             if self.batch_ == 0 and self._seen == 0:
                 self._start_epoch()
-            lo = self.batch_ * cfg.batch_size
-            xb = self._x_epoch[lo : lo + cfg.batch_size]
-            yb = self._y_epoch[lo : lo + cfg.batch_size]
+            xb, yb = self._batch(self.batch_ * cfg.batch_size)
             if cfg.augment:
                 xb = augment(xb, cfg.augmentation, self.torch_rng_)
             logits = self.net_(xb)
             loss = F.cross_entropy(logits, yb, label_smoothing=cfg.label_smoothing)
             loss_value = float(loss.detach())
             if not np.isfinite(loss_value) or loss_value > EXPLODED_LOSS:
-                self.status_ = "diverged"
+                self.status_ = DIVERGED
                 what = "became NaN" if np.isnan(loss_value) else f"exploded to {loss_value:.3g}"
                 self.message_ = (
                     f"Training diverged: the loss {what} in epoch {self.epoch_ + 1}, so the learning rate "
@@ -211,6 +230,7 @@ class DigitTrainer:
             if time.perf_counter() - started >= max_seconds:
                 break
         self.seconds_ += time.perf_counter() - started
+        return done_batches
 
     def _end_epoch(self, elapsed_this_step: float) -> None:
         val_loss, val_acc = self.evaluate(self.x_val_, self.y_val_)
@@ -229,11 +249,11 @@ class DigitTrainer:
         self.batch_ = 0
         self._seen = 0
         if not np.isfinite(val_loss):
-            self.status_ = "diverged"
+            self.status_ = DIVERGED
             self.message_ = ("Training diverged: the validation loss is not a number, so the learning rate is too "
                              "high. The model in use did not change.")
         elif self.epoch_ >= self.config.epochs:
-            self.status_ = "done"
+            self.status_ = DONE
             self.message_ = f"Finished {self.epoch_} epochs."
         self.net_.train()
 
@@ -266,11 +286,16 @@ DEFAULT_CONFIG = TrainConfig()
 
 def train(config: TrainConfig, data: DigitData, device=None, extra=None, log=None) -> DigitTrainer:
     """Run a whole training to the end (for scripts and notebooks); returns the trainer."""
-    trainer = DigitTrainer(config, data, device, extra)
-    reported = 0
-    while not trainer.finished:
-        trainer.step(max_seconds=5.0)
-        while log is not None and reported < len(trainer.history_):
-            log(trainer.history_[reported])
-            reported += 1
-    return trainer
+    return run_to_end(DigitTrainer(config, data, device, extra), max_seconds=5.0, log=log)
+
+
+def _shared_tensor(array: np.ndarray, dtype, device) -> torch.Tensor:
+    """A tensor over ``array`` without copying it when it already has ``dtype`` (on the CPU).
+
+    The training digits are read-only arrays shared by every session; the trainer
+    only ever gathers from them, never writes, so torch's warning about
+    non-writable memory does not apply.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        return torch.as_tensor(np.asarray(array, dtype=dtype)).to(device)

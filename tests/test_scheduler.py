@@ -1,0 +1,106 @@
+"""Server-wide training slots: the limit holds, the queue is fair and cleans itself."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from engine.scheduler import SlotScheduler, default_slots
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_no_more_than_the_slots_are_granted_and_the_rest_wait_in_order():
+    slots = SlotScheduler(slots=2, clock=FakeClock())
+    with slots.slot("a") as a, slots.slot("b") as b:
+        assert a.granted and b.granted and slots.busy == 2
+        with slots.slot("c") as c:
+            assert not c.granted and c.ahead == 0 and "you are next" in c.describe()
+        with slots.slot("d") as d:
+            assert not d.granted and d.ahead == 1 and "1 ahead of you" in d.describe()
+        assert slots.queue() == ["c", "d"]
+    assert slots.busy == 0
+    # Both slots are free again: the waiters, in order, get them before a newcomer.
+    with slots.slot("e") as e:
+        assert not e.granted and e.ahead == 2
+    with slots.slot("c") as c, slots.slot("d") as d:
+        assert c.granted and d.granted
+
+
+def test_a_session_that_just_trained_queues_behind_the_waiters():
+    slots = SlotScheduler(slots=1, clock=FakeClock())
+    with slots.slot("a") as a:
+        assert a.granted
+        with slots.slot("b") as b:
+            assert not b.granted
+    with slots.slot("a") as again:  # "a" asks right away for its next tick: "b" goes first
+        assert not again.granted and again.ahead == 1
+    with slots.slot("b") as b:
+        assert b.granted
+    with slots.slot("a") as a:
+        assert a.granted
+
+
+def test_waiters_that_stop_asking_drop_out_and_leave_frees_a_place():
+    clock = FakeClock()
+    slots = SlotScheduler(slots=1, stale_after=3.0, clock=clock)
+    with slots.slot("busy"):
+        with slots.slot("closed-tab"):
+            pass
+        with slots.slot("x"):
+            pass
+        with slots.slot("y") as y:
+            assert y.ahead == 2
+        slots.leave("x")
+        clock.now = 2.0
+        with slots.slot("y") as y:
+            assert y.ahead == 1  # "x" left
+        clock.now = 4.0  # "closed-tab" last asked at 0.0
+        with slots.slot("y") as y:
+            assert y.ahead == 0
+    assert slots.queue() == ["y"]
+
+
+def test_many_threads_never_exceed_the_limit_and_all_get_their_turn():
+    slots = SlotScheduler(slots=2, stale_after=30.0)
+    lock = threading.Lock()
+    state = {"now": 0, "peak": 0}
+    ticks = {n: 0 for n in range(8)}
+
+    def student(n: int) -> None:
+        deadline = time.monotonic() + 20
+        while ticks[n] < 5 and time.monotonic() < deadline:
+            with slots.slot(n, wait=0.5) as admission:
+                if not admission.granted:
+                    continue
+                with lock:
+                    state["now"] += 1
+                    state["peak"] = max(state["peak"], state["now"])
+                time.sleep(0.002)
+                with lock:
+                    state["now"] -= 1
+                ticks[n] += 1
+
+    threads = [threading.Thread(target=student, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert state["peak"] <= 2
+    assert all(count == 5 for count in ticks.values()), ticks
+    assert slots.busy == 0 and slots.granted_total == 40
+
+
+def test_slots_default_from_the_environment_or_the_cpu_count(monkeypatch):
+    monkeypatch.setenv("ML_PLAYGROUND_TRAINING_SLOTS", "3")
+    assert default_slots() == 3
+    monkeypatch.setenv("ML_PLAYGROUND_TRAINING_SLOTS", "lots")
+    assert default_slots() >= 1
+    monkeypatch.setenv("ML_PLAYGROUND_TRAINING_SLOTS", "-4")
+    assert default_slots() == 1
