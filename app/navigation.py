@@ -1,13 +1,14 @@
-"""The app's pages, in menu order. Only playgrounds that exist are listed."""
+"""The app's pages, in menu order, and the sidebar facts every page shares."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from app.resources import device_label
+from app.resources import training_slots
 
 
 def pages() -> list:
+    """Only playgrounds that exist are listed; each has a stable URL path for deep links."""
     return [
         st.Page("pages/home.py", title="Home", icon="🧪", default=True),
         st.Page("pages/digits.py", title="Draw a digit", icon="✏️", url_path="draw-digit"),
@@ -15,6 +16,11 @@ def pages() -> list:
 
 
 def sidebar() -> None:
-    """Facts every page shares: the compute device."""
+    """How busy the server's training slots are (cheap: no torch, no figures)."""
+    slots = training_slots()
+    waiting = len(slots.queue())
     with st.sidebar:
-        st.caption(f"Compute: **{device_label()}**")
+        st.caption(f"Training slots on this server: **{slots.busy} of {slots.slots} busy**"
+                   + (f", {waiting} waiting" if waiting else ""),
+                   help="Live training shares the server's CPU: at most this many training updates run at once, "
+                        "the others wait their turn, so drawing stays quick for everyone.")

@@ -6,6 +6,7 @@ import streamlit as st
 
 from app.digits import keys as K
 from app.digits.resources import shipped_model
+from app.resources import device_label
 
 MODEL_CHOICES = {"Shipped": "Shipped CNN", "Yours": "Your trained model"}
 
@@ -20,6 +21,7 @@ def current_model():
     pending = st.session_state.pop(K.DIGITS_PENDING_CHOICE, None)
     if pending in MODEL_CHOICES:
         st.session_state[K.DIGITS_MODEL_CHOICE] = pending
+    st.sidebar.caption(f"Compute: **{device_label()}**")
     user = st.session_state.get(K.DIGITS_USER_MODEL)
     try:
         shipped = shipped_model()

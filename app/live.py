@@ -1,0 +1,184 @@
+"""Play / Pause / Step / Reset for any trainer of the engine (see :mod:`engine.live`).
+
+Every playground trains live through :func:`live_controls`:
+
+- **Play** starts a run (from the page's current settings and seed) or resumes a
+  paused one; a fragment then reruns itself about ten times a second, and each
+  of its runs trains one bounded tick inside a server-wide CPU slot
+  (:mod:`engine.scheduler`) and redraws the progress. When every slot is busy the
+  page says how many sessions are ahead instead of training.
+- **Pause** stops the ticks; the run stays where it is, and Play resumes it.
+- **Step** trains exactly one tick while paused (it waits for a slot if needed).
+- **Reset** throws the run away; the next Play starts again from the seed.
+- **Speed** is the training time per screen update.
+
+A run that finishes (all epochs, divergence, or the page stopping it) is
+*settled* exactly once: the page's ``on_finish`` decides what to do with it
+(adopt the model, or report why not) and returns a note to show. Settling is
+checked at the start of every run, full or fragment, so a full rerun that
+arrives while the last tick is drawing (a canvas stroke, say) cannot lose it.
+
+Everything a session owns lives in its own ``st.session_state``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from app.resources import training_slots
+from engine.live import LiveTrainer
+
+UPDATE_SECONDS = 0.1
+"""How often the fragment reruns while playing (≈ 10 screen updates a second at most)."""
+SPEEDS = {"slow": 0.05, "normal": 0.2, "fast": 0.45}
+"""Training seconds per screen update, by the name the speed control shows."""
+SLOT_WAIT = 0.25
+"""How long one tick waits for a CPU slot before it reports the queue and tries again."""
+STEP_SLOT_WAIT = 10.0
+"""How long the Step button waits for a slot."""
+
+Note = tuple[str, str]
+"""``(level, text)``: level is ``"success"``, ``"info"``, ``"warning"`` or ``"error"``."""
+
+
+@dataclass
+class LiveRun:
+    """One session's live training on one page (kept in ``st.session_state``)."""
+
+    trainer: LiveTrainer | None = None
+    playing: bool = False
+    settled: bool = False
+    note: Note | None = None
+    waiting: str = ""
+    owner: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @property
+    def in_progress(self) -> bool:
+        """A run exists and has not finished (playing or paused): its settings are fixed."""
+        return self.trainer is not None and not self.trainer.finished
+
+
+def live_run(prefix: str) -> LiveRun:
+    """This session's :class:`LiveRun` for the page whose keys start with ``prefix``."""
+    key = f"{prefix}_live_run"
+    if not isinstance(st.session_state.get(key), LiveRun):
+        st.session_state[key] = LiveRun()
+    return st.session_state[key]
+
+
+def settle(run: LiveRun, on_finish: Callable[[LiveTrainer], Note | None]) -> bool:
+    """Hand a finished run to ``on_finish`` once; return True if this call did it."""
+    if run.trainer is None or not run.trainer.finished or run.settled:
+        return False
+    run.settled = True
+    run.playing = False
+    run.waiting = ""
+    training_slots().leave(run.owner)
+    run.note = on_finish(run.trainer)
+    return True
+
+
+def tick(run: LiveRun, seconds: float, wait: float) -> bool:
+    """Train one bounded tick inside a CPU slot; return False (and remember why) if none was free."""
+    if run.trainer is None or run.trainer.finished:
+        return False
+    with training_slots().slot(run.owner, wait=wait) as admission:
+        if admission.granted:
+            run.trainer.step(seconds)
+            run.waiting = ""
+            return True
+    run.waiting = admission.describe()
+    return False
+
+
+def live_controls(
+    prefix: str,
+    make_trainer: Callable[[], LiveTrainer],
+    on_finish: Callable[[LiveTrainer], Note | None],
+    show: Callable[[LiveTrainer | None], None],
+    *,
+    disabled_reason: str | None = None,
+) -> LiveRun:
+    """Draw Play / Pause / Step / Reset and the speed choice, drive the run, and show it.
+
+    Parameters
+    ----------
+    prefix
+        The page's key prefix; widget keys are ``<prefix>_play`` and so on.
+    make_trainer
+        Builds a fresh trainer from the page's current settings (called by Play or
+        Step when there is no run, and by Play after a finished run).
+    on_finish
+        Called once when a run finishes; returns a note to show (or None).
+    show
+        Draws the run (progress, metrics, curves); called on every update.
+    disabled_reason
+        When set, Play and Step are disabled and this is shown (e.g. invalid settings).
+    """
+    run = live_run(prefix)
+    if settle(run, on_finish):
+        st.rerun()  # the page above may depend on the outcome (a newly adopted model)
+
+    speed_key = f"{prefix}_speed"
+    if st.session_state.get(speed_key) not in SPEEDS:
+        st.session_state.pop(speed_key, None)
+
+    def on_play() -> None:
+        if run.trainer is None or run.trainer.finished:
+            run.trainer, run.settled, run.note = make_trainer(), False, None
+        run.playing = True
+
+    def on_pause() -> None:
+        run.playing = False
+        run.waiting = ""
+        training_slots().leave(run.owner)
+
+    def on_step() -> None:
+        if run.trainer is None or run.trainer.finished:
+            run.trainer, run.settled, run.note = make_trainer(), False, None
+        run.playing = False
+        seconds = SPEEDS.get(st.session_state.get(speed_key), SPEEDS["normal"])
+        if not tick(run, seconds, STEP_SLOT_WAIT):
+            run.note = ("warning", "The server is busy training other models: Step could not get a CPU slot. "
+                                   "Try again in a moment.")
+
+    def on_reset() -> None:
+        run.trainer, run.playing, run.settled, run.note, run.waiting = None, False, False, None, ""
+        training_slots().leave(run.owner)
+
+    blocked = disabled_reason is not None
+    play, pause, step, reset, speed = st.columns([1, 1, 1, 1, 2], vertical_alignment="bottom")
+    play.button("▶ Play", key=f"{prefix}_play", type="primary", on_click=on_play, width="stretch",
+                disabled=run.playing or blocked,
+                help="Train live, about ten screen updates a second. Press again after Pause to resume.")
+    pause.button("⏸ Pause", key=f"{prefix}_pause", on_click=on_pause, disabled=not run.playing, width="stretch",
+                 help="Stop after the current update; Play resumes from here.")
+    step.button("⏭ Step", key=f"{prefix}_step", on_click=on_step, disabled=run.playing or blocked,
+                width="stretch", help="Train one update's worth (see Speed) and stop.")
+    reset.button("↺ Reset", key=f"{prefix}_reset", on_click=on_reset, width="stretch",
+                 disabled=run.trainer is None and run.note is None,
+                 help="Throw this run away; Play then starts again from the seed with the current settings.")
+    speed.select_slider("Speed", list(SPEEDS), value="normal", key=speed_key, bind="query-params",
+                        help="Training time per screen update: slow shows every small change, fast trains more "
+                             "between updates.")
+    if blocked:
+        st.warning(disabled_reason)
+
+    @st.fragment(run_every=UPDATE_SECONDS if run.playing else None)
+    def driver() -> None:
+        if run.playing:
+            tick(run, SPEEDS.get(st.session_state.get(speed_key), SPEEDS["normal"]), SLOT_WAIT)
+        if settle(run, on_finish):
+            st.rerun(scope="app")  # redraw the buttons and whatever the outcome changed
+        if run.waiting:
+            st.info(run.waiting, icon="⏳")
+        show(run.trainer)
+        if run.note:
+            getattr(st, run.note[0])(run.note[1])
+
+    driver()
+    return run
