@@ -16,6 +16,7 @@ import numpy as np
 from engine.digits.model import DigitModel
 
 _ACTIVATION_LABELS = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "σ", "gelu": "GELU"}
+_EXPLAINED_LAYERS = ("conv1", "pool1", "conv2", "pool2", "fc1", "fc2", "logits", "output")
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,9 @@ class UnitExplanation:
     kind : str
         ``"conv"``, ``"pool"``, ``"dense"`` or ``"softmax"``.
     weights : np.ndarray or None
-        Incoming weights: ``(in_channels, k, k)`` filter or ``(n_inputs,)`` vector.
+        Incoming weights: ``(in_channels, k, k)`` filter, ``(C2, 7, 7)`` for fc1 or
+        ``(n_inputs,)`` vector. Read-only: a view of the model's weights, which
+        every session shares (see :meth:`DigitModel.parameters_numpy`).
     inputs : np.ndarray
         What the weights multiply: the patch ``(in_channels, k, k)``, the pool
         window ``(2, 2)``, the previous layer's vector, or the logits (softmax).
@@ -61,7 +64,12 @@ class UnitExplanation:
 def explain_unit(
     model: DigitModel, features: dict[str, np.ndarray], layer: str, index: tuple[int, ...]
 ) -> UnitExplanation:
-    """Explain unit ``index`` of ``layer`` given ``features`` from ``model.forward_features``."""
+    """Explain unit ``index`` of ``layer`` given ``features`` from ``model.forward_features``.
+
+    Raises ``ValueError`` for a layer without weights or a window (``"input"``) or an unknown name.
+    """
+    if layer not in _EXPLAINED_LAYERS:
+        raise ValueError(f"no explanation for layer {layer!r}")
     params = model.parameters_numpy()
     act_label = _ACTIVATION_LABELS[model.arch.activation]
     value = float(features[layer][index])
