@@ -41,7 +41,8 @@ def input_section() -> np.ndarray | None:
         return image
     data = training_digits()
     digit = st.selectbox("Digit", list(range(10)), key=K.DIGITS_EXAMPLE_CLASS,
-                         help="Real handwritten digits from the validation split (never used for training).")
+                         help=f"Real handwritten digits from the validation split of the {data.source}; "
+                              "Train your own never trains on them.")
     choices = np.flatnonzero(data.y_val == digit)
     if st.button("Another one", key=K.DIGITS_EXAMPLE_NEXT):
         st.session_state[K.DIGITS_EXAMPLE_INDEX] = int(np.random.default_rng().integers(len(choices)))
