@@ -74,11 +74,13 @@ def settle(run: LiveRun, on_finish: Callable[[LiveTrainer], Note | None]) -> boo
     """Hand a finished run to ``on_finish`` once; return True if this call did it."""
     if run.trainer is None or not run.trainer.finished or run.settled:
         return False
-    run.settled = True
     run.playing = False
     run.waiting = ""
     training_slots().leave(run.owner)
-    run.note = on_finish(run.trainer)
+    # Streamlit may interrupt ``on_finish`` at any st.* call (a full rerun arriving during a
+    # fragment run): only a completed call counts, otherwise the next run settles again.
+    note = on_finish(run.trainer)
+    run.note, run.settled = note, True
     return True
 
 

@@ -194,3 +194,48 @@ def test_tampered_url_values_fall_back_without_an_exception():
     assert 1 <= at.slider(key=K.DIGITS_TRAIN_EPOCHS).value <= 30
     assert at.select_slider(key=K.DIGITS_TRAIN_SPEED).value == "normal"
     assert at.selectbox(key=K.DIGITS_TRAIN_ACTIVATION).value in ("relu", "tanh", "sigmoid", "gelu")
+
+
+def test_pause_step_reset_play_in_any_order():
+    """Thirty clicks in a seeded random order: never an exception, and the controls always agree with the run."""
+    import random
+
+    at = page(**SMALL, **{K.DIGITS_TRAIN_EPOCHS: 2})
+    buttons = [K.DIGITS_TRAIN_PLAY, K.DIGITS_TRAIN_PAUSE, K.DIGITS_TRAIN_STEP, K.DIGITS_TRAIN_RESET,
+               K.DIGITS_TRAIN_FINISH]
+    rng = random.Random(5)
+    for _ in range(30):
+        enabled = [key for key in buttons if not at.button(key=key).disabled]
+        assert enabled  # never a dead end
+        click(at, rng.choice(enabled))
+        assert not at.exception
+        run = run_of(at)
+        assert at.button(key=K.DIGITS_TRAIN_PAUSE).disabled == (not run.playing)
+        assert at.button(key=K.DIGITS_TRAIN_PLAY).disabled == run.playing
+        assert at.slider(key=K.DIGITS_TRAIN_EPOCHS).disabled == run.in_progress
+        if run.trainer is not None and run.trainer.finished:
+            assert run.settled and not run.playing
+    assert training_slots().busy == 0
+
+
+def test_a_settle_cut_short_by_a_rerun_is_done_again_on_the_next_run():
+    from types import SimpleNamespace
+
+    from app.live import LiveRun, settle
+
+    run = LiveRun(trainer=SimpleNamespace(finished=True), playing=True)
+    calls = []
+
+    def on_finish(trainer):
+        calls.append(trainer)
+        if len(calls) == 1:
+            raise RuntimeError("a rerun interrupted this call")  # what Streamlit does at an st.* call
+        return ("success", "adopted")
+
+    try:
+        settle(run, on_finish)
+    except RuntimeError:
+        pass
+    assert not run.settled and run.note is None and not run.playing
+    assert settle(run, on_finish) and run.settled and run.note == ("success", "adopted")
+    assert not settle(run, on_finish) and len(calls) == 2  # exactly once after that

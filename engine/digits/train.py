@@ -49,7 +49,7 @@ class TrainConfig:
 
     arch: Architecture = field(default_factory=Architecture)
     epochs: int = 10
-    learning_rate: float = 5e-3
+    learning_rate: float = 1e-2
     batch_size: int = 64
     augment: bool = True
     augmentation: AugmentConfig = LIGHT
