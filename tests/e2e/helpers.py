@@ -34,11 +34,23 @@ def by_key(page: Page, key: str) -> Locator:
 def open_digit_page(page: Page, base_url: str) -> None:
     """Open the app at its root, then go to the draw-a-digit page through the sidebar.
 
-    Opening ``/draw-digit`` directly leaves the canvas dead (see NOTES.md, Streamlit).
+    The way a student who starts at the home page gets there; :func:`open_digit_page_direct`
+    opens the page by its deep link instead.
     """
     page.goto(base_url + "/")
     wait_idle(page)
     page.get_by_role("link", name="Draw a digit").click()
+    wait_idle(page)
+    expect(canvas(page)).to_be_visible(timeout=30_000)
+
+
+def open_digit_page_direct(page: Page, base_url: str, query: str = "") -> None:
+    """Open the draw-a-digit page by its deep link, ``/draw-digit``, with an optional query string.
+
+    ``query`` is what follows the ``?`` (``"digits_pen_width=20"``); a leading ``?`` is allowed.
+    """
+    query = query.removeprefix("?")
+    page.goto(f"{base_url}/draw-digit" + (f"?{query}" if query else ""))
     wait_idle(page)
     expect(canvas(page)).to_be_visible(timeout=30_000)
 

@@ -8,14 +8,26 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
 
 from app.digits import keys as K
-from tests.e2e.harness import AppServer
-from tests.e2e.helpers import by_key, clear_canvas, draw, first_guess, no_exception, open_digit_page, wait_idle
+from tests.e2e.harness import REPO, AppServer, ServerError
+from tests.e2e.harness import app_server as start_app_server
+from tests.e2e.helpers import (
+    by_key,
+    clear_canvas,
+    draw,
+    first_guess,
+    no_exception,
+    open_digit_page,
+    open_digit_page_direct,
+    wait_idle,
+)
 
 GUESS_TIMEOUT = 20_000
 """Milliseconds from pointer-up to an updated guess, with room for a busy machine."""
@@ -25,6 +37,34 @@ ZERO = [[(140 + 55 * math.cos(2 * math.pi * i / 24), 140 + 85 * math.sin(2 * mat
 
 def test_draw_one(page: Page, app_server: AppServer) -> None:
     open_digit_page(page, app_server.url)
+    draw(page, ONE)
+    expect(first_guess(page)).to_have_text("1", timeout=GUESS_TIMEOUT)
+    no_exception(page)
+
+
+@pytest.fixture
+def fresh_app_server() -> Iterator[AppServer]:
+    """A server of its own, so that the test's page is the first visit it ever gets."""
+    try:
+        with start_app_server() as server:
+            yield server
+    except ServerError as err:
+        pytest.fail(str(err))
+
+
+# A `pages/` folder next to streamlit_app.py makes Streamlit run the first script run
+# after a server start in its legacy multipage mode, whose auto-found pages know no
+# "draw-digit": a deep link then opens under a modal "Page not found" dialog whose
+# backdrop swallows every stroke (st.navigation switches that mode off for all later
+# runs, which is why only a first visit shows it). Drop the marker once the folder is renamed.
+@pytest.mark.xfail(
+    (REPO / "pages").is_dir(), reason="pages/ folder: first run says 'Page not found'", strict=True
+)
+@pytest.mark.parametrize("query", ["", "digits_pen_width=20"], ids=["plain", "with-query"])
+def test_deep_link_draws_and_guesses(page: Page, fresh_app_server: AppServer, query: str) -> None:
+    open_digit_page_direct(page, fresh_app_server.url, query)
+    expect(page.locator('[data-testid="stDialog"]'), "a dialog covers the page").to_have_count(0)
+    expect(page.get_by_role("heading", name=re.compile("Draw a digit"))).to_be_visible()
     draw(page, ONE)
     expect(first_guess(page)).to_have_text("1", timeout=GUESS_TIMEOUT)
     no_exception(page)
