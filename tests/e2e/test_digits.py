@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from app.digits import keys as K
 from tests.e2e.harness import REPO, AppServer, ServerError
@@ -29,7 +29,7 @@ from tests.e2e.helpers import (
     wait_idle,
 )
 
-GUESS_TIMEOUT = 20_000
+GUESS_TIMEOUT = 30_000
 """Milliseconds from pointer-up to an updated guess, with room for a busy machine."""
 ONE = [[(140, 50), (140, 230)]]
 ZERO = [[(140 + 55 * math.cos(2 * math.pi * i / 24), 140 + 85 * math.sin(2 * math.pi * i / 24)) for i in range(25)]]
@@ -111,22 +111,33 @@ def test_toggle_layer(page: Page, app_server: AppServer) -> None:
     no_exception(page)
 
 
-def test_start_and_stop_training(page: Page, app_server: AppServer) -> None:
+def test_play_pause_step_and_finish_training(page: Page, app_server: AppServer) -> None:
     open_digit_page(page, app_server.url)
     page.get_by_role("tab", name=re.compile("Train your own")).click()
     box = by_key(page, K.DIGITS_TRAIN_BOX)
-    by_key(page, K.DIGITS_TRAIN_START).get_by_role("button").click()
+    button = {key: by_key(page, key).get_by_role("button") for key in (
+        K.DIGITS_TRAIN_PLAY, K.DIGITS_TRAIN_PAUSE, K.DIGITS_TRAIN_STEP, K.DIGITS_TRAIN_RESET, K.DIGITS_TRAIN_FINISH)}
+    batches = box.locator('[data-testid="stMetric"]').filter(has_text="Batches trained").locator(
+        '[data-testid="stMetricValue"]')
+    button[K.DIGITS_TRAIN_PLAY].click()
 
-    # While training, a fragment reruns every 0.1 s: wait on what is shown, not on idleness.
+    # While playing, a fragment reruns every 0.1 s: wait on what is shown, not on idleness.
     expect(box.get_by_text(re.compile(r"Epoch \d+ of \d+"))).to_be_visible(timeout=60_000)
-    seconds = box.locator('[data-testid="stMetric"]').filter(has_text="Time").locator('[data-testid="stMetricValue"]')
-    expect(seconds).to_have_text(re.compile(r"^([1-9]|\d{2,})\.\d s$"), timeout=60_000)  # ≥ 1 s of training
+    expect(batches).not_to_have_text("0", timeout=60_000)
+    button[K.DIGITS_TRAIN_PAUSE].click()
+    expect(button[K.DIGITS_TRAIN_PLAY]).to_be_enabled(timeout=30_000)
+    wait_idle(page)
+    paused = int(batches.inner_text())
+    page.wait_for_timeout(1000)
+    assert int(batches.inner_text()) == paused  # Pause really pauses
 
-    stop = by_key(page, K.DIGITS_TRAIN_STOP).get_by_role("button")
-    expect(stop).to_be_enabled()
-    stop.click()
+    button[K.DIGITS_TRAIN_STEP].click()
+    expect(batches).not_to_have_text(str(paused), timeout=30_000)
+    button[K.DIGITS_TRAIN_FINISH].click()
     expect(box.get_by_text(re.compile(r"Stopped by the user")).first).to_be_visible(timeout=60_000)
-    expect(by_key(page, K.DIGITS_TRAIN_START).get_by_role("button")).to_be_enabled(timeout=60_000)
+    expect(box.get_by_text(re.compile(r"checked now|did not learn")).first).to_be_visible(timeout=60_000)
+    button[K.DIGITS_TRAIN_RESET].click()
+    expect(box.get_by_text("Set the hyperparameters and press Play")).to_be_visible(timeout=30_000)
     wait_idle(page)
     no_exception(page)
 
@@ -213,3 +224,88 @@ def test_home_page_links_to_the_playground(page: Page, app_server: AppServer) ->
     wait_idle(page)
     expect(by_key(page, "digits_canvas").locator("canvas").first).to_be_visible(timeout=30_000)
     no_exception(page)
+
+
+# Several sessions on one server: each keeps its own run, model and guesses.
+
+TRAIN_TIMEOUT = 180_000
+"""Sessions share two CPU cores: allow for slow training."""
+
+
+def _train_tab(page) -> None:
+    page.get_by_role("tab", name=re.compile("Train your own")).click()
+    expect(by_key(page, K.DIGITS_TRAIN_PLAY).get_by_role("button")).to_be_visible(timeout=30_000)
+
+
+def _play(page) -> None:
+    _train_tab(page)
+    by_key(page, K.DIGITS_TRAIN_PLAY).get_by_role("button").click()
+    expect(by_key(page, K.DIGITS_TRAIN_BOX).get_by_text(re.compile(r"Epoch \d+ of \d+"))).to_be_visible(
+        timeout=60_000)
+
+
+def _batches(page) -> int:
+    metric = by_key(page, K.DIGITS_TRAIN_BOX).locator('[data-testid="stMetric"]').filter(has_text="Batches trained")
+    return int(metric.locator('[data-testid="stMetricValue"]').inner_text())
+
+
+def test_one_session_trains_while_another_keeps_getting_guesses(browser: Browser, app_server: AppServer) -> None:
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(2)]
+    try:
+        trainer, drawer = (context.new_page() for context in contexts)
+        open_digit_page(trainer, app_server.url)
+        open_digit_page(drawer, app_server.url)
+        _play(trainer)
+        for strokes, digit in ((ONE, "1"), (ZERO, "0"), (ONE, "1")):
+            clear_canvas(drawer)
+            draw(drawer, strokes)
+            expect(first_guess(drawer)).to_have_text(digit, timeout=GUESS_TIMEOUT)
+        # Training went on meanwhile, and pausing it frees the server's slot.
+        assert _batches(trainer) > 0
+        by_key(trainer, K.DIGITS_TRAIN_PAUSE).get_by_role("button").click()
+        expect(by_key(trainer, K.DIGITS_TRAIN_PLAY).get_by_role("button")).to_be_enabled(timeout=30_000)
+        paused = _batches(trainer)
+        trainer.wait_for_timeout(1500)
+        assert _batches(trainer) == paused
+        for page in (trainer, drawer):
+            no_exception(page)
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def test_two_sessions_train_independently(browser: Browser, app_server: AppServer) -> None:
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(2)]
+    try:
+        first, second = (context.new_page() for context in contexts)
+        for page in (first, second):
+            open_digit_page(page, app_server.url)
+        _play(first)
+        _play(second)
+
+        # The first session finishes early once an epoch is done; the second trains to the end.
+        done = by_key(first, K.DIGITS_TRAIN_BOX).locator('[data-testid="stMetric"]').filter(has_text="Epochs done")
+        expect(done.locator('[data-testid="stMetricValue"]')).not_to_have_text("0", timeout=TRAIN_TIMEOUT)
+        by_key(first, K.DIGITS_TRAIN_FINISH).get_by_role("button").click()
+        expect(by_key(first, K.DIGITS_TRAIN_BOX).get_by_text("Stopped by the user").first).to_be_visible(
+            timeout=60_000)
+        expect(by_key(second, K.DIGITS_TRAIN_BOX).get_by_text(re.compile("Finished 10 epochs"))).to_be_visible(
+            timeout=TRAIN_TIMEOUT)
+
+        # Each sees its own outcome only.
+        expect(by_key(first, K.DIGITS_TRAIN_BOX)).not_to_contain_text("Finished 10 epochs")
+        expect(by_key(second, K.DIGITS_TRAIN_BOX)).not_to_contain_text("Stopped by the user")
+        for page in (first, second):
+            expect(page.get_by_text("Your trained model")).to_be_visible()
+            no_exception(page)
+
+        # A third, new session still starts on the shipped model.
+        third_context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        contexts.append(third_context)
+        third = third_context.new_page()
+        open_digit_page(third, app_server.url)
+        expect(third.locator('[data-testid="stSidebar"]')).to_contain_text("shipped CNN")
+        expect(third.get_by_text("Your trained model")).to_have_count(0)
+    finally:
+        for context in contexts:
+            context.close()
