@@ -10,8 +10,8 @@ from app.resources import training_slots
 def pages() -> list:
     """Only playgrounds that exist are listed; each has a stable URL path for deep links."""
     return [
-        st.Page("pages/home.py", title="Home", icon="🧪", default=True),
-        st.Page("pages/digits.py", title="Draw a digit", icon="✏️", url_path="draw-digit"),
+        st.Page("app_pages/home.py", title="Home", icon="🧪", default=True),
+        st.Page("app_pages/digits.py", title="Draw a digit", icon="✏️", url_path="draw-digit"),
     ]
 
 

@@ -23,12 +23,12 @@ from app.digits.layers import COLOR_RANGES, LAYER_NOTES
 from engine.digits import LAYERS, load_pretrained
 
 ROOT = Path(__file__).resolve().parents[1]
-DIGIT_PAGE = str(ROOT / "pages" / "digits.py")
+DIGIT_PAGE = str(ROOT / "app_pages" / "digits.py")
 TIMEOUT = 120
 
 
 LAYERS_TAB, UNIT_TAB, SALIENCY_TAB = "Layers", "Inspect a unit", "Saliency"
-"""Tab labels (``pages/digits.py``): where only the open tab is built, a test opens the one it reads."""
+"""Tab labels (``app_pages/digits.py``): where only the open tab is built, a test opens the one it reads."""
 TAB_KEY = getattr(K, "DIGITS_TAB", None)
 """The open tab's key; ``None`` while the page still builds every tab."""
 
@@ -87,7 +87,7 @@ def test_entry_point_opens_home_with_a_link_to_the_digit_playground():
 
 def test_switching_to_the_digit_page():
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=TIMEOUT).run()
-    at.switch_page("pages/digits.py").run()
+    at.switch_page("app_pages/digits.py").run()
     assert not at.exception
     assert "Draw a digit" in at.title[0].value
 

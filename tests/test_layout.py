@@ -21,3 +21,10 @@ def test_engine_code_never_imports_streamlit():
     offenders = [str(path.relative_to(ROOT)) for path in (ROOT / "engine").rglob("*.py")
                  if "import streamlit" in path.read_text() or "from streamlit" in path.read_text()]
     assert offenders == []
+
+
+def test_no_pages_folder_beside_the_entry_point():
+    """A ``pages/`` folder switches Streamlit into legacy multipage mode for a server's first run: deep links
+    then open under a "Page not found" dialog. Pages live in ``app_pages/``."""
+    assert not (ROOT / "pages").exists()
+    assert (ROOT / "app_pages" / "digits.py").is_file()

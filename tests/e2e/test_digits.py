@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 from playwright.sync_api import Browser, Page, expect
 
 from app.digits import keys as K
-from tests.e2e.harness import REPO, AppServer, ServerError
+from tests.e2e.harness import AppServer, ServerError
 from tests.e2e.harness import app_server as start_app_server
 from tests.e2e.helpers import (
     by_key,
@@ -52,14 +52,10 @@ def fresh_app_server() -> Iterator[AppServer]:
         pytest.fail(str(err))
 
 
-# A `pages/` folder next to streamlit_app.py makes Streamlit run the first script run
-# after a server start in its legacy multipage mode, whose auto-found pages know no
-# "draw-digit": a deep link then opens under a modal "Page not found" dialog whose
-# backdrop swallows every stroke (st.navigation switches that mode off for all later
-# runs, which is why only a first visit shows it). Drop the marker once the folder is renamed.
-@pytest.mark.xfail(
-    (REPO / "pages").is_dir(), reason="pages/ folder: first run says 'Page not found'", strict=True
-)
+# A fresh server's first visit, straight to the deep link: with a `pages/` folder next to
+# streamlit_app.py, Streamlit ran that first run in its legacy multipage mode and covered the
+# page with a "Page not found" dialog whose backdrop swallowed every stroke (the folder is
+# app_pages/ for that reason; tests/test_layout.py guards the name).
 @pytest.mark.parametrize("query", ["", "digits_pen_width=20"], ids=["plain", "with-query"])
 def test_deep_link_draws_and_guesses(page: Page, fresh_app_server: AppServer, query: str) -> None:
     open_digit_page_direct(page, fresh_app_server.url, query)

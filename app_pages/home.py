@@ -14,5 +14,5 @@ with st.container(key="home_playgrounds", border=True):
         "really sees, every layer's activations, the arithmetic of any unit, and which pixels decided the answer. "
         "Then train your own network in seconds and compare."
     )
-    st.page_link("pages/digits.py", label="Open the digit playground", icon="➡️")
+    st.page_link("app_pages/digits.py", label="Open the digit playground", icon="➡️")
 st.caption("More playgrounds (decision boundaries, gradient boosting, mixture-of-experts routing) are on the way.")
