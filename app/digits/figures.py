@@ -1,27 +1,34 @@
-"""Plotly figures of the draw-a-digit page. Pure functions: data in, figure out."""
+"""Plotly figures of the draw-a-digit page. Pure functions: data in, figure out.
+
+Every figure is a :class:`app.figures.FigureSpec` (plain plotly.js JSON with typed
+arrays): see :mod:`app.figures` for why.
+"""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
-import plotly.graph_objects as go
 
-from app.figures import ACTIVATION_SCALE, MARGIN, minmax
+from app.figures import ACTIVATION_SCALE, MARGIN, FigureSpec, image_axes, minmax, typed, value_range
+
+BLUES = [[0.0, "rgb(247,251,255)"], [0.125, "rgb(222,235,247)"], [0.25, "rgb(198,219,239)"],
+         [0.375, "rgb(158,202,225)"], [0.5, "rgb(107,174,214)"], [0.625, "rgb(66,146,198)"],
+         [0.75, "rgb(33,113,181)"], [0.875, "rgb(8,81,156)"], [1.0, "rgb(8,48,107)"]]
 
 
-def probability_bars(proba: np.ndarray, highlight: int | None = None) -> go.Figure:
+def probability_bars(proba: np.ndarray, highlight: int | None = None) -> FigureSpec:
     """Bar chart of the ten class probabilities."""
-    colors = ["#ff4b4b" if d == highlight else "#8da0cb" for d in range(10)]
-    fig = go.Figure(go.Bar(
-        x=[str(d) for d in range(10)], y=proba, marker_color=colors,
+    proba = [float(p) for p in proba]
+    trace = dict(
+        type="bar", x=[str(d) for d in range(10)], y=proba,
+        marker=dict(color=["#ff4b4b" if d == highlight else "#8da0cb" for d in range(10)]),
         text=[f"{p:.0%}" if p >= 0.01 else "" for p in proba], textposition="outside",
         hovertemplate="digit %{x}: %{y:.2%}<extra></extra>",
-    ))
-    fig.update_layout(height=230, margin=dict(l=10, r=10, t=10, b=30), yaxis=dict(range=[0, 1.12], tickformat=".0%"),
-                      xaxis=dict(title="digit", type="category"), showlegend=False)
-    return fig
-
+    )
+    layout = dict(height=230, margin=dict(l=10, r=10, t=10, b=30), showlegend=False,
+                  yaxis=dict(range=[0, 1.12], tickformat=".0%"), xaxis=dict(title=dict(text="digit"), type="category"))
+    return FigureSpec([trace], layout)
 
 
 def normalise_maps(maps: np.ndarray, mode: str, global_range: tuple[float, float]) -> np.ndarray:
@@ -33,51 +40,51 @@ def normalise_maps(maps: np.ndarray, mode: str, global_range: tuple[float, float
     return minmax(maps, *global_range)
 
 
+def map_ranges(maps: np.ndarray, mode: str, global_range: tuple[float, float]) -> list[tuple[float, float]]:
+    """The colour range ``(low, high)`` of each map ``(C, H, W)``: its own, the layer's, or the global one.
+
+    The same ranges :func:`normalise_maps` scales by.
+    """
+    if mode == "per map":
+        flat = maps.reshape(len(maps), -1)
+        return [value_range(lo, hi) for lo, hi in zip(np.nanmin(flat, axis=1), np.nanmax(flat, axis=1), strict=True)]
+    low, high = (np.nanmin(maps), np.nanmax(maps)) if mode == "per layer" else global_range
+    return [value_range(low, high)] * len(maps)
+
 
 def feature_maps_figure(maps: np.ndarray, title: str, mode: str, global_range: tuple[float, float],
-                        columns: int | None = None, tile_px: int = 56) -> go.Figure:
-    """All feature maps of a layer ``(C, H, W)`` tiled in one heatmap.
+                        columns: int | None = None, tile_px: int = 56) -> FigureSpec:
+    """All feature maps of a layer ``(C, H, W)`` tiled in one chart, one heatmap per map.
 
-    Colour is the normalised value (``mode``); hover shows the map number, the
-    position and the raw activation.
+    Each map carries its raw activations and its own colour range (``mode``), so
+    hover shows the map number, the position (plotly.js's ``pointNumber`` of a
+    heatmap is ``[row, col]``: no per-cell data to send) and the raw activation.
     """
     count, height, width = maps.shape
-    columns = columns or min(count, 8 if count > 8 else count)
+    columns = columns or min(count, 8)
     rows = math.ceil(count / columns)
     gap = 1
-    grid = np.full((rows * (height + gap) - gap, columns * (width + gap) - gap), np.nan, dtype=np.float32)
-    raw = np.full_like(grid, np.nan)
-    ids = np.full(grid.shape, -1, dtype=np.int32)
-    cells = np.full(grid.shape + (2,), -1, dtype=np.int32)
-    scaled = normalise_maps(maps, mode, global_range)
-    yy, xx = np.mgrid[0:height, 0:width]
-    for c in range(count):
-        r0, c0 = (c // columns) * (height + gap), (c % columns) * (width + gap)
-        grid[r0 : r0 + height, c0 : c0 + width] = scaled[c]
-        raw[r0 : r0 + height, c0 : c0 + width] = maps[c]
-        ids[r0 : r0 + height, c0 : c0 + width] = c
-        cells[r0 : r0 + height, c0 : c0 + width, 0] = yy
-        cells[r0 : r0 + height, c0 : c0 + width, 1] = xx
-    custom = np.dstack([ids, cells[..., 0], cells[..., 1], raw])
-    fig = go.Figure(go.Heatmap(
-        z=grid, customdata=custom, colorscale=ACTIVATION_SCALE, zmin=0, zmax=1, showscale=False,
-        hovertemplate="map %{customdata[0]}, row %{customdata[1]}, col %{customdata[2]}"
-                      "<br>activation %{customdata[3]:.4f}<extra></extra>",
-        hoverongaps=False, xgap=0, ygap=0,
-    ))
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", visible=False)
-    fig.update_xaxes(visible=False, constrain="domain")
+    traces = []
+    for c, (low, high) in enumerate(map_ranges(maps, mode, global_range)):
+        traces.append(dict(
+            type="heatmap", z=typed(maps[c]), zmin=low, zmax=high,
+            x0=(c % columns) * (width + gap), y0=(c // columns) * (height + gap),
+            colorscale=ACTIVATION_SCALE, showscale=False, hoverongaps=False,
+            hovertemplate=f"map {c}, row %{{pointNumber[0]}}, col %{{pointNumber[1]}}"
+                          "<br>activation %{z:.4f}<extra></extra>",
+        ))
     px_per_cell = tile_px / max(height, 8)
-    fig.update_layout(
+    layout = image_axes(dict(
         title=dict(text=title, font=dict(size=14)), margin={**MARGIN, "t": 30 if title else 8},
-        plot_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)", showlegend=False,
         height=int(min(900, max(160, rows * (height + gap) * px_per_cell + 50))),
-    )
-    return fig
+    ))
+    layout["xaxis"].update(visible=False, range=[-0.5, columns * (width + gap) - gap - 0.5])
+    layout["yaxis"].update(visible=False, range=[rows * (height + gap) - gap - 0.5, -0.5], autorange=False)
+    return FigureSpec(traces, layout)
 
 
-
-def unit_picker_figure(values: np.ndarray, selected: tuple[int, ...], px_per_cell: int | None = None) -> go.Figure:
+def unit_picker_figure(values: np.ndarray, selected: tuple[int, ...], px_per_cell: int | None = None) -> FigureSpec:
     """Every unit of a layer as a clickable square (selection returns ``customdata`` = the unit's index).
 
     ``values`` is ``(C, H, W)`` (maps tiled 8 to a row, each scaled to its own range)
@@ -103,88 +110,94 @@ def unit_picker_figure(values: np.ndarray, selected: tuple[int, ...], px_per_cel
         label = "unit %{customdata[0]}"
         cells_x, cells_y = columns, int(y.max()) + 1
     px_per_cell = px_per_cell or int(np.clip(640 // max(cells_x, 1), 3, 44))
-    raw = values.reshape(-1)
-    fig = go.Figure(go.Scattergl(
-        x=x.reshape(-1), y=y.reshape(-1), mode="markers", customdata=np.column_stack([index, raw]),
-        marker=dict(symbol="square", size=px_per_cell, color=scaled.reshape(-1), line=dict(width=0),
+    x, y = x.reshape(-1), y.reshape(-1)
+    opaque = dict(selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1)))
+    traces = [dict(
+        type="scattergl", x=typed(x, np.int16), y=typed(y, np.int16), mode="markers",
+        customdata=typed(np.column_stack([index, values.reshape(-1)]), np.float32),
+        marker=dict(symbol="square", size=px_per_cell, color=typed(scaled.reshape(-1)), line=dict(width=0),
                     colorscale=ACTIVATION_SCALE, cmin=0, cmax=1),
-        selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1)),
-        hovertemplate=label + f"<br>activation %{{customdata[{index.shape[1]}]:.4f}}<extra></extra>",
-    ))
+        hovertemplate=label + f"<br>activation %{{customdata[{index.shape[1]}]:.4f}}<extra></extra>", **opaque,
+    )]
     pick = np.flatnonzero((index == np.asarray(selected)).all(axis=1))
     if len(pick):
         # WebGL traces sit above SVG ones, so the outline must be WebGL too.
-        fig.add_scattergl(x=[x.reshape(-1)[pick[0]]], y=[y.reshape(-1)[pick[0]]], mode="markers", hoverinfo="skip",
-                        marker=dict(symbol="square-open", size=px_per_cell + 6, color="#e8553e",
-                                    line=dict(width=3, color="#e8553e")),
-                        selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1)))
-    fig.update_xaxes(visible=False, range=[-1, cells_x], fixedrange=True)
-    fig.update_yaxes(visible=False, range=[cells_y, -1], fixedrange=True)
-    fig.update_layout(width=cells_x * px_per_cell + 40, height=cells_y * px_per_cell + 40, showlegend=False,
-                      margin=dict(l=20, r=20, t=20, b=20), plot_bgcolor="rgba(0,0,0,0)", clickmode="event+select",
-                      dragmode=False)
-    return fig
-
+        traces.append(dict(
+            type="scattergl", x=[int(x[pick[0]])], y=[int(y[pick[0]])], mode="markers", hoverinfo="skip",
+            marker=dict(symbol="square-open", size=px_per_cell + 6, color="#e8553e",
+                        line=dict(width=3, color="#e8553e")), **opaque,
+        ))
+    layout = dict(
+        xaxis=dict(visible=False, range=[-1, cells_x], fixedrange=True),
+        yaxis=dict(visible=False, range=[cells_y, -1], fixedrange=True),
+        width=cells_x * px_per_cell + 40, height=cells_y * px_per_cell + 40, showlegend=False,
+        margin=dict(l=20, r=20, t=20, b=20), plot_bgcolor="rgba(0,0,0,0)", clickmode="event+select", dragmode=False,
+    )
+    return FigureSpec(traces, layout)
 
 
 def unit_strip_figure(values: np.ndarray, title: str, mode: str, global_range: tuple[float, float],
-                      labels: list[str] | None = None, per_row: int = 64) -> go.Figure:
-    """A fully-connected layer ``(N,)`` as a strip of coloured cells (wrapped every ``per_row``)."""
+                      labels: list[str] | None = None, per_row: int = 64) -> FigureSpec:
+    """A fully-connected layer ``(N,)`` as a strip of coloured cells (wrapped every ``per_row``).
+
+    Colour spans the layer's own range (``mode`` "global": the global one); hover
+    shows the unit number and its raw activation.
+    """
     n = len(values)
     rows = math.ceil(n / per_row)
     cols = min(n, per_row)
-    grid = np.full((rows, cols), np.nan, dtype=np.float32)
-    raw = np.full_like(grid, np.nan)
-    idx = np.full(grid.shape, -1, dtype=np.int32)
-    scaled = minmax(values, *global_range) if mode == "global" else minmax(values)
-    for i in range(n):
-        grid[i // cols, i % cols] = scaled[i]
-        raw[i // cols, i % cols] = values[i]
-        idx[i // cols, i % cols] = i
-    text = None
+    grid = np.full(rows * cols, np.nan, dtype=np.float32)
+    grid[:n] = values
+    units = np.full(rows * cols, -1, dtype=np.int16)
+    units[:n] = np.arange(n)
+    low, high = global_range if mode == "global" else (np.nanmin(values), np.nanmax(values))
+    zmin, zmax = value_range(low, high)
+    trace = dict(
+        type="heatmap", z=typed(grid.reshape(rows, cols)), customdata=typed(units.reshape(rows, cols), np.int16),
+        zmin=zmin, zmax=zmax, colorscale=ACTIVATION_SCALE, showscale=False, xgap=1, ygap=1, hoverongaps=False,
+        hovertemplate="unit %{customdata}<br>activation %{z:.4f}<extra></extra>",
+    )
     if labels is not None:
-        text = np.full(grid.shape, "", dtype=object)
-        for i, lab in enumerate(labels):
-            text[i // cols, i % cols] = lab
-    fig = go.Figure(go.Heatmap(
-        z=grid, customdata=np.dstack([idx, raw]), colorscale=ACTIVATION_SCALE, zmin=0, zmax=1, showscale=False,
-        text=text, texttemplate="%{text}" if labels else None, xgap=1, ygap=1, hoverongaps=False,
-        hovertemplate="unit %{customdata[0]}<br>activation %{customdata[1]:.4f}<extra></extra>",
-    ))
-    fig.update_yaxes(autorange="reversed", visible=False)
-    fig.update_xaxes(visible=False)
-    fig.update_layout(title=dict(text=title, font=dict(size=14)), margin={**MARGIN, "t": 30 if title else 8},
-                      height=60 + 26 * rows if labels is None else 110)
-    return fig
+        text = [[""] * cols for _ in range(rows)]
+        for i, label in enumerate(labels):
+            text[i // cols][i % cols] = label
+        trace.update(text=text, texttemplate="%{text}")
+    layout = dict(
+        title=dict(text=title, font=dict(size=14)), margin={**MARGIN, "t": 30 if title else 8},
+        height=60 + 26 * rows if labels is None else 110,
+        xaxis=dict(visible=False), yaxis=dict(visible=False, autorange="reversed"),
+    )
+    return FigureSpec([trace], layout)
 
 
-
-def training_curves(history: list, metric: str) -> go.Figure:
+def training_curves(history: list, metric: str) -> FigureSpec:
     """Loss or accuracy per epoch, training vs validation."""
     epochs = [r.epoch for r in history]
-    fig = go.Figure()
     if metric == "loss":
-        fig.add_scatter(x=epochs, y=[r.train_loss for r in history], name="training loss", mode="lines+markers")
-        fig.add_scatter(x=epochs, y=[r.val_loss for r in history], name="validation loss", mode="lines+markers")
-        fig.update_yaxes(title="cross-entropy", rangemode="tozero")
+        series = [("training loss", [r.train_loss for r in history]),
+                  ("validation loss", [r.val_loss for r in history])]
+        yaxis = dict(title=dict(text="cross-entropy"), rangemode="tozero")
     else:
-        fig.add_scatter(x=epochs, y=[r.train_accuracy for r in history], name="training", mode="lines+markers")
-        fig.add_scatter(x=epochs, y=[r.val_accuracy for r in history], name="validation", mode="lines+markers")
-        fig.update_yaxes(title="accuracy", tickformat=".0%")
-    fig.update_xaxes(title="epoch", dtick=1 if len(epochs) <= 20 else None)
-    fig.update_layout(height=260, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=1.15))
-    return fig
+        series = [("training", [r.train_accuracy for r in history]),
+                  ("validation", [r.val_accuracy for r in history])]
+        yaxis = dict(title=dict(text="accuracy"), tickformat=".0%")
+    traces = [dict(type="scatter", x=epochs, y=[float(v) for v in values], name=name, mode="lines+markers")
+              for name, values in series]
+    xaxis = dict(title=dict(text="epoch"))
+    if len(epochs) <= 20:
+        xaxis["dtick"] = 1
+    layout = dict(height=260, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=1.15),
+                  xaxis=xaxis, yaxis=yaxis)
+    return FigureSpec(traces, layout)
 
 
-
-def confusion_figure(confusion: np.ndarray) -> go.Figure:
+def confusion_figure(confusion: np.ndarray) -> FigureSpec:
     """Confusion matrix heatmap, counts written in each cell."""
     labels = [str(d) for d in range(10)]
-    fig = go.Figure(go.Heatmap(
-        z=confusion, x=labels, y=labels, colorscale="Blues", text=confusion, texttemplate="%{text}",
-        hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>", showscale=False,
-    ))
-    fig.update_yaxes(autorange="reversed", title="true digit", type="category")
-    fig.update_xaxes(title="predicted digit", type="category", side="top")
-    fig.update_layout(height=360, margin=dict(l=10, r=10, t=40, b=10))
-    return fig
+    counts = np.asarray(confusion).astype(int).tolist()
+    trace = dict(type="heatmap", z=counts, x=labels, y=labels, colorscale=BLUES, text=counts, texttemplate="%{text}",
+                 hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>", showscale=False)
+    layout = dict(height=360, margin=dict(l=10, r=10, t=40, b=10),
+                  yaxis=dict(autorange="reversed", title=dict(text="true digit"), type="category"),
+                  xaxis=dict(title=dict(text="predicted digit"), type="category", side="top"))
+    return FigureSpec([trace], layout)

@@ -22,9 +22,9 @@ def guess_section(image: np.ndarray | None, steps, x: np.ndarray | None, model, 
             return None
         proba = model.predict_proba(x[None])[0]
         order = np.argsort(proba)[::-1]
-        first, second = st.columns(2)
-        first.metric("First guess", str(order[0]), f"{proba[order[0]]:.1%}", delta_color="off", delta_arrow="off")
-        second.metric("Second guess", str(order[1]), f"{proba[order[1]]:.1%}", delta_color="off", delta_arrow="off")
+        with st.container(horizontal=True):
+            for label, digit in (("First guess", order[0]), ("Second guess", order[1])):
+                st.metric(label, str(digit), f"{proba[digit]:.1%}", delta_color="off", delta_arrow="off")
         st.plotly_chart(figures.probability_bars(proba, int(order[0])), key="digits_proba_chart",
                         config={"displayModeBar": False})
         st.caption(f"Predicted by {model_name}.")

@@ -18,10 +18,10 @@ SOURCES = ("Draw", "Upload a picture", "Example digit")
 
 def input_section() -> np.ndarray | None:
     """Canvas, upload or example; returns the raw image (or None when there is none)."""
-    source = st.radio("Input", SOURCES, key=K.DIGITS_SOURCE, horizontal=True,
+    source = st.radio("Input", SOURCES, key=K.DIGITS_SOURCE, horizontal=True, bind="query-params",
                       help="Draw with the mouse or a finger, upload a photo or scan, or try a real MNIST digit.")
     if source == "Draw":
-        pen = st.slider("Pen width", 6, 40, PEN_WIDTH, key=K.DIGITS_PEN,
+        pen = st.slider("Pen width", 6, 40, PEN_WIDTH, key=K.DIGITS_PEN, bind="query-params", persist_state="session",
                         help="Width of new strokes in canvas pixels (the canvas is 280×280).")
         image = draw_canvas(K.DIGITS_CANVAS, pen)
         st.caption("Draw one digit, large and centred. The guess updates when you lift the pen.")
@@ -39,39 +39,56 @@ def input_section() -> np.ndarray | None:
             return None
         st.image(image, caption=f"{upload.name} ({image.shape[1]}×{image.shape[0]})", width=200)
         return image
+    return _example_digit()
+
+
+def _example_digit() -> np.ndarray:
+    """A real handwritten digit from the validation split: which class, and which one of them (both in the URL)."""
     data = training_digits()
-    digit = st.selectbox("Digit", list(range(10)), key=K.DIGITS_EXAMPLE_CLASS,
+    digit = st.selectbox("Digit", list(range(10)), key=K.DIGITS_EXAMPLE_CLASS, bind="query-params",
+                         persist_state="session",
                          help=f"Real handwritten digits from the validation split of the {data.source}; "
                               "Train your own never trains on them.")
     choices = np.flatnonzero(data.y_val == digit)
-    if st.button("Another one", key=K.DIGITS_EXAMPLE_NEXT):
-        st.session_state[K.DIGITS_EXAMPLE_INDEX] = int(np.random.default_rng().integers(len(choices)))
-    pick = int(st.session_state.get(K.DIGITS_EXAMPLE_INDEX, 0)) % len(choices)
-    image = (data.x_val[choices[pick]] * 255).astype(np.uint8)
-    st.image(np.kron(image, np.ones((8, 8), dtype=np.uint8)), caption=f"validation digit #{choices[pick]}",
-             width=224)
+    per_class = int(np.bincount(data.y_val, minlength=10).min())  # the same range whatever the class
+    st.button("Another one", key=K.DIGITS_EXAMPLE_NEXT, on_click=_another_example, args=(per_class,))
+    pick = st.slider("Which one", 0, per_class - 1, 0, key=K.DIGITS_EXAMPLE_INDEX, bind="query-params",
+                     persist_state="session", help=f"Each digit has {per_class} examples to choose from.")
+    image = (data.x_val[choices[pick % len(choices)]] * 255).astype(np.uint8)
+    st.image(np.kron(image, np.ones((8, 8), dtype=np.uint8)),
+             caption=f"validation digit #{choices[pick % len(choices)]}", width=224)
     return image
 
 
-def prepare(image: np.ndarray | None):
+def _another_example(per_class: int) -> None:
+    """Button callback: a random example of the same digit (before the slider is drawn, so it may change)."""
+    current = int(st.session_state.get(K.DIGITS_EXAMPLE_INDEX, 0))
+    step = int(np.random.default_rng().integers(1, max(per_class, 2)))
+    st.session_state[K.DIGITS_EXAMPLE_INDEX] = (current + step) % per_class
+
+
+def prepare(image: np.ndarray | None, naive: bool = False):
     """Preprocess the input: ``(steps, x)`` where ``x`` is what the model gets, or ``(None, None)``.
 
-    ``x`` is the naive resize instead when the student switched that on (the
-    toggle's value from the last interaction is already in session state).
+    ``x`` is the naive resize instead when ``naive`` (the toggle of :func:`naive_toggle`).
     """
     if image is None:
         return None, None
     steps = preprocess_steps(image)
-    return steps, naive_resize(image) if st.session_state.get(K.DIGITS_NAIVE) else steps.centred
+    return steps, naive_resize(image) if naive else steps.centred
 
 
-def sees_section(steps, x: np.ndarray | None) -> None:
-    """The 28×28 the network sees, the naive alternative and the preprocessing steps."""
+def naive_toggle() -> bool:
+    """Heading of "what the network sees" and its naive-resize switch (in the URL); drawn before the guess."""
+    st.markdown("**What the network sees**")
+    return st.toggle("Show a naive resize instead", key=K.DIGITS_NAIVE, bind="query-params",
+                     help="Squash the whole canvas to 28×28 without cropping or centring, to see why MNIST's "
+                          "preprocessing matters. The prediction then uses this image.")
+
+
+def sees_section(steps, x: np.ndarray | None, naive: bool) -> None:
+    """The 28×28 the network sees (or the naive alternative)."""
     with st.container(key=K.DIGITS_SEES_BOX):
-        st.markdown("**What the network sees**")
-        naive = st.toggle("Show a naive resize instead", key=K.DIGITS_NAIVE,
-                          help="Squash the whole canvas to 28×28 without cropping or centring, to see why MNIST's "
-                               "preprocessing matters. The prediction then uses this image.")
         if steps is None:
             st.caption("Nothing yet.")
             return
@@ -80,10 +97,14 @@ def sees_section(steps, x: np.ndarray | None) -> None:
 
 
 def steps_section(steps) -> None:
-    """MNIST's preparation, one panel per step, side by side."""
+    """MNIST's preparation, one panel per step, side by side (built only while the expander is open)."""
     if steps is None or steps.blank:
         return
-    with st.expander("Preprocessing step by step: how a drawing becomes the 28×28 input", expanded=False):
+    expander = st.expander("Preprocessing step by step: how a drawing becomes the 28×28 input",
+                           key=K.DIGITS_STEPS, bind="query-params")
+    if expander.open is False:
+        return
+    with expander:
         panels = [
             (steps.ink, "1. Ink: brightness × opacity; paper removed, dark-on-light inverted"),
             (steps.cropped, "2. Tight crop to the ink's bounding box"),

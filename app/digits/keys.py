@@ -12,6 +12,8 @@ DIGITS_EXAMPLE_CLASS = "digits_example_class"
 DIGITS_EXAMPLE_NEXT = "digits_example_next"
 DIGITS_EXAMPLE_INDEX = "digits_example_index"
 DIGITS_NAIVE = "digits_show_naive"
+DIGITS_STEPS = "digits_steps"  # the "preprocessing step by step" expander (open or not, in the URL)
+DIGITS_TAB = "digits_tab"  # which tab is open (in the URL)
 DIGITS_MODEL_CHOICE = "digits_model_choice"
 # Draw-a-digit page: output containers
 DIGITS_GUESS_BOX = "digits_guesses"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import streamlit as st
 
@@ -23,29 +25,51 @@ LAYER_NOTES = {
     "fc2": "A second layer of such questions, closer to the answer.",
     "output": "One unit per digit. Softmax turns the scores (logits) into probabilities that add up to 100%.",
 }
-
-
+HIDDEN = ("conv1", "pool1", "conv2", "pool2", "fc1", "fc2")
 COLOR_RANGES = ("per map", "per layer", "global")
 
 
-def layers_section(model, x: np.ndarray):
-    """Every layer's activations, each with a visibility toggle."""
-    features = model.forward_features(x)
+@dataclass(frozen=True)
+class LayerView:
+    """What the student chose to see: which layers, and how colours span values."""
+
+    visible: dict[str, bool]
+    color_range: str
+
+
+def layer_controls() -> LayerView:
+    """The show/hide toggles and the colour range (in the URL; drawn even without a digit, so they keep)."""
+    st.markdown("**Show or hide each layer**")
+    visible = {}
+    with st.container(horizontal=True, gap="medium"):  # one row that wraps: cheaper than two rows of columns
+        for name, title in LAYERS:
+            visible[name] = st.toggle(title, value=True, key=K.DIGITS_LAYER_TOGGLE.format(layer=name),
+                                      bind="query-params", width=170)
+    mode = st.radio("Colour range", COLOR_RANGES, key=K.DIGITS_COLOR_RANGE, horizontal=True, bind="query-params",
+                    help="Per map: each feature map uses its own min–max (shows patterns in weak maps). "
+                         "Per layer: one range for the whole layer (compare maps). Global: one range for all "
+                         "hidden layers (compare layers).")
+    return LayerView(visible, mode)
+
+
+def layers_section(features: dict[str, np.ndarray] | None, build: bool = True) -> None:
+    """Every layer's activations, each with a visibility toggle.
+
+    ``features`` is ``None`` when there is no digit; ``build`` is False while the
+    tab is closed: then only the controls are drawn (they hold the URL state).
+    """
     with st.container(key=K.DIGITS_LAYERS_BOX):
-        st.markdown("**Show or hide each layer**")
-        cols = st.columns(4) + st.columns(4)
-        visible = {}
-        for col, (name, title) in zip(cols, LAYERS, strict=True):
-            visible[name] = col.toggle(title, value=True, key=K.DIGITS_LAYER_TOGGLE.format(layer=name))
-        mode = st.radio("Colour range", COLOR_RANGES, key=K.DIGITS_COLOR_RANGE, horizontal=True,
-                        help="Per map: each feature map uses its own min–max (shows patterns in weak maps). "
-                             "Per layer: one range for the whole layer (compare maps). Global: one range for all "
-                             "hidden layers (compare layers).")
-        hidden = [features[n] for n in ("conv1", "pool1", "conv2", "pool2", "fc1", "fc2")]
-        global_range = (min(float(h.min()) for h in hidden), max(float(h.max()) for h in hidden))
+        view = layer_controls()
+        if not build:
+            return
+        if features is None:
+            st.info("The layers light up once there is a digit to look at.")
+            return
+        mode = view.color_range
+        global_range = (min(float(features[n].min()) for n in HIDDEN), max(float(features[n].max()) for n in HIDDEN))
         shown = 0
         for name, title in LAYERS:
-            if not visible[name]:
+            if not view.visible[name]:
                 continue
             shown += 1
             value = features[name]
@@ -69,4 +93,3 @@ def layers_section(model, x: np.ndarray):
                 st.caption("Logits (before softmax): " + "  ".join(
                     f"{d}: {z:+.2f}" for d, z in enumerate(features["logits"])))
         st.caption(f"Showing {shown} of {len(LAYERS)} layers. Hover a cell to read its value.")
-    return features

@@ -8,21 +8,49 @@ import streamlit as st
 from app import figures as common
 from app.digits import keys as K
 
+TARGETS = ("first guess", "second guess", *range(10))
+"""What the saliency explains: a guess, or a digit (an int)."""
 
-def saliency_section(model, x: np.ndarray, proba: np.ndarray):
-    """Gradient × input: which pixels pushed the network toward a class."""
+
+def target_label(target: str | int) -> str:
+    """A target as the selectbox (and the URL) shows it: the same whatever the guess is."""
+    return target if isinstance(target, str) else f"digit {target}"
+
+
+def saliency_controls() -> str | int | None:
+    """The on/off toggle and the target (in the URL); ``None`` when saliency is switched off."""
+    show = st.toggle("Show saliency", value=True, key=K.DIGITS_SALIENCY, bind="query-params",
+                     help="Gradient × input: red pixels raised the chosen class's score, blue ones lowered it.")
+    if not show:
+        return None
+    return st.selectbox("Explain the score of", TARGETS, format_func=target_label, key=K.DIGITS_SALIENCY_TARGET,
+                        bind="query-params", persist_state="session")
+
+
+def target_digit(pick: str | int, proba: np.ndarray) -> int:
+    """The class a target label means for these probabilities."""
+    order = np.argsort(proba)[::-1]
+    if pick == "first guess":
+        return int(order[0])
+    if pick == "second guess":
+        return int(order[1])
+    return int(pick)
+
+
+def saliency_section(model, x: np.ndarray | None, proba: np.ndarray | None, build: bool = True) -> None:
+    """Gradient × input: which pixels pushed the network toward a class.
+
+    ``build`` is False while the tab is closed: then only the controls are drawn.
+    """
     with st.container(key=K.DIGITS_SALIENCY_BOX):
-        show = st.toggle("Show saliency", value=True, key=K.DIGITS_SALIENCY,
-                         help="Gradient × input: red pixels raised the chosen class's score, blue ones lowered it.")
-        if not show:
+        pick = saliency_controls()
+        if pick is None or not build:
             return
-        order = np.argsort(proba)[::-1]
-        options = ["first guess", "second guess", *range(10)]
-        pick = st.selectbox("Explain the score of", options, key=K.DIGITS_SALIENCY_TARGET,
-                            format_func=lambda o: f"the {o} ({order[0] if o == 'first guess' else order[1]})"
-                            if isinstance(o, str) else f"digit {o}")
-        target = int(order[0] if pick == "first guess" else order[1] if pick == "second guess" else pick)
-        sal = model.saliency(x, int(target))
+        if proba is None:
+            st.info("Draw a digit first to see which pixels drove the guess.")
+            return
+        target = target_digit(pick, proba)
+        sal = model.saliency(x, target)
         left, right = st.columns(2)
         with left:
             st.plotly_chart(common.diverging_figure(sal, f"Saliency for {target}", height=300, hover="grad × input"),

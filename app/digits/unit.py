@@ -41,25 +41,41 @@ def _on_unit_clicked(layer: str) -> None:
         st.session_state[keys["unit"]] = int(data[0])
 
 
-def unit_section(model, features: dict[str, np.ndarray]):
-    """Pick a unit (click it, or type its position); show its weights, input and arithmetic with numbers."""
+def unit_layer_control() -> str:
+    """Which layer to inspect (in the URL; drawn even without a digit, so it keeps)."""
+    titles = {name: title for name, title in LAYERS if name != "input"}
+    return st.selectbox("Layer", list(titles), format_func=titles.get, key=K.DIGITS_UNIT_LAYER, bind="query-params")
+
+
+def unit_section(model, features: dict[str, np.ndarray] | None, build: bool = True) -> None:
+    """Pick a unit (click it, or type its position); show its weights, input and arithmetic with numbers.
+
+    ``features`` is ``None`` when there is no digit; ``build`` is False while the
+    tab is closed: then only the layer choice is drawn.
+    """
     with st.container(key=K.DIGITS_UNIT_BOX):
-        titles = {name: title for name, title in LAYERS if name != "input"}
-        layer = st.selectbox("Layer", list(titles), format_func=titles.get, key=K.DIGITS_UNIT_LAYER)
+        layer = unit_layer_control()
+        if not build:
+            return
+        if features is None:
+            st.info("Draw a digit first: then pick any unit to see its weights, its input and its arithmetic.")
+            return
         value = features[layer]
         keys = _unit_keys(layer)
         picker, numbers = st.columns([3, 1])
-        with numbers:
+        with numbers:  # kept while the tab is closed, as they were when every tab was always built
             if value.ndim == 3:
                 channel = st.number_input("Map", 0, value.shape[0] - 1, int(value.max(axis=(1, 2)).argmax()),
-                                          key=keys["channel"])
+                                          key=keys["channel"], persist_state="session")
                 default_r, default_c = np.unravel_index(int(value[int(channel)].argmax()), value.shape[1:])
-                row = st.number_input("Row", 0, value.shape[1] - 1, int(default_r), key=keys["row"])
-                col = st.number_input("Column", 0, value.shape[2] - 1, int(default_c), key=keys["col"])
+                row = st.number_input("Row", 0, value.shape[1] - 1, int(default_r), key=keys["row"],
+                                      persist_state="session")
+                col = st.number_input("Column", 0, value.shape[2] - 1, int(default_c), key=keys["col"],
+                                      persist_state="session")
                 index = (int(channel), int(row), int(col))
             else:
                 unit = st.number_input("Unit", 0, value.shape[0] - 1, int(value.argmax()), key=keys["unit"],
-                                       help="Output units are digits 0–9.")
+                                       help="Output units are digits 0–9.", persist_state="session")
                 index = (int(unit),)
         with picker:
             st.plotly_chart(figures.unit_picker_figure(value, index), key=keys["chart"], width="content",
