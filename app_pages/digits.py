@@ -32,18 +32,17 @@ with middle:
     naive = naive_toggle()
 steps, x = prepare(image, naive)
 with right:  # the guess first: it is what a student waits for after each stroke
-    proba = guess_section(image, steps, x, model, model_name)
+    features = guess_section(image, steps, x, model, model_name)
 with middle:
     sees_section(steps, x, naive)
 steps_section(steps)
 
 tab_layers, tab_unit, tab_saliency, tab_train = st.tabs(TABS, key=K.DIGITS_TAB, bind="query-params")
-open_layers, open_unit = tab_layers.open is not False, tab_unit.open is not False
-features = model.forward_features(x) if proba is not None and (open_layers or open_unit) else None
+proba = None if features is None else features["output"]
 with tab_layers:
-    layers_section(features, build=open_layers)
+    layers_section(features, build=tab_layers.open is not False)
 with tab_unit:
-    unit_section(model, features, build=open_unit)
+    unit_section(model, features, build=tab_unit.open is not False)
 with tab_saliency:
     saliency_section(model, x, proba, build=tab_saliency.open is not False)
 with tab_train:  # always built: a run in progress trains in this tab's fragment, whichever tab is open

@@ -10,8 +10,13 @@ from app.digits import keys as K
 from engine.digits.assess import assess_input, assess_prediction
 
 
-def guess_section(image: np.ndarray | None, steps, x: np.ndarray | None, model, model_name: str):
-    """First and second guess, the probability chart and honest warnings."""
+def guess_section(image: np.ndarray | None, steps, x: np.ndarray | None, model,
+                  model_name: str) -> dict[str, np.ndarray] | None:
+    """First and second guess, the probability chart and honest warnings.
+
+    Returns every layer's activations (``"output"`` holds the probabilities),
+    computed once for the whole page, or None when nothing was predicted.
+    """
     with st.container(key=K.DIGITS_GUESS_BOX):
         if steps is None or x is None:
             st.info("No input yet: draw a digit, upload a picture or pick an example to see the network's guess.")
@@ -20,7 +25,8 @@ def guess_section(image: np.ndarray | None, steps, x: np.ndarray | None, model, 
         if not verdict.ok_to_predict:
             getattr(st, verdict.level)(verdict.message)
             return None
-        proba = model.predict_proba(x[None])[0]
+        features = model.forward_features(x)
+        proba = features["output"]
         order = np.argsort(proba)[::-1]
         with st.container(horizontal=True):
             for label, digit in (("First guess", order[0]), ("Second guess", order[1])):
@@ -31,4 +37,4 @@ def guess_section(image: np.ndarray | None, steps, x: np.ndarray | None, model, 
         for note in (verdict, assess_prediction(proba)):
             if note.message:
                 st.warning(note.message)
-        return proba
+        return features

@@ -18,8 +18,11 @@ SOURCES = ("Draw", "Upload a picture", "Example digit")
 
 def input_section() -> np.ndarray | None:
     """Canvas, upload or example; returns the raw image (or None when there is none)."""
-    source = st.radio("Input", SOURCES, key=K.DIGITS_SOURCE, horizontal=True, bind="query-params",
-                      help="Draw with the mouse or a finger, upload a photo or scan, or try a real MNIST digit.")
+    # A segmented control, not a radio: a radio copies the whole session state on every run. An empty
+    # ?digits_source= still clears it (Streamlit 1.67 binds it as clearable even when required): then draw.
+    source = st.segmented_control("Input", SOURCES, default=SOURCES[0], required=True, key=K.DIGITS_SOURCE,
+                                  bind="query-params", help="Draw with the mouse or a finger, upload a photo or scan, "
+                                                            "or try a real MNIST digit.") or SOURCES[0]
     if source == "Draw":
         pen = st.slider("Pen width", 6, 40, PEN_WIDTH, key=K.DIGITS_PEN, bind="query-params", persist_state="session",
                         help="Width of new strokes in canvas pixels (the canvas is 280×280).")

@@ -45,11 +45,12 @@ def layer_controls() -> LayerView:
         for name, title in LAYERS:
             visible[name] = st.toggle(title, value=True, key=K.DIGITS_LAYER_TOGGLE.format(layer=name),
                                       bind="query-params", width=170)
-    mode = st.radio("Colour range", COLOR_RANGES, key=K.DIGITS_COLOR_RANGE, horizontal=True, bind="query-params",
-                    help="Per map: each feature map uses its own min–max (shows patterns in weak maps). "
-                         "Per layer: one range for the whole layer (compare maps). Global: one range for all "
-                         "hidden layers (compare layers).")
-    return LayerView(visible, mode)
+    mode = st.segmented_control(
+        "Colour range", COLOR_RANGES, default=COLOR_RANGES[0], required=True, key=K.DIGITS_COLOR_RANGE,
+        bind="query-params",
+        help="Per map: each feature map uses its own min–max (shows patterns in weak maps). Per layer: one range for "
+             "the whole layer (compare maps). Global: one range for all hidden layers (compare layers).")
+    return LayerView(visible, mode or COLOR_RANGES[0])  # None only from an empty ?digits_color_range=
 
 
 def layers_section(features: dict[str, np.ndarray] | None, build: bool = True) -> None:

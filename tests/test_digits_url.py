@@ -1,0 +1,222 @@
+"""The draw-a-digit page keeps its display settings in the URL (AppTest, no browser).
+
+A shared link (``/draw-digit?digits_tab=Saliency&digits_show_naive=true``) opens
+the page with those settings; defaults leave the URL clean; anything a link can
+be tampered with (an unknown option, a number out of range, text where a number
+goes, kilobytes of junk) is dropped or corrected, never an exception.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app.digits import keys as K
+from engine.digits import LAYERS
+from engine.digits.data import load_training_digits
+from engine.digits.strokes import PEN_WIDTH
+
+DIGIT_PAGE = str(Path(__file__).resolve().parents[1] / "app_pages" / "digits.py")
+TIMEOUT = 120
+EXAMPLE = {K.DIGITS_SOURCE: "Example digit"}
+"""An example digit: the page has a guess, layers and saliency without a canvas."""
+DEFAULTS = {
+    K.DIGITS_SOURCE: "Draw", K.DIGITS_PEN: PEN_WIDTH, K.DIGITS_EXAMPLE_CLASS: 0, K.DIGITS_EXAMPLE_INDEX: 0,
+    K.DIGITS_NAIVE: False, K.DIGITS_TAB: "Layers", K.DIGITS_COLOR_RANGE: "per map", K.DIGITS_UNIT_LAYER: "conv1",
+    K.DIGITS_SALIENCY: True,
+    K.DIGITS_SALIENCY_TARGET: "first guess", **{K.DIGITS_LAYER_TOGGLE.format(layer=name): True for name, _ in LAYERS},
+}
+"""What every bound setting shows when the URL says nothing about it."""
+SHARED = {
+    K.DIGITS_SOURCE: "Example digit", K.DIGITS_EXAMPLE_CLASS: "7", K.DIGITS_EXAMPLE_INDEX: "12",
+    K.DIGITS_NAIVE: "true", K.DIGITS_TAB: "Saliency", K.DIGITS_COLOR_RANGE: "global",
+    K.DIGITS_UNIT_LAYER: "Convolution 2", K.DIGITS_SALIENCY_TARGET: "digit 3", K.DIGITS_STEPS: "true",
+    K.DIGITS_LAYER_TOGGLE.format(layer="conv1"): "false", K.DIGITS_LAYER_TOGGLE.format(layer="fc2"): "false",
+}
+"""A link an instructor might share, as its query parameters."""
+SHARED_VALUES = {
+    K.DIGITS_SOURCE: "Example digit", K.DIGITS_EXAMPLE_CLASS: 7, K.DIGITS_EXAMPLE_INDEX: 12, K.DIGITS_NAIVE: True,
+    K.DIGITS_TAB: "Saliency", K.DIGITS_COLOR_RANGE: "global", K.DIGITS_UNIT_LAYER: "conv2",
+    K.DIGITS_SALIENCY_TARGET: 3, K.DIGITS_LAYER_TOGGLE.format(layer="conv1"): False,
+    K.DIGITS_LAYER_TOGGLE.format(layer="fc2"): False,
+}
+"""What the page's widgets hold once that link is open."""
+JUNK = "x%<>\"'&;" * 1250
+"""10 kB of junk for one parameter."""
+
+
+def open_link(query: dict[str, str | list[str]], **state) -> AppTest:
+    """The page opened from a URL with ``query``, one run (``state`` set beforehand, as a session would)."""
+    at = AppTest.from_file(DIGIT_PAGE, default_timeout=TIMEOUT)
+    for key, value in query.items():
+        at.query_params[key] = value
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def value(at: AppTest, key: str):
+    return at.session_state[key]
+
+
+def image_captions(at: AppTest) -> list[str]:
+    return [image.caption for element in at.get("image") for image in element.proto.imgs]
+
+
+def chart_keys(at: AppTest) -> set[str]:
+    return {c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")}
+
+
+def chart(at: AppTest, key: str) -> dict:
+    (element,) = [c for c in at.get("plotly_chart") if c.proto.id.endswith(f"-{key}")]
+    return json.loads(element.proto.spec)
+
+
+def test_defaults_leave_the_url_clean():
+    at = open_link({})
+    assert not at.exception
+    assert at.query_params == {}
+    at = open_link(EXAMPLE)  # the one setting asked for, and nothing else
+    assert not at.exception
+    assert at.query_params == {K.DIGITS_SOURCE: "Example digit"}
+
+
+def test_a_shared_link_opens_with_its_settings():
+    at = open_link(SHARED)
+    assert not at.exception
+    for key, expected in SHARED_VALUES.items():
+        assert value(at, key) == expected, key
+    assert at.query_params == SHARED  # nothing dropped, nothing rewritten
+    # What the settings show: the 12th 7 of the validation digits, the naive resize, saliency for 3.
+    data = load_training_digits(val_fraction=0.1, seed=0)
+    sevens = np.flatnonzero(data.y_val == 7)
+    assert f"validation digit #{sevens[12]}" in image_captions(at)
+    assert "Naive 28×28 resize" in image_captions(at)
+    saliency = chart(at, "digits_saliency_chart")
+    assert saliency["layout"]["title"]["text"] == "Saliency for 3"
+    assert "digits_layer_conv2" not in chart_keys(at)  # the Layers tab is closed: not built
+
+
+def test_the_other_pen_width_and_source_in_a_link():
+    at = open_link({K.DIGITS_PEN: "25"})
+    assert not at.exception
+    assert value(at, K.DIGITS_PEN) == 25
+    assert at.query_params == {K.DIGITS_PEN: "25"}
+
+
+def test_a_link_with_changed_settings_round_trips():
+    """The page's own URL, opened again in a new session, shows the same settings.
+
+    (A click changes the URL in the browser, which AppTest has not got: the
+    end-to-end test checks that; here the URL is what a page run leaves.)
+    """
+    first = open_link(SHARED)
+    again = open_link(dict(first.query_params))
+    assert not again.exception
+    for key, expected in SHARED_VALUES.items():
+        assert value(again, key) == expected, key
+    assert again.query_params == first.query_params
+
+
+def test_another_example_changes_which_one_and_the_link_follows():
+    at = open_link(EXAMPLE)
+    before = image_captions(at)[0]
+    at.button(key=K.DIGITS_EXAMPLE_NEXT).click().run()
+    assert not at.exception
+    pick = value(at, K.DIGITS_EXAMPLE_INDEX)
+    assert pick != 0 and at.query_params[K.DIGITS_EXAMPLE_INDEX] == str(pick)
+    assert image_captions(at)[0] != before
+
+
+def test_settings_of_closed_tabs_stay_in_the_url_and_in_effect():
+    query = {**EXAMPLE, K.DIGITS_SALIENCY_TARGET: "second guess", K.DIGITS_LAYER_TOGGLE.format(layer="conv2"): "false",
+             K.DIGITS_UNIT_LAYER: "Output"}
+    at = open_link(query)
+    for tab in ("Train your own", "Saliency", "Inspect a unit", "Layers"):
+        at.session_state[K.DIGITS_TAB] = tab
+        at.run()
+        assert not at.exception, tab
+        assert value(at, K.DIGITS_SALIENCY_TARGET) == "second guess", tab
+        assert value(at, K.DIGITS_LAYER_TOGGLE.format(layer="conv2")) is False, tab
+        assert value(at, K.DIGITS_UNIT_LAYER) == "output", tab
+        for key, param in query.items():
+            assert at.query_params.get(key) == param, (tab, key)
+    assert "digits_layer_conv2" not in chart_keys(at) and "digits_layer_conv1" in chart_keys(at)
+
+
+TAMPERED = [
+    (K.DIGITS_SOURCE, ["Webcam", "draw", "", JUNK, ["Draw", "Upload a picture"]]),
+    (K.DIGITS_PEN, ["5", "41", "-1", "1e9", "inf", "nan", "thick", "16.5", "", JUNK]),
+    (K.DIGITS_EXAMPLE_CLASS, ["10", "-1", "seven", "7.0", "inf", JUNK]),
+    (K.DIGITS_EXAMPLE_INDEX, ["50", "-3", "1e400", "-inf", "nan", "one", JUNK]),
+    (K.DIGITS_NAIVE, ["yes", "2", "", JUNK]),
+    (K.DIGITS_STEPS, ["open", "", JUNK]),
+    (K.DIGITS_TAB, ["Settings", "layers", "🧠 Layers", "", JUNK]),
+    (K.DIGITS_LAYER_TOGGLE.format(layer="conv1"), ["off", "0.5", JUNK]),
+    (K.DIGITS_COLOR_RANGE, ["per pixel", "Global", JUNK]),
+    (K.DIGITS_UNIT_LAYER, ["conv1", "Convolution 9", "input", JUNK]),
+    (K.DIGITS_SALIENCY, ["maybe", JUNK]),
+    (K.DIGITS_SALIENCY_TARGET, ["digit 10", "3", "third guess", "digit -1", JUNK]),
+]
+
+
+VALID = {
+    K.DIGITS_PEN: lambda v: isinstance(v, int) and 6 <= v <= 40,
+    K.DIGITS_EXAMPLE_INDEX: lambda v: isinstance(v, int) and 0 <= v <= 49,
+}
+"""Numbers a tampered link may be corrected to (clamped or rounded) rather than dropped."""
+
+
+@pytest.mark.parametrize(("key", "values"), TAMPERED, ids=[key for key, _ in TAMPERED])
+def test_tampered_links_are_dropped_or_corrected(key, values):
+    """The page runs; the setting falls back to its default (numbers: or to a valid one, which the URL then
+    shows); a good setting beside the bad one is kept."""
+    for bad in values:
+        query = {key: bad}
+        if key != K.DIGITS_PEN:
+            query.setdefault(K.DIGITS_SOURCE, "Example digit")  # the example's widgets, and a digit to look at
+        if key == K.DIGITS_SALIENCY_TARGET:
+            query[K.DIGITS_TAB] = "Saliency"
+        if key != K.DIGITS_COLOR_RANGE:
+            query[K.DIGITS_COLOR_RANGE] = "global"  # a good setting beside the bad one
+        at = open_link(query)
+        label = (key, bad[:20] if isinstance(bad, str) else bad)
+        assert not at.exception, label
+        shown = value(at, key) if key in at.session_state else None
+        if key in VALID and shown != DEFAULTS[key]:
+            assert VALID[key](shown), label
+            assert at.query_params.get(key) == str(shown), label  # the URL says what the page shows
+        else:
+            # An empty value clears a segmented control (Streamlit 1.67); the page then uses the default.
+            assert shown == DEFAULTS.get(key, shown) or (bad == "" and shown is None), label
+            assert key not in at.query_params or at.query_params[key] == "", label
+        if key != K.DIGITS_COLOR_RANGE:
+            assert value(at, K.DIGITS_COLOR_RANGE) == "global", label
+            assert at.query_params[K.DIGITS_COLOR_RANGE] == "global", label
+
+
+def test_an_emptied_source_or_colour_range_draws_the_defaults():
+    at = open_link({K.DIGITS_SOURCE: "", K.DIGITS_COLOR_RANGE: ""})
+    assert not at.exception
+    assert at.slider(key=K.DIGITS_PEN).value == PEN_WIDTH  # the Draw input is shown
+    at = open_link({**EXAMPLE, K.DIGITS_COLOR_RANGE: ""})
+    assert not at.exception
+    traces = chart(at, "digits_layer_conv2")["data"]
+    assert len({(t["zmin"], t["zmax"]) for t in traces}) > 1  # per map: each map its own range
+
+
+def test_junk_in_every_parameter_at_once_and_unknown_parameters():
+    query = {key: JUNK for key in (*DEFAULTS, K.DIGITS_STEPS)}
+    query["utm_source"] = "newsletter"
+    at = open_link(query)
+    assert not at.exception
+    for key, expected in DEFAULTS.items():
+        if key in at.session_state:
+            assert value(at, key) == expected, key
+    assert at.query_params.get("utm_source") == "newsletter"  # not ours: left alone
+    assert not [k for k, v in at.query_params.items() if v == JUNK and k.startswith("digits_")
+                and k in at.session_state], at.query_params.keys()
