@@ -54,9 +54,9 @@ def _example_digit() -> np.ndarray:
                               "Train your own never trains on them.")
     choices = np.flatnonzero(data.y_val == digit)
     per_class = int(np.bincount(data.y_val, minlength=10).min())  # the same range whatever the class
-    st.button("Another one", key=K.DIGITS_EXAMPLE_NEXT, on_click=_another_example, args=(per_class,))
     pick = st.slider("Which one", 0, per_class - 1, 0, key=K.DIGITS_EXAMPLE_INDEX, bind="query-params",
                      persist_state="session", help=f"Each digit has {per_class} examples to choose from.")
+    st.button("Another one", key=K.DIGITS_EXAMPLE_NEXT, on_click=_another_example, args=(per_class,))
     image = (data.x_val[choices[pick % len(choices)]] * 255).astype(np.uint8)
     st.image(np.kron(image, np.ones((8, 8), dtype=np.uint8)),
              caption=f"validation digit #{choices[pick % len(choices)]}", width=224)
