@@ -15,4 +15,12 @@ with st.container(key="home_playgrounds", border=True):
         "Then train your own network in seconds and compare."
     )
     st.page_link("app_pages/digits.py", label="Open the digit playground", icon="➡️")
-st.caption("More playgrounds (decision boundaries, gradient boosting, mixture-of-experts routing) are on the way.")
+with st.container(key="home_moe", border=True):
+    st.subheader("🔀 Mixture of experts")
+    st.markdown(
+        "Train a small mixture-of-experts model live and watch its router decide which expert takes which input. "
+        "See plain top-1 routing collapse onto a few experts, and how load balancing, expert choice and capacity "
+        "limits change that; total against active parameters, side by side with dense models."
+    )
+    st.page_link("app_pages/moe.py", label="Open the mixture-of-experts explorer", icon="➡️")
+st.caption("More playgrounds (decision boundaries, gradient boosting) are on the way.")

@@ -1,0 +1,326 @@
+"""What the mixture-of-experts page shows of a run, in two parts that refresh at different rates.
+
+- :func:`show_live` is the ``show`` of :func:`app.live.live_controls`: it runs in the
+  training fragment about ten times a second while playing, so it holds only what
+  must move with every step and is cheap to draw: the imbalance figures, the
+  routing map (a NumPy-rendered picture) and the load over training.
+- :func:`show_slower` (the page runs it in its own fragment, about once a second
+  while playing, and on every full rerun) holds the rest: decision boundaries of
+  the whole model, the dense models and each expert, the class x expert matrix,
+  the curves, the parameter accounting and the comparison of this session's runs.
+  Every Plotly chart the browser remounts costs it real time, so these stay out
+  of the fast loop.
+
+Before the first Play both show the untrained model (the router's starting regions).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from app.moe import figures, svg
+from app.moe import keys as K
+from app.moe.settings import preset_of
+from engine.moe import MoEConfig, MoETrainer, count_params, load_task
+from engine.moe.metrics import DEAD_SHARE
+
+DIGITS_SHAPE = (784, 10)
+"""Inputs and classes of the digits task (known without loading the digits)."""
+MAP_RESOLUTION = 80
+EXPERT_RESOLUTION = 40
+RUNS_KEPT = 8
+SPARK_POINTS = 60
+SLOW_VIEW_SECONDS = 1.0
+"""While playing, the dense models' maps, the expert maps, the class x expert matrix and the curves are
+redrawn at most this often (the routing map, the load chart and the figures every update)."""
+SPARSE_SPEED = ("Measured (bench/moe_speed.py, one CPU thread): a training step of 16 experts of width "
+                "64 → 256 → 64, top-2, batch 1,024, with real sparse dispatch costs **0.11–0.12×** the dense "
+                "\"every expert on every input, then mask\" step. Sparse compute is the point of a MoE: work "
+                "per input follows the *active* parameters, capacity the *total*.")
+
+
+def task_shape(config: MoEConfig) -> tuple[int, int]:
+    """``(inputs, classes)`` of the config's task (digits: without loading them)."""
+    if config.task == "digits":
+        return DIGITS_SHAPE
+    task = load_task(config.task, config.n_samples, config.task_noise, config.data_seed)
+    return task.n_features, task.n_classes
+
+
+def run_label(config: MoEConfig) -> str:
+    """How the comparison table names a run: its preset (or "Custom") and seed."""
+    return f"{preset_of(config) or 'Custom settings'}, seed {config.seed}"
+
+
+def _finite(values) -> list[float]:
+    return [float(v) if v is not None and math.isfinite(v) else 0.0 for v in values]
+
+
+def _spark(values) -> list[float] | None:
+    """The last ``SPARK_POINTS`` values for a metric's sparkline (None until there are two)."""
+    values = _finite(values)[-SPARK_POINTS:]
+    return values if len(values) >= 2 else None
+
+
+def _pct(value) -> str:
+    return "–" if value is None or not math.isfinite(value) else f"{value:.1%}"
+
+
+def settle_note(trainer: MoETrainer):
+    """``on_finish`` of the live controls: a note saying how the run ended and how balanced it was."""
+    last = trainer.history_[-1] if trainer.history_ else None
+    if trainer.status_ == "diverged":
+        return "error", (f"{trainer.message_} Press Reset, choose a smaller learning rate (the presets use 0.03) "
+                         "and press Play.")
+    if last is None:
+        return "info", trainer.message_ or "The run ended before its first record."
+    summary = (f"Busiest expert {last.max_share:.0%} of the inputs, {last.dead} of {trainer.config.n_experts} "
+               f"experts dead (< 1 %), validation accuracy {last.val_accuracy:.1%}.")
+    level = "success" if trainer.status_ == "done" else "info"
+    return level, f"{trainer.message_} {summary}"
+
+
+def show_live(trainer: MoETrainer | None, config: MoEConfig, preview: MoETrainer | None) -> None:
+    """The fast part (every live update): progress, imbalance figures, routing map, load over training."""
+    shown = trainer or preview
+    _status(trainer, config)
+    cfg = shown.config if shown is not None else config
+    _imbalance(shown, cfg)
+    if shown is None:
+        st.info("Press **Play** to load the handwritten digits and train; the load, the class × expert matrix and "
+                "the curves appear as it learns.", icon="▶️")
+    elif cfg.is_2d:
+        left, right = st.columns([1, 1.6])
+        with left, st.container(key=K.ROUTING_MAP_BOX):
+            st.markdown("**Routing map**: top-1 expert; pale where the router is unsure")
+            task = shown.task_
+            picture = figures.routing_picture(shown.routing_map(MAP_RESOLUTION), cfg.n_experts, task.x_val,
+                                              task.bounds)
+            _picture(picture, alt="Routing map: the plane coloured by each point's top-1 expert")
+        with right:
+            _load_chart(shown)
+    else:
+        _load_chart(shown)
+    if trainer is not None:
+        _remember(trainer)
+
+
+def show_slower(shown: MoETrainer | None, config: MoEConfig) -> None:
+    """The slower part: decision boundaries, expert maps or digits, class x expert, curves, parameters, runs."""
+    cfg = shown.config if shown is not None else config
+    last = shown.history_[-1] if shown is not None and shown.history_ else None
+    if shown is not None and cfg.is_2d:
+        _plane_views(shown)
+    elif shown is not None:
+        _digit_views(shown)
+    if shown is not None and len(shown.history_) >= 2:
+        _curves(shown)
+    left, right = st.columns([1.2, 1]) if shown is not None and shown.history_ else (st.container(), None)
+    with left:
+        _params(cfg, last)
+    if right is not None:
+        with right:
+            _class_expert(shown)
+    _runs_table()
+
+
+def _status(trainer: MoETrainer | None, config: MoEConfig) -> None:
+    with st.container(key=K.STATUS_BOX):
+        if trainer is None:
+            st.progress(0.0, text="Ready: press Play or Step. The maps show the untrained model: every expert starts "
+                                  "with a region of its own.")
+            return
+        label = {"ready": "Ready: press Play or Step", "training": f"Step {trainer.step_} of {trainer.config.steps}",
+                 "done": f"Done: {trainer.step_} steps in {trainer.seconds_:.1f} s",
+                 "diverged": f"Diverged at step {trainer.step_ + 1}",
+                 "stopped": f"Stopped at step {trainer.step_}"}.get(trainer.status_, trainer.status_)
+        st.progress(trainer.progress, text=f"{run_label(trainer.config)} · {label}")
+        if trainer.config != config:
+            st.caption("Showing the last run; the settings have changed since. Press Play to train with them.")
+
+
+def _imbalance(shown: MoETrainer | None, config: MoEConfig) -> None:
+    """The load-balance figures as metrics (tests read these), with their history as sparklines."""
+    history = shown.history_ if shown is not None else []
+    last = history[-1] if history else None
+    e = config.n_experts
+    with st.container(key=K.IMBALANCE_BOX):
+        top, bottom = st.columns(4), st.columns(4)
+        top[0].metric("Max share", _pct(last.max_share if last else None), border=True,
+                      chart_data=_spark(r.max_share for r in history), chart_type="area",
+                      help=f"Share of the inputs the busiest expert processed since the last record. Even: "
+                           f"{1 / e:.0%}; collapsed onto one expert: 100 %.")
+        top[1].metric("Load CV", f"{last.cv:.2f}" if last else "–", border=True,
+                      chart_data=_spark(r.cv for r in history), chart_type="area",
+                      help="Coefficient of variation of the experts' loads (std / mean): 0 when even.")
+        top[2].metric("Dead experts", f"{last.dead} of {e}" if last else "–", border=True,
+                      chart_data=_spark(r.dead for r in history), chart_type="bar",
+                      help=f"Experts that processed under {DEAD_SHARE:.0%} of the inputs since the last record.")
+        top[3].metric("Dropped", _pct(last.dropped_fraction if last else None), border=True,
+                      chart_data=_spark(r.dropped_fraction for r in history), chart_type="area",
+                      help="Expert choice: inputs no expert picked. Top-k with a capacity factor: chosen "
+                           "(input, expert) pairs refused by a full expert. Dropped pairs get no output from that "
+                           "expert (only the shared experts' and the other chosen experts').")
+        bottom[0].metric("Gate entropy", f"{last.gate_entropy:.2f}" if last else "–", border=True,
+                         chart_data=_spark(r.gate_entropy for r in history), chart_type="line",
+                         help=f"Mean entropy (nats) of the router's distribution over experts on the validation "
+                              f"inputs: "
+                              f"{math.log(e):.2f} (ln {e}) when it cannot tell experts apart, 0 when certain.")
+        bottom[1].metric("Validation accuracy", _pct(last.val_accuracy if last else None), border=True,
+                         chart_data=_spark(r.val_accuracy for r in history), chart_type="line")
+        bottom[2].metric("Training loss", f"{last.train_loss:.3f}" if last else "–", border=True,
+                         chart_data=_spark(r.train_loss for r in history), chart_type="line")
+        bottom[3].metric("Step", f"{shown.step_ if shown is not None else 0}", border=True,
+                         help="Optimizer steps trained (one batch each).")
+        if last is not None:
+            busiest = int(np.argmax(last.shares))
+            st.markdown(f"**{run_label(shown.config)}**, step {last.step}: expert {busiest} takes "
+                        f"**{last.max_share:.0%}** of the inputs (an even share is {1 / e:.0%}); "
+                        f"**{last.dead} of {e}** experts are dead; load CV **{last.cv:.2f}**.")
+
+
+def _plane_views(trainer: MoETrainer) -> None:
+    task, cfg = trainer.task_, trainer.config
+    points, labels = task.x_val, task.y_val
+    with st.container(key=K.DECISION_MAP_BOX):
+        st.markdown("**Decision boundaries**: predicted class, dots are validation points")
+        names = [("moe", "Mixture of experts")]
+        if trainer.dense_ is not None:
+            counts = trainer.param_counts()
+            names += [("dense_active", f"Dense, same active ({counts.dense_active_params} parameters)"),
+                      ("dense_total", f"Dense, same total ({counts.dense_total_params} parameters)")]
+        for col, (model, title) in zip(st.columns(3), names, strict=False):
+            dm = trainer.decision_map(MAP_RESOLUTION, model)
+            with col:
+                _picture(figures.decision_picture(dm["label"], dm["confidence"], task.n_classes, points, labels,
+                                                  task.bounds), caption=title)
+    with st.container(key=K.EXPERT_MAPS_BOX):
+        st.markdown("**Each expert on its own**: its decision boundary over the whole plane; bright where the "
+                    "router sends points to it, faded where its answer is never used")
+        maps = trainer.expert_maps(EXPERT_RESOLUTION)
+        shares = trainer.history_[-1].shares if trainer.history_ else None
+        pictures = []
+        for i in range(cfg.n_experts):
+            share = f" · {shares[i]:.0%}" if shares is not None else ""
+            pictures.append((figures.decision_picture(maps["label"][i], maps["confidence"][i], task.n_classes,
+                                                      owned=maps["owned"][i], side=120), f"E{i}{share}"))
+        for s in range(len(maps["shared_label"])):
+            pictures.append((figures.decision_picture(maps["shared_label"][s], maps["shared_confidence"][s],
+                                                      task.n_classes, side=120), f"Shared {s}"))
+        _gallery(pictures)
+
+
+def _picture(image: np.ndarray, caption: str = "", alt: str = "") -> None:
+    """A rendered picture, inline (see :func:`app.moe.figures.inline_png`)."""
+    st.markdown(figures.inline_png(image, caption, alt), unsafe_allow_html=True)
+
+
+def _gallery(pictures: list[tuple[np.ndarray, str]], per_row: int = 8) -> None:
+    for start in range(0, len(pictures), per_row):
+        for col, (picture, caption) in zip(st.columns(per_row), pictures[start : start + per_row], strict=False):
+            with col:
+                _picture(picture, caption=caption)
+
+
+def _digit_views(trainer: MoETrainer) -> None:
+    cfg = trainer.config
+    with st.container(key=K.EXPERT_MAPS_BOX):
+        st.markdown("**What each expert sees**: the average validation digit routed to it first (count below)")
+        x, _ = trainer.task_.split("val")
+        top = trainer.route(x, batch=False)[0][:, 0]
+        means = figures.mean_images(x, top, cfg.n_experts)
+        counts = np.bincount(top[top >= 0], minlength=cfg.n_experts)
+        _gallery([((np.kron(means[e], np.ones((3, 3), dtype=np.float32)) * 255).astype(np.uint8),
+                   f"E{e} · {counts[e]}") for e in range(cfg.n_experts)])
+
+
+def _load_chart(trainer: MoETrainer) -> None:
+    with st.container(key=K.LOAD_CHART_BOX):
+        st.markdown("**Expert load over training**: share of the inputs each expert processed")
+        if len(trainer.history_) < 2:
+            st.caption("Appears after the second record (one every "
+                       f"{trainer.config.eval_every} steps). Press Play or Step.")
+            return
+        steps = [r.step for r in trainer.history_]
+        shares = np.array([r.shares for r in trainer.history_], dtype=np.float32)
+        st.markdown(svg.stacked_area(steps, shares, figures.EXPERT_COLORS), unsafe_allow_html=True)
+        st.caption("Colours as in the routing map. A band that thins to nothing is an expert dying.")
+
+
+def _class_expert(trainer: MoETrainer) -> None:
+    with st.container(key=K.CLASS_EXPERT_BOX):
+        what = "digit" if trainer.config.task == "digits" else "class"
+        st.markdown(f"**Class × expert**: where each {what}'s validation inputs go first")
+        st.markdown(svg.heat_grid(trainer.class_expert_matrix("val"), what), unsafe_allow_html=True)
+
+
+def _curves(trainer: MoETrainer) -> None:
+    h = trainer.history_
+    steps = [r.step for r in h]
+    moe, active, total, extra = "#e8553e", "#1f77b4", "#2ca02c", "#9467bd"
+    accuracy = {"MoE, validation": ([r.val_accuracy for r in h], moe, "none"),
+                "MoE, training": ([r.train_accuracy for r in h], moe, "2 3"),
+                "Dense, same active": ([r.dense_active_val_accuracy for r in h], active, "6 3"),
+                "Dense, same total": ([r.dense_total_val_accuracy for r in h], total, "6 3")}
+    accuracy = {name: line for name, line in accuracy.items() if any(v is not None for v in line[0])}
+    loss = {"Validation": ([r.val_loss for r in h], moe, "none"), "Training": ([r.train_loss for r in h], moe, "2 3")}
+    if any(r.aux_loss for r in h):
+        loss["Switch balancing loss"] = ([r.aux_loss for r in h], extra, "6 3")
+    if any(r.z_loss for r in h):
+        loss["Router z-loss"] = ([r.z_loss for r in h], "#8c564b", "6 3")
+    with st.container(key=K.CURVES_BOX):
+        left, right = st.columns(2)
+        with left:
+            st.markdown(svg.line_chart(steps, accuracy, True, "Accuracy (dense models: validation)"),
+                        unsafe_allow_html=True)
+        with right:
+            st.markdown(svg.line_chart(steps, loss, False, "Loss (cross-entropy)"), unsafe_allow_html=True)
+
+
+def _params(config: MoEConfig, last) -> None:
+    """Total vs active parameters and FLOPs per input, with the dense comparisons' accuracy beside."""
+    counts = count_params(config, *task_shape(config))
+    moe_acc = last.val_accuracy if last else None
+    accuracies = [moe_acc, moe_acc, last.dense_active_val_accuracy if last else None,
+                  last.dense_total_val_accuracy if last else None]
+    rows = [(name, f"{params:,}", f"{flops:,}", _pct(acc) if acc is not None or not last else "not trained")
+            for (name, params, flops), acc in zip(counts.as_rows(), accuracies, strict=True)]
+    with st.container(key=K.PARAMS_BOX):
+        st.markdown("**Parameter accounting**: what a sparse model buys")
+        table = pd.DataFrame(rows, columns=["Model", "Parameters", "FLOPs per input", "Validation accuracy"])
+        st.table(table, hide_index=True)
+        st.caption(f"Each input uses {counts.active:,} of {counts.total:,} parameters "
+                   f"({counts.active / counts.total:.0%}): the router ({counts.router:,}), "
+                   f"{counts.active_experts:g} routed expert(s) of {counts.per_expert:,} each"
+                   + (f" and the shared experts ({counts.shared:,})" if counts.shared else "")
+                   + ". FLOPs count multiply-adds twice and skip biases and activations.")
+        st.caption(SPARSE_SPEED)
+
+
+def _remember(trainer: MoETrainer) -> None:
+    """Keep this run's latest numbers for the comparison table (one row per distinct config, latest first)."""
+    if not trainer.history_:
+        return
+    runs: dict = st.session_state.setdefault(K.RUNS, {})
+    last = trainer.history_[-1]
+    runs.pop(trainer.config, None)
+    runs[trainer.config] = {
+        "Run": run_label(trainer.config), "Step": last.step, "Max share": _pct(last.max_share),
+        "Load CV": f"{last.cv:.2f}", "Dead": f"{last.dead} of {trainer.config.n_experts}",
+        "Dropped": _pct(last.dropped_fraction), "Gate entropy": f"{last.gate_entropy:.2f}",
+        "Validation accuracy": _pct(last.val_accuracy)}
+    while len(runs) > RUNS_KEPT:
+        runs.pop(next(iter(runs)))
+
+
+def _runs_table() -> None:
+    runs = st.session_state.get(K.RUNS)
+    if not runs:
+        return
+    with st.container(key=K.RUNS_BOX):
+        st.markdown("**Your runs this session**: the imbalance each one measured (latest record)")
+        st.table(pd.DataFrame(list(reversed(runs.values()))), hide_index=True)

@@ -1,0 +1,199 @@
+"""AppTest: the mixture-of-experts page — its settings, parameter table, presets, live controls and bad input.
+
+AppTest never fires ``run_every``: each ``at.run()`` runs the training fragment
+once, which is one tick while playing. No assertion depends on how fast a tick is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app.moe import keys as K
+from app.moe.settings import CHOICES, FIELDS
+from app.moe.views import run_label
+from engine.moe import PRESETS, MoEConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+MOE_PAGE = str(ROOT / "app_pages" / "moe.py")
+TIMEOUT = 120
+
+
+def page(query: dict | None = None, **state) -> AppTest:
+    at = AppTest.from_file(MOE_PAGE, default_timeout=TIMEOUT)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def steps(at: AppTest) -> int:
+    return int(metric(at, "Step"))
+
+
+def texts(at: AppTest) -> str:
+    """Every warning, error, info, success, caption and markdown on the page, as one string."""
+    parts = [e.value for kind in (at.warning, at.error, at.info, at.success, at.caption, at.markdown) for e in kind]
+    return "\n".join(str(p) for p in parts)
+
+
+def param_rows(at: AppTest) -> list[list[str]]:
+    table = at.table[0].value
+    return table.values.tolist()
+
+
+def click(at: AppTest, key: str) -> AppTest:
+    return at.button(key=key).click().run()
+
+
+def test_every_setting_has_a_keyed_widget_and_the_table_matches_a_hand_count():
+    at = page()
+    assert not at.exception
+    assert at.selectbox(key=K.PRESET).value == "Collapse"
+    keys = {w.key for kind in (at.selectbox, at.slider, at.select_slider, at.radio, at.number_input, at.toggle)
+            for w in kind}
+    missing = {K.setting(f) for f in FIELDS} - keys
+    assert not missing
+    for key in (K.PLAY, K.PAUSE, K.STEP, K.RESET):
+        assert at.button(key=key) is not None
+    assert at.button(key=K.PAUSE).disabled and not at.button(key=K.PLAY).disabled
+    # Collapse: 8 experts 2 -> 8 -> 5 and a linear router on 2 inputs.
+    router, per_expert = 8 * 2 + 8, (2 * 8 + 8) + (8 * 5 + 5)
+    rows = param_rows(at)
+    assert rows[0][:2] == ["MoE, all parameters (sparse)", f"{router + 8 * per_expert:,}"]
+    assert rows[1][:2] == ["MoE, active per input", f"{router + per_expert:,}"]
+    assert rows[2][0].startswith("Dense, same active") and rows[3][0].startswith("Dense, same total")
+    assert "0.11–0.12×" in texts(at)  # the measured sparse-dispatch speed is on the page
+    # Every router option is explained with its source.
+    reference = texts(at)
+    for source in ("Zhou et al. 2022", "DeepSeek-V3", "ST-MoE", "Switch Transformers", "DeepSeekMoE"):
+        assert source in reference
+
+
+def test_every_preset_value_is_one_of_the_widget_choices():
+    for name, preset in PRESETS.items():
+        for field, options in CHOICES.items():
+            assert getattr(preset, field) in options, (name, field)
+
+
+def test_choosing_a_preset_loads_its_settings_and_the_table_follows():
+    at = page()
+    at.selectbox(key=K.PRESET).set_value("Balanced").run()
+    assert at.select_slider(key=K.setting("bias_rate")).value == PRESETS["Balanced"].bias_rate
+    assert "DeepSeek-V3" in texts(at) and "no expert dead" in texts(at)
+
+    at.selectbox(key=K.PRESET).set_value("Expert choice").run()
+    assert at.radio(key=K.setting("router")).value == "expert_choice"
+    assert at.select_slider(key=K.setting("capacity_factor")).value == 1.0
+    assert at.select_slider(key=K.setting("bias_rate")).value == 0.0
+    assert "9 %" in texts(at)
+
+    at.selectbox(key=K.PRESET).set_value("Shared expert").run()
+    router, per_expert = 8 * 2 + 8, (2 * 8 + 8) + (8 * 5 + 5)
+    assert param_rows(at)[1][1] == f"{router + 2 * per_expert + per_expert:,}"  # 2 routed + 1 shared
+    assert not at.exception
+
+
+def test_a_shared_link_opens_with_its_settings():
+    query = {K.PRESET: "Balanced", K.setting("bias_rate"): "0.03", K.setting("n_experts"): "4",
+             K.setting("router"): "Noisy top-k", K.setting("seed"): "7"}
+    at = page(query=query)
+    assert at.select_slider(key=K.setting("n_experts")).value == 4
+    assert at.radio(key=K.setting("router")).value == "noisy_topk"
+    assert at.number_input(key=K.setting("seed")).value == 7
+    assert "Changed from the preset: n experts, router, seed." in texts(at)
+    click(at, K.STEP)
+    trainer = at.session_state[K.RUN].trainer
+    assert trainer.config.n_experts == 4 and trainer.config.seed == 7 and trainer.config.bias_rate == 0.03
+    assert run_label(trainer.config) == "Custom settings, seed 7"
+
+
+def test_a_link_that_names_only_a_preset_opens_with_its_settings():
+    at = page(query={K.PRESET: "Balanced"})
+    assert at.selectbox(key=K.PRESET).value == "Balanced"
+    assert at.select_slider(key=K.setting("bias_rate")).value == PRESETS["Balanced"].bias_rate
+    assert not at.exception
+
+
+def test_step_play_pause_reset_advance_the_run_and_the_figures():
+    at = page()
+    assert steps(at) == 0 and metric(at, "Max share") == "–"
+    click(at, K.STEP)
+    stepped = steps(at)
+    assert stepped > 0
+    at.run()
+    assert steps(at) == stepped  # one Step is one tick, then it stays paused
+    assert at.select_slider(key=K.setting("n_experts")).disabled  # a run in progress owns its settings
+
+    click(at, K.PLAY)
+    assert steps(at) > stepped
+    for _ in range(3):
+        at.run()
+    assert metric(at, "Max share").endswith("%") and "of 8" in metric(at, "Dead experts")
+    assert "Collapse, seed 0" in texts(at)
+    click(at, K.PAUSE)
+    paused = steps(at)
+    at.run().run()
+    assert steps(at) == paused
+    assert at.table[-1].value["Run"].tolist() == ["Collapse, seed 0"]  # the comparison of runs
+
+    click(at, K.RESET)
+    assert steps(at) == 0
+    assert not at.exception
+
+
+@pytest.mark.parametrize("query", [
+    {K.setting("top_k"): "99", K.setting("n_experts"): "abc", K.setting("learning_rate"): "1e9"},
+    {K.setting("seed"): "-5", K.setting("router"): "evil", K.PRESET: "Nope", K.setting("task"): "<script>"},
+    {K.setting("capacity_factor"): "nan", K.setting("aux_loss_coef"): "inf", K.setting("steps"): ""},
+])
+def test_a_tampered_link_falls_back_without_an_exception(query):
+    at = page(query=query)
+    assert not at.exception
+    config, notes = MoEConfig.clamped({f: at.session_state[K.setting(f)] for f in FIELDS
+                                       if K.setting(f) in at.session_state})
+    assert not notes  # every value the widgets hold is a legal one
+    assert 1 <= config.top_k <= config.n_experts
+    click(at, K.STEP)
+    assert not at.exception and steps(at) > 0
+
+
+def test_top_k_above_the_number_of_experts_is_lowered_with_a_message():
+    at = page(**{K.setting("n_experts"): 2, K.setting("top_k"): 4})
+    assert "top_k 4 is more than the 2 experts: lowered to 2" in texts(at)
+    router, per_expert = 2 * 2 + 2, (2 * 8 + 8) + (8 * 5 + 5)
+    assert param_rows(at)[1][1] == f"{router + 2 * per_expert:,}"  # active: both experts
+    click(at, K.STEP)
+    assert not at.exception and steps(at) > 0
+
+
+@pytest.mark.parametrize(("setting", "value", "message"), [
+    ("aux_loss_coef", 100.0, "dwarf the task loss"),
+    ("capacity_factor", 0.1, "are dropped"),
+    ("n_experts", 1, "nothing to route"),
+])
+def test_legal_but_odd_settings_are_explained(setting, value, message):
+    at = page(**{K.setting(setting): value})
+    assert message in texts(at)
+    click(at, K.STEP)
+    assert not at.exception
+
+
+def test_a_huge_learning_rate_stops_the_run_and_says_why():
+    at = page(**{K.setting("learning_rate"): 100.0})
+    assert "expect training to diverge" in texts(at)
+    click(at, K.PLAY)
+    for _ in range(40):
+        if "diverged" in texts(at).lower():
+            break
+        at.run()
+    assert "Training diverged" in "\n".join(e.value for e in at.error)
+    assert "smaller learning rate" in "\n".join(e.value for e in at.error)
+    assert not at.exception
