@@ -274,8 +274,8 @@ def test_two_sessions_train_independently(browser: Browser, app_server: AppServe
     contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(2)]
     try:
         first, second = (context.new_page() for context in contexts)
-        for page in (first, second):
-            open_digit_page(page, app_server.url)
+        open_digit_page(first, app_server.url)
+        open_digit_page_direct(second, app_server.url, f"{K.DIGITS_TRAIN_EPOCHS}=2")  # a shared link's settings
         _play(first)
         _play(second)
 
@@ -285,11 +285,11 @@ def test_two_sessions_train_independently(browser: Browser, app_server: AppServe
         by_key(first, K.DIGITS_TRAIN_FINISH).get_by_role("button").click()
         expect(by_key(first, K.DIGITS_TRAIN_BOX).get_by_text("Stopped by the user").first).to_be_visible(
             timeout=60_000)
-        expect(by_key(second, K.DIGITS_TRAIN_BOX).get_by_text(re.compile("Finished 10 epochs"))).to_be_visible(
+        expect(by_key(second, K.DIGITS_TRAIN_BOX).get_by_text(re.compile("Finished 2 epochs"))).to_be_visible(
             timeout=TRAIN_TIMEOUT)
 
         # Each sees its own outcome only.
-        expect(by_key(first, K.DIGITS_TRAIN_BOX)).not_to_contain_text("Finished 10 epochs")
+        expect(by_key(first, K.DIGITS_TRAIN_BOX)).not_to_contain_text("Finished 2 epochs")
         expect(by_key(second, K.DIGITS_TRAIN_BOX)).not_to_contain_text("Stopped by the user")
         for page in (first, second):
             expect(page.get_by_text("Your trained model")).to_be_visible()
