@@ -67,12 +67,12 @@ def stacked_area(steps, shares: np.ndarray, colors, width: int = 430, height: in
 
 
 def line_chart(steps, series: dict[str, tuple[list, str, str]], percent: bool, title: str,
-               width: int = 340, height: int = 230) -> str:
+               width: int = 260, height: int = 250) -> str:
     """Lines over ``steps``; ``series`` maps a name to ``(values, colour, dash)`` (None values leave gaps)."""
     steps = np.asarray(steps, dtype=np.float64)
     finite = [v for values, _, _ in series.values() for v in values if v is not None and math.isfinite(v)]
     y_max = 1.0 if percent else max(max(finite, default=1.0), 1e-6) * 1.05
-    legend_h = 16 * math.ceil(len(series) / 2)
+    legend_h = 15 * len(series) + 4
     plot_h = height - legend_h
     left, right, top, bottom = PAD["left"], width - PAD["right"], PAD["top"] + 14, plot_h - PAD["bottom"]
     x_max = max(float(steps[-1]), 1.0) if len(steps) else 1.0
@@ -98,14 +98,14 @@ def line_chart(steps, series: dict[str, tuple[list, str, str]], percent: bool, t
         for seg in segments:
             body.append(f'<polyline points="{" ".join(seg)}" fill="none" stroke="{colour}" stroke-width="2" '
                         f'stroke-dasharray="{dash}"><title>{escape(tip)}</title></polyline>')
-        lx, ly = left + (i % 2) * (width - left) / 2, plot_h + 4 + 16 * (i // 2)
+        lx, ly = 8, plot_h + 6 + 15 * i
         body.append(f'<line x1="{lx:.0f}" x2="{lx + 22:.0f}" y1="{ly:.0f}" y2="{ly:.0f}" stroke="{colour}" '
                     f'stroke-width="2" stroke-dasharray="{dash}"/>')
         body.append(f'<text x="{lx + 28:.0f}" y="{ly + 4:.0f}" {FONT}>{escape(tip)}</text>')
     return _frame(width, height, body, title)
 
 
-def heat_grid(matrix: np.ndarray, row_label: str, col_prefix: str = "E", width: int = 300) -> str:
+def heat_grid(matrix: np.ndarray, row_label: str, col_prefix: str = "E", width: int = 250) -> str:
     """Counts ``(C, E)`` as a grid of cells shaded by each row's share (rows sum to 100 %), counts in tooltips."""
     matrix = np.asarray(matrix, dtype=np.float64)
     rows = matrix / np.maximum(matrix.sum(1, keepdims=True), 1.0)
@@ -116,8 +116,9 @@ def heat_grid(matrix: np.ndarray, row_label: str, col_prefix: str = "E", width: 
     height = int(top + n_rows * cell_h + 4)
     body = []
     for j in range(n_cols):
+        label = f"{col_prefix}{j}" if cell_w >= 24 else str(j)
         body.append(f'<text x="{left + (j + 0.5) * cell_w:.1f}" y="12" text-anchor="middle" {FONT}>'
-                    f'{col_prefix}{j}</text>')
+                    f'{label}</text>')
     for i in range(n_rows):
         y = top + i * cell_h
         body.append(f'<text x="{left - 6}" y="{y + cell_h / 2 + 4:.1f}" text-anchor="end" {FONT}>{i}</text>')
@@ -128,7 +129,7 @@ def heat_grid(matrix: np.ndarray, row_label: str, col_prefix: str = "E", width: 
             tip = f"{row_label} {i} → expert {j}: {v:.0%} ({int(matrix[i, j])} inputs)"
             body.append(f'<rect x="{left + j * cell_w:.1f}" y="{y:.1f}" width="{cell_w - 1:.1f}" '
                         f'height="{cell_h - 1:.1f}" fill="{fill}"><title>{escape(tip)}</title></rect>')
-            if cell_w >= 26 and v >= 0.005:
+            if cell_w >= 25 and v >= 0.005:
                 colour = "white" if v > 0.55 else "#333"
                 body.append(f'<text x="{left + (j + 0.5) * cell_w:.1f}" y="{y + cell_h / 2 + 4:.1f}" '
                             f'text-anchor="middle" font-family="sans-serif" font-size="10" fill="{colour}">'

@@ -118,13 +118,8 @@ def show_slower(shown: MoETrainer | None, config: MoEConfig) -> None:
     elif shown is not None:
         _digit_views(shown)
     if shown is not None and len(shown.history_) >= 2:
-        _curves(shown)
-    left, right = st.columns([1.2, 1]) if shown is not None and shown.history_ else (st.container(), None)
-    with left:
-        _params(cfg, last)
-    if right is not None:
-        with right:
-            _class_expert(shown)
+        _curves_and_matrix(shown)
+    _params(cfg, last)
     _runs_table()
 
 
@@ -258,7 +253,7 @@ def _class_expert(trainer: MoETrainer) -> None:
         st.markdown(svg.heat_grid(trainer.class_expert_matrix("val"), what), unsafe_allow_html=True)
 
 
-def _curves(trainer: MoETrainer) -> None:
+def _curves_and_matrix(trainer: MoETrainer) -> None:
     h = trainer.history_
     steps = [r.step for r in h]
     moe, active, total, extra = "#e8553e", "#1f77b4", "#2ca02c", "#9467bd"
@@ -272,13 +267,14 @@ def _curves(trainer: MoETrainer) -> None:
         loss["Switch balancing loss"] = ([r.aux_loss for r in h], extra, "6 3")
     if any(r.z_loss for r in h):
         loss["Router z-loss"] = ([r.z_loss for r in h], "#8c564b", "6 3")
-    with st.container(key=K.CURVES_BOX):
-        left, right = st.columns(2)
-        with left:
-            st.markdown(svg.line_chart(steps, accuracy, True, "Accuracy (dense models: validation)"),
-                        unsafe_allow_html=True)
-        with right:
-            st.markdown(svg.line_chart(steps, loss, False, "Loss (cross-entropy)"), unsafe_allow_html=True)
+    left, middle, right = st.columns(3)
+    with left, st.container(key=K.CURVES_BOX):
+        st.markdown(svg.line_chart(steps, accuracy, True, "Accuracy (dense models: validation)"),
+                    unsafe_allow_html=True)
+    with middle:
+        st.markdown(svg.line_chart(steps, loss, False, "Loss (cross-entropy)"), unsafe_allow_html=True)
+    with right:
+        _class_expert(trainer)
 
 
 def _params(config: MoEConfig, last) -> None:
