@@ -197,3 +197,36 @@ def test_a_huge_learning_rate_stops_the_run_and_says_why():
     assert "Training diverged" in "\n".join(e.value for e in at.error)
     assert "smaller learning rate" in "\n".join(e.value for e in at.error)
     assert not at.exception
+
+
+def test_pictures_and_charts_show_what_they_are_given():
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from app.moe import figures, svg
+
+    expert = np.zeros((8, 8), dtype=int)
+    expert[:, 4:] = 3  # right half: expert 3 (grid row 0 is the bottom)
+    confidence = np.full((8, 8), 1.0)
+    confidence[:4] = 0.25  # bottom half: the router cannot tell 4 experts apart
+    picture = figures.routing_picture({"expert": expert, "confidence": confidence}, 4, side=16)
+    assert picture.shape == (16, 16, 3) and picture.dtype == np.uint8
+    red = np.array([0xD6, 0x27, 0x28])  # expert 3's colour, at full strength where the router is sure
+    assert np.abs(picture[0, -1].astype(int) - red).max() <= 1  # top right
+    assert picture[-1, 0].min() > 200  # bottom left: pale
+
+    html = figures.inline_png(picture, "caption <b>")
+    data = base64.b64decode(html.split("base64,")[1].split('"')[0])
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(data))), picture)
+    assert "caption &lt;b&gt;" in html
+
+    shares = np.array([[0.5, 0.5, 0.0], [0.9, 0.1, 0.0]])
+    chart = svg.stacked_area([25, 50], shares, figures.EXPERT_COLORS)
+    assert chart.count("<polygon") == 3 and "Expert 0: 90.0%" in chart
+    grid = svg.heat_grid(np.array([[3, 1], [0, 0]]), "digit")
+    assert "digit 0 → expert 0: 75% (3 inputs)" in grid and "digit 1 → expert 1: 0% (0 inputs)" in grid
+    lines = svg.line_chart([25, 50], {"a": ([0.5, None], "#000", "none")}, True, "t")
+    assert "a: 50.0%" in lines

@@ -18,6 +18,7 @@ PLAY, PAUSE, STEP, RESET, SPEED = "moe_play", "moe_pause", "moe_step", "moe_rese
 RUN = "moe_live_run"
 # Session state that is not a widget
 PREVIEW = "moe_preview"  # (config, untrained trainer): the maps before Play
+LINK_READ = "moe_link_read"  # the link's preset was looked at (once per session)
 RUNS = "moe_runs"  # label -> latest numbers of each run this session (the preset comparison)
 # Containers
 SETTINGS_BOX = "moe_settings"

@@ -98,9 +98,9 @@ def _preset_from_link() -> None:
 
     Done once per session, before the widgets exist; a link that also holds settings keeps them.
     """
-    if st.session_state.get("moe_link_read"):
+    if st.session_state.get(K.LINK_READ):
         return
-    st.session_state["moe_link_read"] = True
+    st.session_state[K.LINK_READ] = True
     name = st.query_params.get(K.PRESET)
     if name in PRESETS and not any(K.setting(f) in st.query_params for f in FIELDS):
         _apply(PRESETS[name])

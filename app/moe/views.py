@@ -104,7 +104,7 @@ def show_live(trainer: MoETrainer | None, config: MoEConfig, preview: MoETrainer
         with right:
             _load_chart(shown)
     else:
-        _load_chart(shown)
+        _load_chart(shown, width=760)
     if trainer is not None:
         _remember(trainer)
 
@@ -233,7 +233,7 @@ def _digit_views(trainer: MoETrainer) -> None:
                    f"E{e} · {counts[e]}") for e in range(cfg.n_experts)])
 
 
-def _load_chart(trainer: MoETrainer) -> None:
+def _load_chart(trainer: MoETrainer, width: int = 430) -> None:
     with st.container(key=K.LOAD_CHART_BOX):
         st.markdown("**Expert load over training**: share of the inputs each expert processed")
         if len(trainer.history_) < 2:
@@ -242,7 +242,7 @@ def _load_chart(trainer: MoETrainer) -> None:
             return
         steps = [r.step for r in trainer.history_]
         shares = np.array([r.shares for r in trainer.history_], dtype=np.float32)
-        st.markdown(svg.stacked_area(steps, shares, figures.EXPERT_COLORS), unsafe_allow_html=True)
+        st.markdown(svg.stacked_area(steps, shares, figures.EXPERT_COLORS, width=width), unsafe_allow_html=True)
         st.caption("Colours as in the routing map. A band that thins to nothing is an expert dying.")
 
 
@@ -267,14 +267,15 @@ def _curves_and_matrix(trainer: MoETrainer) -> None:
         loss["Switch balancing loss"] = ([r.aux_loss for r in h], extra, "6 3")
     if any(r.z_loss for r in h):
         loss["Router z-loss"] = ([r.z_loss for r in h], "#8c564b", "6 3")
-    left, middle, right = st.columns(3)
-    with left, st.container(key=K.CURVES_BOX):
-        st.markdown(svg.line_chart(steps, accuracy, True, "Accuracy (dense models: validation)"),
-                    unsafe_allow_html=True)
-    with middle:
-        st.markdown(svg.line_chart(steps, loss, False, "Loss (cross-entropy)"), unsafe_allow_html=True)
-    with right:
-        _class_expert(trainer)
+    with st.container(key=K.CURVES_BOX):
+        left, middle, right = st.columns(3)
+        with left:
+            st.markdown(svg.line_chart(steps, accuracy, True, "Accuracy (dense models: validation)"),
+                        unsafe_allow_html=True)
+        with middle:
+            st.markdown(svg.line_chart(steps, loss, False, "Loss (cross-entropy)"), unsafe_allow_html=True)
+        with right:
+            _class_expert(trainer)
 
 
 def _params(config: MoEConfig, last) -> None:
