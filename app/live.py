@@ -104,6 +104,7 @@ def live_controls(
     show: Callable[[LiveTrainer | None], None],
     *,
     disabled_reason: str | None = None,
+    speeds: dict[str, float] | None = None,
 ) -> LiveRun:
     """Draw Play / Pause / Step / Reset and the speed choice, drive the run, and show it.
 
@@ -120,13 +121,18 @@ def live_controls(
         Draws the run (progress, metrics, curves); called on every update.
     disabled_reason
         When set, Play and Step are disabled and this is shown (e.g. invalid settings).
+    speeds
+        Training seconds per update by speed name, with a ``"normal"`` entry (default
+        :data:`SPEEDS`). A page whose views are cheap can train less per update and
+        update more often.
     """
+    speeds = speeds or SPEEDS
     run = live_run(prefix)
     if settle(run, on_finish):
         st.rerun()  # the page above may depend on the outcome (a newly adopted model)
 
     speed_key = f"{prefix}_speed"
-    if st.session_state.get(speed_key) not in SPEEDS:
+    if st.session_state.get(speed_key) not in speeds:
         st.session_state.pop(speed_key, None)
 
     def on_play() -> None:
@@ -143,7 +149,7 @@ def live_controls(
         if run.trainer is None or run.trainer.finished:
             run.trainer, run.settled, run.note = make_trainer(), False, None
         run.playing = False
-        seconds = SPEEDS.get(st.session_state.get(speed_key), SPEEDS["normal"])
+        seconds = speeds.get(st.session_state.get(speed_key), speeds["normal"])
         if not tick(run, seconds, STEP_SLOT_WAIT):
             run.note = ("warning", "The server is busy training other models: Step could not get a CPU slot. "
                                    "Try again in a moment.")
@@ -164,7 +170,7 @@ def live_controls(
     reset.button("↺ Reset", key=f"{prefix}_reset", on_click=on_reset, width="stretch",
                  disabled=run.trainer is None and run.note is None,
                  help="Throw this run away; Play then starts again from the seed with the current settings.")
-    speed.select_slider("Speed", list(SPEEDS), value="normal", key=speed_key, bind="query-params",
+    speed.select_slider("Speed", list(speeds), value="normal", key=speed_key, bind="query-params",
                         help="Training time per screen update: slow shows every small change, fast trains more "
                              "between updates.")
     if blocked:
@@ -173,7 +179,7 @@ def live_controls(
     @st.fragment(run_every=UPDATE_SECONDS if run.playing else None)
     def driver() -> None:
         if run.playing:
-            tick(run, SPEEDS.get(st.session_state.get(speed_key), SPEEDS["normal"]), SLOT_WAIT)
+            tick(run, speeds.get(st.session_state.get(speed_key), speeds["normal"]), SLOT_WAIT)
         if settle(run, on_finish):
             st.rerun(scope="app")  # redraw the buttons and whatever the outcome changed
         if run.waiting:

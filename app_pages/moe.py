@@ -9,7 +9,7 @@ import streamlit as st
 from app.live import live_controls, live_run
 from app.moe import keys as K
 from app.moe.settings import changed_from_preset, option_reference, settings_section
-from app.moe.views import SLOW_VIEW_SECONDS, settle_note, show_live, show_slower
+from app.moe.views import LIVE_SPEEDS, SLOW_VIEW_SECONDS, settle_note, show_live, show_slower
 from engine.moe import MoETrainer
 
 st.title("🔀 Mixture of experts")
@@ -44,7 +44,7 @@ with main:
         preview = cached[1]
 
     live_controls(K.PREFIX, lambda: MoETrainer(config), settle_note,
-                  lambda trainer: show_live(trainer, config, preview))
+                  lambda trainer: show_live(trainer, config, preview), speeds=LIVE_SPEEDS)
 
     @st.fragment(run_every=SLOW_VIEW_SECONDS if run.playing else None)
     def slower_views() -> None:

@@ -35,6 +35,8 @@ EXPERT_RESOLUTION = 40
 RUNS_KEPT = 8
 SPARK_POINTS = 60
 SLOW_VIEW_SECONDS = 1.0
+LIVE_SPEEDS = {"slow": 0.02, "normal": 0.06, "fast": 0.15}
+"""Training seconds per update: the live views are cheap, so train little and update often (≥ 5 a second)."""
 """While playing, the dense models' maps, the expert maps, the class x expert matrix and the curves are
 redrawn at most this often (the routing map, the load chart and the figures every update)."""
 SPARSE_SPEED = ("Measured (bench/moe_speed.py, one CPU thread): a training step of 16 experts of width "

@@ -1,0 +1,55 @@
+"""How often the mixture-of-experts page updates while it plays, in a real Chromium.
+
+    python bench/moe_page_rate.py [--seconds 6] [--speed normal]
+
+Starts the app on a free loopback port, opens ``/moe`` (default preset), presses
+Play and polls the "Step" metric every 20 ms: each change is one visual update.
+Reports updates per second and training steps per second. Target (issue 8): at
+least 5 updates a second on this 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from tests.e2e.harness import app_server, launch_chromium  # noqa: E402
+from tests.e2e.helpers import by_key, wait_idle  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=6.0)
+    parser.add_argument("--speed", default="normal", choices=["slow", "normal", "fast"])
+    args = parser.parse_args(argv)
+    with app_server() as server, sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{server.url}/moe?moe_speed={args.speed}")
+        wait_idle(page)
+        step = page.locator('[data-testid="stMetric"]').filter(has_text="Step").locator(
+            '[data-testid="stMetricValue"]').first
+        by_key(page, "moe_play").get_by_role("button").click()
+        page.wait_for_timeout(1500)  # let the first ticks through
+        values, started = [step.inner_text()], time.perf_counter()
+        while time.perf_counter() - started < args.seconds:
+            text = step.inner_text()
+            if text != values[-1]:
+                values.append(text)
+            page.wait_for_timeout(20)
+        elapsed = time.perf_counter() - started
+        updates = len(values) - 1
+        steps = int(values[-1].replace(",", "")) - int(values[0].replace(",", ""))
+        print(f"speed {args.speed}: {updates / elapsed:.1f} visual updates/s, {steps / elapsed:.0f} training steps/s "
+              f"over {elapsed:.1f} s")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
