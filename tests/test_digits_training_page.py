@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from app.digits import keys as K
 from app.resources import training_slots
+from engine.digits.evaluate import evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
 DIGIT_PAGE = str(ROOT / "app_pages" / "digits.py")
@@ -134,8 +135,11 @@ def test_finish_now_mid_run_uses_a_fresh_evaluation():
     assert run_of(at).trainer.history_ == []  # no epoch finished: nothing from an epoch to go by
     click(at, K.DIGITS_TRAIN_FINISH)
     assert run_of(at).trainer.status_ == "stopped" and run_of(at).settled
-    notes = [m.value for m in (*at.success, *at.error)]
-    assert any("checked now" in n or "did not learn" in n for n in notes), notes
+    notes = [m.value for m in (*at.success, *at.warning) if "checked now" in m.value]
+    assert len(notes) == 1, notes
+    data = run_of(at).trainer.data
+    fresh = evaluate(run_of(at).trainer.model(), data.x_val, data.y_val).accuracy
+    assert f"{fresh:.1%}" in notes[0] or f"{fresh:.0%}" in notes[0]  # the decision used this very evaluation
     assert not at.exception
 
 

@@ -113,6 +113,11 @@ def _settle(trainer: DigitTrainer):
     model = trainer.model(info={"name": "your trained model"})
     data = training_digits()
     report = evaluate(model, data.x_val, data.y_val)
+    if report.accuracy <= LEARNED_ACCURACY and trainer.status_ == "stopped":
+        trained = trainer.epoch_ * trainer.batches_per_epoch_ + trainer.batch_
+        return "warning", (f"Stopped after {trained} batches: validation accuracy (checked now) "
+                           f"{report.accuracy:.0%} is still near chance level (10%), so the model in use did not "
+                           "change. Let it train longer before finishing.")
     if report.accuracy <= LEARNED_ACCURACY:
         return "error", (f"The network did not learn: validation accuracy {report.accuracy:.0%} is chance level "
                          f"(10%). With a learning rate of {trainer.config.learning_rate:g} the first steps jump so "

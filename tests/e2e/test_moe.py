@@ -95,6 +95,11 @@ def test_a_shared_link_opens_with_its_settings(page: Page, app_server: AppServer
     expect(by_key(page, K.NOTES_BOX)).to_contain_text("Changed from the preset: n experts, seed.")
     button(page, K.STEP).click()
     expect(by_key(page, K.STATUS_BOX)).to_contain_text("Custom settings, seed 7", timeout=30_000)
+    for _ in range(20):  # a Step is timed: on a slow machine it may end before the first evaluation
+        wait_idle(page)
+        if metric(page, "Dead experts").inner_text() != "–":
+            break
+        button(page, K.STEP).click()
     expect(metric(page, "Dead experts")).to_have_text(re.compile(r"of 4$"), timeout=30_000)
     assert "moe_n_experts=4" in page.url and "moe_seed=7" in page.url
     no_exception(page)
