@@ -6,6 +6,7 @@ arrays): see :mod:`app.figures` for why.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -54,34 +55,51 @@ def map_ranges(maps: np.ndarray, mode: str, global_range: tuple[float, float]) -
 
 def feature_maps_figure(maps: np.ndarray, title: str, mode: str, global_range: tuple[float, float],
                         columns: int | None = None, tile_px: int = 56) -> FigureSpec:
-    """All feature maps of a layer ``(C, H, W)`` tiled in one chart, one heatmap per map.
+    """All feature maps of a layer ``(C, H, W)`` tiled in one heatmap.
 
-    Each map carries its raw activations and its own colour range (``mode``), so
-    hover shows the map number, the position (plotly.js's ``pointNumber`` of a
-    heatmap is ``[row, col]``: no per-cell data to send) and the raw activation.
+    Colour is each value scaled by its map's colour range (``mode``); hover shows
+    the map number, the position and the raw activation (carried as the cells'
+    ``text``: one trace for the whole layer keeps the browser's work small).
     """
     count, height, width = maps.shape
     columns = columns or min(count, 8)
     rows = math.ceil(count / columns)
     gap = 1
-    traces = []
-    for c, (low, high) in enumerate(map_ranges(maps, mode, global_range)):
-        traces.append(dict(
-            type="heatmap", z=typed(maps[c]), zmin=low, zmax=high,
-            x0=(c % columns) * (width + gap), y0=(c // columns) * (height + gap),
-            colorscale=ACTIVATION_SCALE, showscale=False, hoverongaps=False,
-            hovertemplate=f"map {c}, row %{{pointNumber[0]}}, col %{{pointNumber[1]}}"
-                          "<br>activation %{z:.4f}<extra></extra>",
-        ))
+    grid = np.full((rows * (height + gap) - gap, columns * (width + gap) - gap), np.nan, dtype=np.float32)
+    raw = np.full_like(grid, np.nan)
+    ranges = np.asarray(map_ranges(maps, mode, global_range), dtype=np.float32)
+    scaled = np.clip((maps - ranges[:, :1, None]) / (ranges[:, 1:, None] - ranges[:, :1, None]), 0.0, 1.0)
+    for c in range(count):
+        r0, c0 = (c // columns) * (height + gap), (c % columns) * (width + gap)
+        grid[r0 : r0 + height, c0 : c0 + width] = scaled[c]
+        raw[r0 : r0 + height, c0 : c0 + width] = maps[c]
+    trace = dict(
+        type="heatmap", z=typed(grid), text=typed(raw), customdata=_positions(count, height, width, columns),
+        zmin=0, zmax=1, colorscale=ACTIVATION_SCALE, showscale=False, hoverongaps=False,
+        hovertemplate="map %{customdata[0]}, row %{customdata[1]}, col %{customdata[2]}"
+                      "<br>activation %{text:.4f}<extra></extra>",
+    )
     px_per_cell = tile_px / max(height, 8)
     layout = image_axes(dict(
         title=dict(text=title, font=dict(size=14)), margin={**MARGIN, "t": 30 if title else 8},
         plot_bgcolor="rgba(0,0,0,0)", showlegend=False,
         height=int(min(900, max(160, rows * (height + gap) * px_per_cell + 50))),
     ))
-    layout["xaxis"].update(visible=False, range=[-0.5, columns * (width + gap) - gap - 0.5])
-    layout["yaxis"].update(visible=False, range=[rows * (height + gap) - gap - 0.5, -0.5], autorange=False)
-    return FigureSpec(traces, layout)
+    layout["xaxis"].update(visible=False)
+    layout["yaxis"].update(visible=False)
+    return FigureSpec([trace], layout)
+
+
+@functools.lru_cache(maxsize=32)
+def _positions(count: int, height: int, width: int, columns: int) -> dict:
+    """``[map, row, col]`` of every cell of a tiled layer, as a typed array (the same for every drawing)."""
+    rows = math.ceil(count / columns)
+    cells = np.zeros((rows * (height + 1) - 1, columns * (width + 1) - 1, 3), dtype=np.uint16)
+    yy, xx = np.mgrid[0:height, 0:width]
+    for c in range(count):
+        r0, c0 = (c // columns) * (height + 1), (c % columns) * (width + 1)
+        cells[r0 : r0 + height, c0 : c0 + width] = np.dstack([np.full_like(yy, c), yy, xx])
+    return typed(cells, np.uint8 if max(count, height, width) < 256 else np.uint16)
 
 
 def unit_picker_figure(values: np.ndarray, selected: tuple[int, ...], px_per_cell: int | None = None) -> FigureSpec:
