@@ -1,0 +1,318 @@
+"""Benchmark a classroom: N students drawing digits on one server, some of them training.
+
+    python bench/classroom.py [--students 10] [--seconds 60] [--train 3] [--query digits_tab=Saliency]
+    python bench/classroom.py --sessions 30
+
+Starts the app on a free loopback port (``tests/e2e/harness.py``) and one
+Chromium; every student gets a browser context of their own, so a Streamlit
+session of their own, and opens ``/draw-digit`` (plus ``--query``, as from a
+shared link). Each student repeatedly draws a known digit (a 1 or a 0, the
+strokes of ``tests/e2e/test_digits.py``, drawn the way ``tests/e2e/helpers.py``
+draws them), waits for the guess, looks at it for ``--think-ms``, presses Clear
+and draws again, until ``--seconds`` are up. Students run concurrently
+(Playwright's async API: one page waiting never holds up another); the latency
+is measured inside each page, from the stroke's ``pointerup`` to the "First
+guess" metric showing a value.
+
+``--train M``: M of the students first press Play on the "Train your own" tab
+(button key ``digits_train_play``), press it again whenever their run ends, and
+draw like the others meanwhile. ``--sessions S``: connect S sessions at once,
+draw a 1 in each, and check that none shows an error.
+
+Reports the p50/p95 of mouse-up -> first guess, server CPU seconds per drawing
+(``/proc/<pid>/stat``; with one student, a drawing and a Clear apart; with more,
+everything the server did divided by the drawings), errors (``stException``
+boxes, wrong guesses, timeouts) and server memory. Everything runs on this
+machine, browsers included: on 2 cores the browsers' own work weighs on the
+numbers. Target on a 2-core machine: 10 students drawing while 3 train,
+p95 <= 500 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import re
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from playwright.async_api import Page, async_playwright  # noqa: E402
+from playwright.async_api import TimeoutError as PageTimeout  # noqa: E402
+
+from tests.e2e.harness import CHROMIUM_ARGS, app_server, chromium_path  # noqa: E402
+from tests.e2e.helpers import CANVAS_SIZE, IDLE  # noqa: E402
+
+DIGITS = {
+    "1": [[(140, 50), (140, 230)]],
+    "0": [[(140 + 55 * math.cos(2 * math.pi * i / 24), 140 + 85 * math.sin(2 * math.pi * i / 24))
+           for i in range(25)]],
+}
+"""The strokes of ``tests/e2e/test_digits.py`` (``ONE``, ``ZERO``), in canvas pixels."""
+TRAIN_PLAY = "digits_train_play"
+"""Key of the Play button on the "Train your own" tab."""
+GUESS_TIMEOUT_MS = 30_000
+"""A drawing whose guess has not shown after this long counts as a timeout."""
+SETUP_TIMEOUT_MS = 180_000
+VIEWPORT = {"width": 1400, "height": 1000}
+
+# Arms a watcher: window.__guess becomes {ms, value} once "First guess" shows a value after the next pointerup.
+WATCH = """
+() => {
+  window.__guess = null;
+  let t0 = null;
+  const value = () => {
+    const metric = [...document.querySelectorAll('.st-key-digits_guesses [data-testid="stMetric"]')]
+      .find(m => m.innerText.includes('First guess'));
+    return metric ? metric.querySelector('[data-testid="stMetricValue"]').innerText.trim() : null;
+  };
+  const observer = new MutationObserver(() => {
+    const v = t0 === null ? null : value();
+    if (v !== null) { observer.disconnect(); window.__guess = { ms: performance.now() - t0, value: v }; }
+  });
+  document.addEventListener('pointerup', () => { t0 = performance.now(); }, { capture: true });
+  observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+}
+"""
+GUESSED = "() => window.__guess !== null"
+CLEARED = """
+() => !!document.querySelector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+      && !document.querySelector('.st-key-digits_guesses [data-testid="stMetric"]')
+"""
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process in MB (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The ``q`` quantile (0..1) by linear interpolation; NaN when empty."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q
+    low = int(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def by_key(page: Page, key: str):
+    return page.locator(f".st-key-{key}")
+
+
+async def draw(page: Page, strokes, steps: int = 2) -> None:
+    """Draw ``strokes`` (canvas pixels) with the mouse, one pointer-up per stroke (as ``helpers.draw``)."""
+    box = await by_key(page, "digits_canvas").locator("canvas").first.bounding_box()
+
+    def to_page(point):
+        return (box["x"] + point[0] * box["width"] / CANVAS_SIZE, box["y"] + point[1] * box["height"] / CANVAS_SIZE)
+
+    for stroke in strokes:
+        first, *rest = [to_page(p) for p in stroke]
+        await page.mouse.move(*first)
+        await page.mouse.down()
+        for x, y in rest:
+            await page.mouse.move(x, y, steps=steps)
+        await page.mouse.up()
+
+
+async def clear(page: Page) -> None:
+    await by_key(page, "digits_canvas").locator("button.clear").click()
+
+
+async def open_page(browser, url: str, query: str) -> Page:
+    """A fresh browser context (a new session) on the digit page, ready to draw."""
+    page = await (await browser.new_context(viewport=VIEWPORT)).new_page()
+    page.set_default_timeout(60_000)
+    await page.goto(f"{url}/draw-digit" + (f"?{query}" if query else ""))
+    await page.wait_for_selector(IDLE, timeout=SETUP_TIMEOUT_MS)
+    await by_key(page, "digits_canvas").locator("canvas").first.wait_for(timeout=SETUP_TIMEOUT_MS)
+    return page
+
+
+async def exceptions_on(page: Page) -> int:
+    return await page.locator('[data-testid="stException"]').count()
+
+
+@dataclass
+class Student:
+    """One browser context and what it measured."""
+
+    number: int
+    page: Page
+    digit: str = "1"
+    latencies: list[float] = field(default_factory=list)
+    wrong: list[tuple[str, str]] = field(default_factory=list)
+    timeouts: int = 0
+    training: bool = False
+    runs: int = 0
+
+
+async def press_play(page: Page) -> bool:
+    """Open "Train your own" and press Play; False (and nothing pressed) when there is no Play button."""
+    await page.get_by_role("tab", name=re.compile("Train your own")).click()
+    await page.wait_for_timeout(300)
+    await page.wait_for_selector(IDLE, timeout=60_000)
+    button = by_key(page, TRAIN_PLAY).get_by_role("button")
+    if await button.count() == 0:
+        return False
+    await button.first.click()
+    return True
+
+
+async def draw_and_clear(s: Student, think_s: float, record: bool, pid: int, split: dict | None) -> None:
+    """One cycle: draw, wait for the guess and the end of the run, look, Clear, wait until cleared."""
+    page = s.page
+    mark = cpu_seconds(pid)
+    await page.evaluate(WATCH)
+    await draw(page, DIGITS[s.digit])
+    try:
+        await page.wait_for_function(GUESSED, timeout=GUESS_TIMEOUT_MS, polling=20)
+        guess = await page.evaluate("window.__guess")
+        if record:
+            s.latencies.append(guess["ms"])
+            if guess["value"] != s.digit:
+                s.wrong.append((s.digit, guess["value"]))
+    except PageTimeout:
+        if record:
+            s.timeouts += 1
+    await page.wait_for_selector(IDLE, timeout=GUESS_TIMEOUT_MS)
+    if split is not None:
+        split["draw"].append(cpu_seconds(pid) - mark)
+        mark = cpu_seconds(pid)
+    await asyncio.sleep(think_s)
+    await clear(page)
+    await page.wait_for_timeout(150)
+    await page.wait_for_function(CLEARED, timeout=GUESS_TIMEOUT_MS, polling=20)
+    if split is not None:
+        split["clear"].append(cpu_seconds(pid) - mark)
+    if s.training:
+        play = by_key(page, TRAIN_PLAY).get_by_role("button")
+        if await play.is_enabled():  # the last run ended: start another
+            await play.click()
+            s.runs += 1
+    s.digit = "0" if s.digit == "1" else "1"
+
+
+async def run_class(args, server, browser) -> None:
+    pid = server.process.pid
+    started = time.monotonic()
+    pages = await asyncio.gather(*(open_page(browser, server.url, args.query) for _ in range(args.students)))
+    students = [Student(n, page, digit="1" if n % 2 == 0 else "0") for n, page in enumerate(pages)]
+    print(f"{args.students} student(s) connected in {time.monotonic() - started:.1f} s")
+
+    trainers = 0
+    for s in students[: args.train]:
+        if not await press_play(s.page):
+            print(f"--train: no '{TRAIN_PLAY}' button on the 'Train your own' tab (the training controls are not "
+                  "there yet); running without training.")
+            break
+        s.training, s.runs = True, 1
+        trainers += 1
+    if trainers:
+        print(f"{trainers} student(s) pressed Play (and press it again whenever their run ends)")
+
+    # Warm-up: one drawing each (the first runs fill caches), not counted.
+    await asyncio.gather(*(draw_and_clear(s, 0.0, False, pid, None) for s in students))
+
+    split = {"draw": [], "clear": []} if len(students) == 1 else None
+    think_s = args.think_ms / 1000
+    rss_start, cpu_start, started = rss_mb(pid), cpu_seconds(pid), time.monotonic()
+    deadline = started + args.seconds
+
+    async def keep_drawing(s: Student) -> None:
+        await asyncio.sleep(s.number * 0.1)  # students do not all lift the pen in the same instant
+        while time.monotonic() < deadline:
+            await draw_and_clear(s, think_s, True, pid, split)
+
+    await asyncio.gather(*(keep_drawing(s) for s in students))
+    elapsed = time.monotonic() - started
+    cpu_used = cpu_seconds(pid) - cpu_start
+    rss_end = rss_mb(pid)
+    errors = sum(await asyncio.gather(*(exceptions_on(s.page) for s in students)))
+
+    latencies = [ms for s in students for ms in s.latencies]
+    drawings = len(latencies) + sum(s.timeouts for s in students)
+    wrong = [w for s in students for w in s.wrong]
+    timeouts = sum(s.timeouts for s in students)
+    print(f"\n{args.students} student(s), {trainers} training, {elapsed:.0f} s: {drawings} drawings "
+          f"({drawings / elapsed:.2f}/s)")
+    print(f"mouse-up -> first guess: p50 {percentile(latencies, 0.5):.0f} ms, "
+          f"p95 {percentile(latencies, 0.95):.0f} ms, max {max(latencies, default=float('nan')):.0f} ms")
+    if drawings:
+        print(f"server CPU: {cpu_used:.1f} s in all, {1000 * cpu_used / drawings:.0f} ms per drawing (with its Clear"
+              f"{' and the training' if trainers else ''}); {cpu_used / elapsed:.2f} cores on average")
+    if split and split["draw"]:
+        print(f"  one student: a drawing {1000 * statistics.mean(split['draw']):.0f} ms, a Clear "
+              f"{1000 * statistics.mean(split['clear']):.0f} ms of server CPU (means of {len(split['draw'])}; "
+              f"/proc ticks are 10 ms)")
+    print(f"errors: {errors} exception box(es), {len(wrong)} wrong guess(es){f' {wrong[:10]}' if wrong else ''}, "
+          f"{timeouts} timeout(s)")
+    if trainers:
+        print(f"training: {sum(s.runs for s in students)} run(s) started by {trainers} student(s)")
+    print(f"server memory (RSS): {rss_start:.0f} MB at start, {rss_end:.0f} MB at end")
+
+
+async def run_sessions(args, server, browser) -> None:
+    pid = server.process.pid
+    rss_start = rss_mb(pid)
+    started = time.monotonic()
+    pages = await asyncio.gather(*(open_page(browser, server.url, args.query) for _ in range(args.sessions)))
+    connected = time.monotonic() - started
+    students = [Student(n, page) for n, page in enumerate(pages)]
+    await asyncio.gather(*(draw_and_clear(s, 0.0, True, pid, None) for s in students))
+    latencies = [ms for s in students for ms in s.latencies]
+    wrong = sum(len(s.wrong) for s in students)
+    timeouts = sum(s.timeouts for s in students)
+    errors = sum(await asyncio.gather(*(exceptions_on(s.page) for s in students)))
+    print(f"{args.sessions} sessions connected in {connected:.0f} s; then a 1 drawn in each, all at once: "
+          f"p50 {percentile(latencies, 0.5):.0f} ms, max {max(latencies, default=float('nan')):.0f} ms to the guess")
+    print(f"errors: {errors} exception box(es), {wrong} wrong guess(es), {timeouts} timeout(s)")
+    print(f"server memory (RSS): {rss_start:.0f} MB before, {rss_mb(pid):.0f} MB with {args.sessions} sessions")
+
+
+async def run(args) -> None:
+    with app_server() as server:
+        async with async_playwright() as playwright:
+            executable = chromium_path()
+            browser = await (playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+                             if executable else playwright.chromium.launch())
+            try:
+                await asyncio.wait_for(run_sessions(args, server, browser) if args.sessions
+                                       else run_class(args, server, browser), timeout=args.seconds + 600)
+            finally:
+                await browser.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=10, help="browser contexts drawing at once (default 10)")
+    parser.add_argument("--seconds", type=float, default=60.0, help="how long they draw (default 60)")
+    parser.add_argument("--think-ms", type=float, default=300.0,
+                        help="pause between seeing a guess and clearing for the next drawing (default 300)")
+    parser.add_argument("--train", type=int, default=0, metavar="M", help="M of the students train a model")
+    parser.add_argument("--query", default="", help="the link the students open, after '?' (e.g. "
+                                                      "'digits_tab=Saliency'); default: the page's defaults")
+    parser.add_argument("--sessions", type=int, default=0, metavar="S",
+                        help="instead: connect S sessions, draw once in each, check for errors")
+    asyncio.run(run(parser.parse_args(argv)))
+
+
+if __name__ == "__main__":
+    main()
