@@ -59,7 +59,11 @@ TRAIN_PLAY = "digits_train_play"
 """Key of the Play button on the "Train your own" tab."""
 GUESS_TIMEOUT_MS = 30_000
 """A drawing whose guess has not shown after this long counts as a timeout."""
+SESSION_GUESS_TIMEOUT_MS = 120_000
+"""--sessions: how long each session may wait for its guess."""
 SETUP_TIMEOUT_MS = 180_000
+ARRIVING = 4
+"""Pages loading at the same time while the class connects."""
 VIEWPORT = {"width": 1400, "height": 1000}
 
 # Arms a watcher: window.__guess becomes {ms, value} once "First guess" shows a value after the next pointerup.
@@ -81,10 +85,7 @@ WATCH = """
 }
 """
 GUESSED = "() => window.__guess !== null"
-CLEARED = """
-() => !!document.querySelector('[data-testid="stApp"][data-test-script-state="notRunning"]')
-      && !document.querySelector('.st-key-digits_guesses [data-testid="stMetric"]')
-"""
+CLEARED = "() => !document.querySelector('.st-key-digits_guesses [data-testid=\"stMetric\"]')"
 
 
 def cpu_seconds(pid: int) -> float:
@@ -136,14 +137,20 @@ async def clear(page: Page) -> None:
     await by_key(page, "digits_canvas").locator("button.clear").click()
 
 
-async def open_page(browser, url: str, query: str) -> Page:
+async def open_page(browser, url: str, query: str, arriving: asyncio.Semaphore) -> Page:
     """A fresh browser context (a new session) on the digit page, ready to draw."""
     page = await (await browser.new_context(viewport=VIEWPORT)).new_page()
     page.set_default_timeout(60_000)
-    await page.goto(f"{url}/draw-digit" + (f"?{query}" if query else ""))
-    await page.wait_for_selector(IDLE, timeout=SETUP_TIMEOUT_MS)
-    await by_key(page, "digits_canvas").locator("canvas").first.wait_for(timeout=SETUP_TIMEOUT_MS)
+    async with arriving:  # a few pages load at a time, as students arrive; all at once swamps 2 cores
+        await page.goto(f"{url}/draw-digit" + (f"?{query}" if query else ""), timeout=SETUP_TIMEOUT_MS)
+        await page.wait_for_selector(IDLE, timeout=SETUP_TIMEOUT_MS)
+        await by_key(page, "digits_canvas").locator("canvas").first.wait_for(timeout=SETUP_TIMEOUT_MS)
     return page
+
+
+async def open_pages(browser, url: str, count: int, query: str) -> list[Page]:
+    arriving = asyncio.Semaphore(ARRIVING)
+    return list(await asyncio.gather(*(open_page(browser, url, query, arriving) for _ in range(count))))
 
 
 async def exceptions_on(page: Page) -> int:
@@ -160,6 +167,7 @@ class Student:
     latencies: list[float] = field(default_factory=list)
     wrong: list[tuple[str, str]] = field(default_factory=list)
     timeouts: int = 0
+    stuck: int = 0
     training: bool = False
     runs: int = 0
 
@@ -174,6 +182,14 @@ async def press_play(page: Page) -> bool:
         return False
     await button.first.click()
     return True
+
+
+async def settle(page: Page, training: bool) -> None:
+    """Wait for the page's run to end; a training page's live fragment keeps running, so wait less there."""
+    try:
+        await page.wait_for_selector(IDLE, timeout=2_000 if training else GUESS_TIMEOUT_MS)
+    except PageTimeout:
+        pass
 
 
 async def draw_and_clear(s: Student, think_s: float, record: bool, pid: int, split: dict | None) -> None:
@@ -192,14 +208,17 @@ async def draw_and_clear(s: Student, think_s: float, record: bool, pid: int, spl
     except PageTimeout:
         if record:
             s.timeouts += 1
-    await page.wait_for_selector(IDLE, timeout=GUESS_TIMEOUT_MS)
+    await settle(page, s.training)
     if split is not None:
         split["draw"].append(cpu_seconds(pid) - mark)
         mark = cpu_seconds(pid)
     await asyncio.sleep(think_s)
     await clear(page)
-    await page.wait_for_timeout(150)
-    await page.wait_for_function(CLEARED, timeout=GUESS_TIMEOUT_MS, polling=20)
+    try:
+        await page.wait_for_function(CLEARED, timeout=GUESS_TIMEOUT_MS, polling=20)
+    except PageTimeout:
+        s.stuck += 1
+    await settle(page, s.training)
     if split is not None:
         split["clear"].append(cpu_seconds(pid) - mark)
     if s.training:
@@ -213,7 +232,7 @@ async def draw_and_clear(s: Student, think_s: float, record: bool, pid: int, spl
 async def run_class(args, server, browser) -> None:
     pid = server.process.pid
     started = time.monotonic()
-    pages = await asyncio.gather(*(open_page(browser, server.url, args.query) for _ in range(args.students)))
+    pages = await open_pages(browser, server.url, args.students, args.query)
     students = [Student(n, page, digit="1" if n % 2 == 0 else "0") for n, page in enumerate(pages)]
     print(f"{args.students} student(s) connected in {time.monotonic() - started:.1f} s")
 
@@ -251,6 +270,7 @@ async def run_class(args, server, browser) -> None:
     drawings = len(latencies) + sum(s.timeouts for s in students)
     wrong = [w for s in students for w in s.wrong]
     timeouts = sum(s.timeouts for s in students)
+    stuck = sum(s.stuck for s in students)
     print(f"\n{args.students} student(s), {trainers} training, {elapsed:.0f} s: {drawings} drawings "
           f"({drawings / elapsed:.2f}/s)")
     print(f"mouse-up -> first guess: p50 {percentile(latencies, 0.5):.0f} ms, "
@@ -263,28 +283,53 @@ async def run_class(args, server, browser) -> None:
               f"{1000 * statistics.mean(split['clear']):.0f} ms of server CPU (means of {len(split['draw'])}; "
               f"/proc ticks are 10 ms)")
     print(f"errors: {errors} exception box(es), {len(wrong)} wrong guess(es){f' {wrong[:10]}' if wrong else ''}, "
-          f"{timeouts} timeout(s)")
+          f"{timeouts} timeout(s)" + (f" (students {[s.number for s in students if s.timeouts]}; the first "
+                                      f"{trainers} train)" if timeouts else "")
+          + (f", {stuck} Clear(s) whose guess stayed {GUESS_TIMEOUT_MS / 1000:.0f} s" if stuck else ""))
     if trainers:
         print(f"training: {sum(s.runs for s in students)} run(s) started by {trainers} student(s)")
     print(f"server memory (RSS): {rss_start:.0f} MB at start, {rss_end:.0f} MB at end")
 
 
 async def run_sessions(args, server, browser) -> None:
+    """S sessions at once: each draws a 1 (staggered by 0.2 s) and must get its guess, without an error."""
     pid = server.process.pid
     rss_start = rss_mb(pid)
     started = time.monotonic()
-    pages = await asyncio.gather(*(open_page(browser, server.url, args.query) for _ in range(args.sessions)))
+    pages = await open_pages(browser, server.url, args.sessions, args.query)
     connected = time.monotonic() - started
+    rss_connected = rss_mb(pid)
     students = [Student(n, page) for n, page in enumerate(pages)]
-    await asyncio.gather(*(draw_and_clear(s, 0.0, True, pid, None) for s in students))
+
+    async def one_drawing(s: Student) -> None:
+        await asyncio.sleep(0.2 * s.number)
+        await s.page.evaluate(WATCH)
+        await draw(s.page, DIGITS["1"])
+        try:
+            await s.page.wait_for_function(GUESSED, timeout=SESSION_GUESS_TIMEOUT_MS, polling=50)
+            guess = await s.page.evaluate("window.__guess")
+            s.latencies.append(guess["ms"])
+            if guess["value"] != "1":
+                s.wrong.append(("1", guess["value"]))
+        except PageTimeout:
+            s.timeouts += 1
+
+    cpu_start = cpu_seconds(pid)
+    await asyncio.gather(*(one_drawing(s) for s in students))
+    await asyncio.gather(*(settle(s.page, False) for s in students))
+    cpu_used = cpu_seconds(pid) - cpu_start
     latencies = [ms for s in students for ms in s.latencies]
     wrong = sum(len(s.wrong) for s in students)
     timeouts = sum(s.timeouts for s in students)
     errors = sum(await asyncio.gather(*(exceptions_on(s.page) for s in students)))
-    print(f"{args.sessions} sessions connected in {connected:.0f} s; then a 1 drawn in each, all at once: "
-          f"p50 {percentile(latencies, 0.5):.0f} ms, max {max(latencies, default=float('nan')):.0f} ms to the guess")
-    print(f"errors: {errors} exception box(es), {wrong} wrong guess(es), {timeouts} timeout(s)")
-    print(f"server memory (RSS): {rss_start:.0f} MB before, {rss_mb(pid):.0f} MB with {args.sessions} sessions")
+    print(f"{args.sessions} sessions connected in {connected:.0f} s; then a 1 drawn in each, 0.2 s apart: "
+          f"guess after p50 {percentile(latencies, 0.5):.0f} ms, p95 {percentile(latencies, 0.95):.0f} ms, "
+          f"max {max(latencies, default=float('nan')):.0f} ms; server CPU {1000 * cpu_used / args.sessions:.0f} ms "
+          "per drawing")
+    print(f"errors: {errors} exception box(es), {wrong} wrong guess(es), {timeouts} guess(es) missing after "
+          f"{SESSION_GUESS_TIMEOUT_MS / 1000:.0f} s")
+    print(f"server memory (RSS): {rss_start:.0f} MB before, {rss_connected:.0f} MB with {args.sessions} sessions, "
+          f"{rss_mb(pid):.0f} MB after their drawings")
 
 
 async def run(args) -> None:
