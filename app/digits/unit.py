@@ -47,6 +47,17 @@ def unit_layer_control() -> str:
     return st.selectbox("Layer", list(titles), format_func=titles.get, key=K.DIGITS_UNIT_LAYER, bind="query-params")
 
 
+def _index_input(label: str, size: int, default: int, key: str, help: str | None = None) -> int:
+    """A 0-based index input; its first value is ``default``, a click on the picker may set it later.
+
+    The value goes into the session state before the widget exists (never both a
+    ``value`` argument and a state value, which Streamlit warns about).
+    """
+    if key not in st.session_state:
+        st.session_state[key] = default
+    return st.number_input(label, 0, size - 1, key=key, help=help, persist_state="session")
+
+
 def unit_section(model, features: dict[str, np.ndarray] | None, build: bool = True) -> None:
     """Pick a unit (click it, or type its position); show its weights, input and arithmetic with numbers.
 
@@ -65,17 +76,14 @@ def unit_section(model, features: dict[str, np.ndarray] | None, build: bool = Tr
         picker, numbers = st.columns([3, 1])
         with numbers:  # kept while the tab is closed, as they were when every tab was always built
             if value.ndim == 3:
-                channel = st.number_input("Map", 0, value.shape[0] - 1, int(value.max(axis=(1, 2)).argmax()),
-                                          key=keys["channel"], persist_state="session")
+                channel = _index_input("Map", value.shape[0], int(value.max(axis=(1, 2)).argmax()), keys["channel"])
                 default_r, default_c = np.unravel_index(int(value[int(channel)].argmax()), value.shape[1:])
-                row = st.number_input("Row", 0, value.shape[1] - 1, int(default_r), key=keys["row"],
-                                      persist_state="session")
-                col = st.number_input("Column", 0, value.shape[2] - 1, int(default_c), key=keys["col"],
-                                      persist_state="session")
+                row = _index_input("Row", value.shape[1], int(default_r), keys["row"])
+                col = _index_input("Column", value.shape[2], int(default_c), keys["col"])
                 index = (int(channel), int(row), int(col))
             else:
-                unit = st.number_input("Unit", 0, value.shape[0] - 1, int(value.argmax()), key=keys["unit"],
-                                       help="Output units are digits 0–9.", persist_state="session")
+                unit = _index_input("Unit", value.shape[0], int(value.argmax()), keys["unit"],
+                                    help="Output units are digits 0–9.")
                 index = (int(unit),)
         with picker:
             st.plotly_chart(figures.unit_picker_figure(value, index), key=keys["chart"], width="content",

@@ -261,6 +261,8 @@ def test_one_session_trains_while_another_keeps_getting_guesses(browser: Browser
         assert _batches(trainer) > 0
         by_key(trainer, K.DIGITS_TRAIN_PAUSE).get_by_role("button").click()
         expect(by_key(trainer, K.DIGITS_TRAIN_PLAY).get_by_role("button")).to_be_enabled(timeout=30_000)
+        # The buttons are drawn before the progress below them: let the paused run finish drawing.
+        wait_idle(trainer)
         paused = _batches(trainer)
         trainer.wait_for_timeout(1500)
         assert _batches(trainer) == paused
