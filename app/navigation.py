@@ -12,6 +12,8 @@ def pages() -> list:
     return [
         st.Page("app_pages/home.py", title="Home", icon="🧪", default=True),
         st.Page("app_pages/digits.py", title="Draw a digit", icon="✏️", url_path="draw-digit"),
+        st.Page("app_pages/playground.py", title="Decision boundaries", icon="🧭", url_path="playground"),
+        st.Page("app_pages/boosting.py", title="Gradient boosting", icon="🌲", url_path="boosting"),
         st.Page("app_pages/moe.py", title="Mixture of experts", icon="🔀", url_path="moe"),
     ]
 

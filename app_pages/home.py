@@ -15,6 +15,22 @@ with st.container(key="home_playgrounds", border=True):
         "Then train your own network in seconds and compare."
     )
     st.page_link("app_pages/digits.py", label="Open the digit playground", icon="➡️")
+with st.container(key="home_playground", border=True):
+    st.subheader("🧭 Decision boundaries")
+    st.markdown(
+        "Everything TensorFlow Playground does, trained live in Python: pick a dataset, choose the input "
+        "features, add layers and neurons, and watch every neuron's picture of the input space and the decision "
+        "boundary form. Compare two networks side by side, draw your own data, export what you trained."
+    )
+    st.page_link("app_pages/playground.py", label="Open the decision-boundary playground", icon="➡️")
+with st.container(key="home_boosting", border=True):
+    st.subheader("🌲 Gradient boosting")
+    st.markdown(
+        "Watch XGBoost build an ensemble tree by tree on a two-class picture: each tree's own decision function, "
+        "the sum so far, the gradients it fitted, and the tree itself. Gradient step, Newton leaves and true "
+        "second-order boosting side by side, with challenges that check themselves."
+    )
+    st.page_link("app_pages/boosting.py", label="Open the gradient-boosting playground", icon="➡️")
 with st.container(key="home_moe", border=True):
     st.subheader("🔀 Mixture of experts")
     st.markdown(
@@ -23,4 +39,3 @@ with st.container(key="home_moe", border=True):
         "limits change that; total against active parameters, side by side with dense models."
     )
     st.page_link("app_pages/moe.py", label="Open the mixture-of-experts explorer", icon="➡️")
-st.caption("More playgrounds (decision boundaries, gradient boosting) are on the way.")
