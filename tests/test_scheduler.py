@@ -104,3 +104,39 @@ def test_slots_default_from_the_environment_or_the_cpu_count(monkeypatch):
     assert default_slots() >= 1
     monkeypatch.setenv("ML_PLAYGROUND_TRAINING_SLOTS", "-4")
     assert default_slots() == 1
+
+
+def test_thirty_sessions_pressing_play_at_the_same_moment_share_one_slot_in_turn():
+    """30 tabs press Play together (a barrier releases all 30 threads at once): at most one trains at a
+    time, and, taking turns first come first served, every one of them trains three ticks."""
+    slots = SlotScheduler(slots=1, stale_after=30.0)
+    lock = threading.Lock()
+    state = {"now": 0, "peak": 0, "waits": 0}
+    ticks = {n: 0 for n in range(30)}
+    start = threading.Barrier(30)
+
+    def tab(n: int) -> None:
+        start.wait()
+        deadline = time.monotonic() + 60
+        while ticks[n] < 3 and time.monotonic() < deadline:
+            with slots.slot(n, wait=0.25) as admission:
+                if not admission.granted:
+                    with lock:
+                        state["waits"] += 1
+                    continue
+                with lock:
+                    state["now"] += 1
+                    state["peak"] = max(state["peak"], state["now"])
+                time.sleep(0.001)
+                with lock:
+                    state["now"] -= 1
+                ticks[n] += 1
+
+    threads = [threading.Thread(target=tab, args=(n,)) for n in range(30)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=90)
+    assert state["peak"] == 1
+    assert all(count == 3 for count in ticks.values()), ticks
+    assert slots.busy == 0 and slots.queue() == [] and slots.granted_total == 90
