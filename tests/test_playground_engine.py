@@ -1,0 +1,333 @@
+"""Engine of the decision-boundary playground: data as TensorFlow Playground makes it, nn.ts training
+reproduced exactly (against a NumPy port and torch autograd), regularization, links, divergence, export."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from engine.live import DIVERGED, DONE, READY, TRAINING, LiveTrainer, run_to_end
+from engine.playground import (
+    ACTIVATIONS,
+    DATASETS,
+    REGRESSION_SETS,
+    PairTrainer,
+    PlaygroundConfig,
+    Trainer,
+    make_dataset,
+)
+from engine.playground import kernels as kn
+from engine.playground.data import features, grid_points, split
+from engine.playground.reference import ReferenceNet
+
+BIG = dict(dataset="spiral", hidden=(8, 8, 8, 8, 8, 8),
+           features=("x", "y", "xSquared", "ySquared", "xTimesY", "sinX", "sinY"))
+
+
+def reference_of(t: Trainer) -> ReferenceNet:
+    L = len(t.sizes_) - 1
+    c = t.config
+    return ReferenceNet([t.W[lay, : t.sizes_[lay + 1], : t.sizes_[lay]] for lay in range(L)],
+                        [t.B[lay, : t.sizes_[lay + 1]] for lay in range(L)], c.activation,
+                        "linear" if c.problem == "regression" else "tanh", c.regularization, c.reg_rate,
+                        c.learning_rate, c.batch_size)
+
+
+# ------------------------------------------------------------------ data
+@pytest.mark.parametrize("name", DATASETS)
+def test_each_dataset_has_the_originals_size_range_and_balance(name):
+    X, y = make_dataset(name, None, 0, seed=3)
+    n = 1200 if name in REGRESSION_SETS else 500
+    assert X.shape == (n, 2) and y.shape == (n,)
+    assert np.isfinite(X).all() and np.isfinite(y).all()
+    if name in REGRESSION_SETS:
+        assert np.abs(X).max() <= 6 and np.abs(y).max() <= 1.2 + 1e-12
+        assert y.std() > 0.2  # a real target, not constant
+    else:
+        assert set(np.unique(y)) == {-1.0, 1.0}
+        if name == "xor":  # quadrants drawn at random: balanced on average
+            assert 0.4 * n < (y == 1).sum() < 0.6 * n
+        else:  # half the points of each class by construction
+            assert (y == 1).sum() == n // 2
+        limit = {"circle": 5.0, "xor": 5.3, "spiral": 5.0, "gauss": 6.0 + 2.0}[name]
+        assert np.abs(X).max() <= limit
+
+
+def test_circle_labels_follow_the_radius_and_noise_flips_them_near_the_boundary():
+    X, y = make_dataset("circle", None, 0, seed=1)
+    r = np.hypot(X[:, 0], X[:, 1])
+    assert np.array_equal(y, np.where(r < 2.5, 1.0, -1.0))
+    assert r[y == 1].max() <= 2.5 and r[y == -1].min() >= 3.5
+    Xn, yn = make_dataset("circle", None, 50, seed=1)
+    rn = np.hypot(Xn[:, 0], Xn[:, 1])
+    flipped = yn != np.where(rn < 2.5, 1.0, -1.0)
+    assert 10 < flipped.sum() < 250  # some labels flip ...
+    assert np.abs(rn).max() <= 5.0  # ... the points themselves do not move
+
+
+def test_noise_widens_gauss_jitters_spiral_and_flips_xor():
+    spread = [make_dataset("gauss", None, n, seed=2)[0][:250].std(axis=0).mean() for n in (0, 50)]
+    assert spread[1] > 2 * spread[0]  # variance 0.5 -> 4: std x 2.8
+    clean, _ = make_dataset("spiral", None, 0, seed=2)
+    noisy, _ = make_dataset("spiral", None, 50, seed=2)
+    moved = np.abs(noisy - clean)
+    assert 0 < moved.max() <= 0.5 + 1e-12  # each coordinate moves by at most noise
+    X, y = make_dataset("xor", None, 50, seed=2)
+    assert (y != np.where(X[:, 0] * X[:, 1] >= 0, 1.0, -1.0)).sum() > 10
+
+
+def test_a_seed_reproduces_the_data_and_another_seed_does_not():
+    for name in DATASETS:
+        a, b = make_dataset(name, None, 10, seed=5), make_dataset(name, None, 10, seed=5)
+        assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+        c = make_dataset(name, None, 10, seed=6)
+        assert not np.array_equal(a[0], c[0])
+    with pytest.raises(ValueError, match="unknown data set"):
+        make_dataset("moons", None, 0, 0)
+
+
+def test_split_and_features_follow_the_ratio_and_the_formulas():
+    X, y = make_dataset("circle", None, 0, seed=0)
+    Xtr, ytr, Xte, yte = split(X, y, 30, seed=0)
+    assert len(Xtr) == 150 and len(Xte) == 350
+    assert sorted(map(tuple, np.vstack([Xtr, Xte]))) == sorted(map(tuple, X))
+    F = features(Xtr, ("x", "y", "xSquared", "ySquared", "xTimesY", "sinX", "sinY"))
+    x, yy = Xtr[:, 0], Xtr[:, 1]
+    assert np.allclose(F, np.column_stack([x, yy, x * x, yy * yy, x * yy, np.sin(x), np.sin(yy)]))
+    g = grid_points(4)
+    assert np.allclose(g[0], [-4.5, 4.5]) and np.allclose(g[-1], [4.5, -4.5])  # row 0 is the top
+
+
+# ------------------------------------------------------------------ training = nn.ts
+CASES = [
+    {},
+    dict(regularization="L1", reg_rate=0.01),
+    dict(regularization="L2", reg_rate=0.03, batch_size=30, activation="relu"),  # 250 % 30: carry-over
+    dict(activation="sigmoid", hidden=(3,), batch_size=1),
+    dict(activation="linear", hidden=(), learning_rate=0.1),
+    dict(problem="regression", reg_dataset="reg-gauss", hidden=(5, 3), batch_size=7, perc_train=20),
+    dict(BIG, learning_rate=0.01, perc_train=20),
+]
+
+
+@pytest.mark.parametrize("changes", CASES)
+def test_compiled_training_equals_a_numpy_port_of_nn_ts_for_50_epochs(changes):
+    t = Trainer(PlaygroundConfig(**changes))
+    ref = reference_of(t)
+    epochs = 20 if changes.get("hidden") == BIG["hidden"] else 50
+    curve = np.array([ref.one_step(*t.data()) for _ in range(epochs)])
+    assert t.train_epochs(epochs) == epochs
+    got = t.losses()
+    np.testing.assert_allclose(got["train"], curve[:, 0], rtol=1e-11, atol=1e-14)
+    np.testing.assert_allclose(got["test"], curve[:, 1], rtol=1e-11, atol=1e-14)
+    for lay, w in enumerate(ref.W):
+        np.testing.assert_allclose(t.W[lay, : w.shape[0], : w.shape[1]], w, rtol=1e-9, atol=1e-12)
+    assert got["train"][-1] < got["train"][0] or changes.get("regularization") == "L1"
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("loss", ["squared", "cross_entropy"])
+def test_gradients_equal_torch_autograd(activation, loss):
+    torch = pytest.importorskip("torch")
+    t = Trainer(PlaygroundConfig(activation=activation, loss=loss, hidden=(5, 3), features=("x", "y", "sinX"),
+                                 dataset="xor"))
+    X, y = t._Ftr[:20], t._ytr[:20]
+    nl = len(t.sizes_) - 1
+    Z = np.zeros((nl + 1, kn.MAXW))
+    A, D = np.zeros_like(Z), np.zeros_like(Z)
+    act = ACTIVATIONS.index(activation)
+    for p in range(len(X)):
+        kn._forward(t.sizes_, t.W, t.B, act, 1, X[p], Z, A)
+        kn._backward(t.sizes_, t.W, act, 1, 1 if loss == "cross_entropy" else 0, y[p], Z, A, D, t.gW, t.gB,
+                     t.dead)
+    fns = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "linear": lambda z: z}
+    Ws = [torch.tensor(t.W[lay, : t.sizes_[lay + 1], : t.sizes_[lay]], requires_grad=True) for lay in range(nl)]
+    Bs = [torch.tensor(t.B[lay, : t.sizes_[lay + 1]], requires_grad=True) for lay in range(nl)]
+    h = torch.tensor(X)
+    for lay in range(nl):
+        z = h @ Ws[lay].T + Bs[lay]
+        h = torch.tanh(z) if lay == nl - 1 else fns[activation](z)
+    target = torch.tensor(y)
+    if loss == "squared":
+        total = (0.5 * (h[:, 0] - target) ** 2).sum()
+    else:  # p = (1 + tanh z) / 2 = sigmoid(2z): binary cross-entropy on the logit 2z
+        total = torch.nn.functional.binary_cross_entropy_with_logits(2 * z[:, 0], (target + 1) / 2,
+                                                                     reduction="sum")
+    total.backward()
+    for lay in range(nl):
+        np.testing.assert_allclose(t.gW[lay, : t.sizes_[lay + 1], : t.sizes_[lay]], Ws[lay].grad.numpy(), rtol=1e-9,
+                                   atol=1e-12)
+        np.testing.assert_allclose(t.gB[lay, : t.sizes_[lay + 1]], Bs[lay].grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_l1_drives_small_weights_to_exactly_zero_and_keeps_them_there():
+    t = Trainer(PlaygroundConfig(regularization="L1", reg_rate=0.1, learning_rate=0.03, hidden=(8, 8),
+                                 features=("x", "y", "xSquared", "ySquared", "xTimesY", "sinX", "sinY")))
+    t.train_epochs(100)
+    w = t.weights()
+    zeros = [k for k, v in w["links"].items() if v == 0.0]
+    assert len(zeros) >= 10 and set(zeros) == set(w["dead"])
+    t.train_epochs(100)
+    assert all(t.weights()["links"][k] == 0.0 for k in zeros)
+    # L2 at the same rate shrinks weights but sets none to exactly zero
+    t2 = Trainer(replace(t.config, regularization="L2"))
+    t2.train_epochs(100)
+    assert not any(v == 0.0 for v in t2.weights()["links"].values())
+
+
+def test_a_fixed_seed_reproduces_the_loss_curve_and_another_seed_changes_it():
+    a, b = Trainer(PlaygroundConfig(seed=4)), Trainer(PlaygroundConfig(seed=4))
+    a.train_epochs(30)
+    for _ in range(3):
+        b.train_epochs(10)  # in pieces: the same
+    assert np.array_equal(a.losses()["train"], b.losses()["train"])
+    c = Trainer(PlaygroundConfig(seed=5))
+    c.train_epochs(30)
+    assert not np.array_equal(a.losses()["train"], c.losses()["train"])
+
+
+def test_a_learning_rate_change_takes_effect_without_a_reset():
+    t = Trainer(PlaygroundConfig())
+    ref = reference_of(t)
+    t.train_epochs(5)
+    for _ in range(5):
+        ref.one_step(*t.data())
+    t.set_learning_rate(0.3)
+    ref.lr = 0.3
+    t.train_epochs(5)
+    curve = [ref.one_step(*t.data())[0] for _ in range(5)]
+    np.testing.assert_allclose(t.losses()["train"][5:], curve, rtol=1e-11)
+    assert t.epoch == 10
+
+
+def test_optimizers_and_cross_entropy_learn_the_circle():
+    for changes in (dict(optimizer="momentum"), dict(optimizer="adam", learning_rate=0.01),
+                    dict(loss="cross_entropy")):
+        t = Trainer(PlaygroundConfig(**changes))
+        t.train_epochs(150)
+        assert t.current()["test_acc"] >= 0.95, changes
+    # adam and SGD do differ
+    a, s = Trainer(PlaygroundConfig(optimizer="adam")), Trainer(PlaygroundConfig())
+    a.train_epochs(3)
+    s.train_epochs(3)
+    assert not np.allclose(a.losses()["train"], s.losses()["train"])
+
+
+def test_zero_hidden_layers_train_and_no_features_is_refused():
+    t = Trainer(PlaygroundConfig(hidden=(), features=("xSquared", "ySquared")))
+    t.train_epochs(200)
+    assert t.node_ids() == [["xSquared", "ySquared"], ["1"]]
+    assert t.current()["test_acc"] >= 0.95  # x² + y² separates the circle linearly
+    with pytest.raises(ValueError, match="at least one input feature"):
+        Trainer(PlaygroundConfig(features=()))
+
+
+def test_a_huge_learning_rate_with_l2_diverges_and_says_to_lower_it():
+    t = Trainer(PlaygroundConfig(learning_rate=10.0, regularization="L2", reg_rate=10.0))
+    run_to_end(t, max_seconds=1.0)
+    assert t.status_ == DIVERGED and t.finished
+    assert "lower learning rate" in t.message_
+    assert t.epoch < 100
+    assert t.step(0.1) == 0  # a finished run does nothing more
+
+
+def test_the_live_protocol_bounds_work_and_finishes_at_the_epoch_limit():
+    t = Trainer(PlaygroundConfig(max_epochs=100))
+    assert isinstance(t, LiveTrainer) and t.status_ == READY and t.progress == 0
+    done = t.step(0.0)
+    assert done >= 1 and t.status_ == TRAINING and len(t.history_) == done
+    assert t.history_[-1]["epoch"] == done and set(t.history_[0]) >= {"train_loss", "test_loss"}
+    run_to_end(t)
+    assert t.status_ == DONE and t.epoch == 100 and t.progress == 1.0
+
+
+def test_grid_gives_every_nodes_map_equal_to_a_forward_pass():
+    t = Trainer(PlaygroundConfig(**BIG))
+    t.train_epochs(20)
+    maps = t.grid(30)
+    ids = t.node_ids()
+    assert list(maps) == [n for layer in ids for n in layer] and len(maps) == 7 + 48 + 1
+    assert all(m.shape == (30, 30) for m in maps.values())
+    ref = reference_of(t)
+    pts = grid_points(30)
+    F = features(pts, t.config.features)
+    for k in (0, 417, 899):
+        _, outputs = ref.forward(F[k])
+        r, c = divmod(k, 30)
+        assert maps[t.output_id][r, c] == pytest.approx(outputs[-1][0], abs=2e-5)
+        assert maps["1"][r, c] == pytest.approx(outputs[1][0], abs=2e-5)
+        assert maps["sinY"][r, c] == pytest.approx(np.sin(pts[k, 1]), abs=1e-6)
+
+
+def test_from_params_reads_the_originals_link_and_clamps_tampered_values():
+    link = ("activation=relu&batchSize=25&dataset=spiral&regDataset=reg-gauss&learningRate=0.3&"
+            "regularizationRate=0.001&noise=15&networkShape=6,3,2&seed=0.68547&showTestData=true&"
+            "discretize=false&percTrainData=60&x=true&y=false&xTimesY=true&xSquared=false&ySquared=false&"
+            "cosX=false&sinX=true&cosY=false&sinY=false&collectStats=false&problem=classification&"
+            "initZero=false&hideText=false&noise_hide=true")
+    params = dict(kv.split("=") for kv in link.split("&"))
+    t = Trainer.from_params(params)
+    c = t.config
+    assert (c.activation, c.batch_size, c.dataset, c.learning_rate, c.reg_rate, c.noise) == \
+           ("relu", 25, "spiral", 0.3, 0.001, 15)
+    assert c.hidden == (6, 3, 2) and c.perc_train == 60 and c.features == ("x", "xTimesY", "sinX")
+    assert c.extra == {"showTestData": True, "discretize": False, "noise_hide": True}
+    assert t.notes == []
+    assert len(t.data()[0]) == 300 and t.data()[0].shape[1] == 3
+    again, notes = PlaygroundConfig.from_params(c.to_params())
+    assert again == c and notes == []
+    # tampered
+    bad = {"dataset": "moons", "networkShape": ",".join(["9"] * 100), "batchSize": "-4", "noise": "abc",
+           "learningRate": "7", "percTrainData": "200", "regularizationRate": "nan", "activation": "swish"}
+    c, notes = PlaygroundConfig.from_params(bad)
+    assert c.dataset == "circle" and c.hidden == (8,) * 6 and c.batch_size == 1 and c.noise == 0
+    assert c.learning_rate == 10.0 and c.perc_train == 90 and c.reg_rate == 0.0 and c.activation == "tanh"
+    assert len(notes) >= 7 and any("moons" in n for n in notes)
+    assert PlaygroundConfig.from_params({"networkShape": ""})[0].hidden == ()
+    assert PlaygroundConfig.from_params({"seed": "0.68547"})[0].seed == \
+        PlaygroundConfig.from_params({"seed": "0.68547"})[0].seed != 0
+
+
+def test_export_and_import_restore_the_network_and_refuse_broken_files():
+    t = Trainer(PlaygroundConfig(activation="relu", hidden=(3, 2), regularization="L1", reg_rate=0.003))
+    t.train_epochs(40)
+    u = Trainer.from_json(t.to_json())
+    assert u.config == t.config and u.epoch == 40
+    assert np.array_equal(u.W, t.W) and np.array_equal(u.B, t.B) and np.array_equal(u.dead, t.dead)
+    assert np.allclose(u.grid(20)[u.output_id], t.grid(20)[t.output_id])
+    t.train_epochs(5)
+    u.train_epochs(5)  # both continue alike (optimizer state of plain SGD is empty)
+    assert np.allclose(u.losses()["train"], t.losses()["train"])
+    for broken in ("not json", json.dumps({"a": 1}),
+                   t.to_json().replace('"hidden": [3, 2]', '"hidden": [3, 3]'),
+                   t.to_json().replace("\"weights\": [[", "\"weights\": [[NaN, ", 1)):
+        with pytest.raises(ValueError):
+            Trainer.from_json(broken)
+
+
+def test_compare_mode_trains_two_setups_in_lockstep_on_the_same_points():
+    a = Trainer(PlaygroundConfig(activation="relu", dataset="spiral"))
+    b = Trainer(PlaygroundConfig(activation="tanh", dataset="spiral"))
+    pair = PairTrainer(a, b)
+    assert isinstance(pair, LiveTrainer)
+    for _ in range(3):
+        pair.step(0.02)
+        assert a.epoch == b.epoch == pair.epoch >= 1
+    assert np.array_equal(a.data()[0], b.data()[0])
+    assert not np.allclose(a.losses()["train"], b.losses()["train"])
+    bad = PairTrainer(Trainer(PlaygroundConfig(learning_rate=10.0, regularization="L2", reg_rate=10.0)),
+                      Trainer(PlaygroundConfig(max_epochs=100)))
+    run_to_end(bad)
+    assert bad.a.status_ == DIVERGED and bad.b.epoch == 100 and "A: Training diverged" in bad.message_
+
+
+def test_own_points_replace_the_generated_data():
+    X = np.array([[-3.0, -3.0], [3.0, 3.0]] * 20)
+    y = np.array([-1.0, 1.0] * 20)
+    t = Trainer(PlaygroundConfig(perc_train=50), points=(X, y))
+    assert len(t.data()[0]) == 20 and t.custom_data
+    t.train_epochs(50)
+    assert t.current()["test_acc"] == 1.0
