@@ -206,6 +206,7 @@ class BoostedModel:
         self.trees_ = trees
         self.train_margins_ = train_margins  # (n_trees + 1, n_train)
         self.train_margins_.setflags(write=False)
+        self._dumps: dict[int, list[str]] = {}  # id(booster) -> its trees' JSON dumps (dumped once)
 
     @property
     def n_trees(self) -> int:
@@ -279,7 +280,10 @@ class BoostedModel:
         """Tree ``k`` as XGBoost dumps it (JSON, with gain and cover), flattened: one dict per node."""
         tree = self._check_tree(k)
         names = ROTATED_FEATURES if tree.angle else FEATURES
-        return parse_dump(tree.booster.get_dump(dump_format="json", with_stats=True)[tree.index], names)
+        dumps = self._dumps.get(id(tree.booster))
+        if dumps is None or len(dumps) <= tree.index:
+            dumps = self._dumps[id(tree.booster)] = tree.booster.get_dump(dump_format="json", with_stats=True)
+        return parse_dump(dumps[tree.index], names)
 
     def tree_table(self, k: int) -> pd.DataFrame:
         """Tree ``k``'s nodes as a table (node, depth, split or leaf, feature, threshold, children, gain, cover)."""

@@ -1,0 +1,51 @@
+"""Widget and container keys of the gradient-boosting page, defined once. Pattern: ``boosting_<thing>``.
+
+A setting's key (and URL parameter) is ``boosting_<field>`` for the
+:class:`engine.boosting.BoostingConfig` field it sets (:func:`setting`).
+"""
+
+PREFIX = "boosting"
+
+
+def setting(field: str) -> str:
+    """The widget key (and URL parameter) of the config field ``field``: ``boosting_<field>``."""
+    return f"{PREFIX}_{field}"
+
+
+# View state bound to the URL
+STAGE = "boosting_stage"  # trees summed in the map (0..n_trees)
+TREE = "boosting_tree"  # the selected tree (0..n_trees-1)
+SHOW_GRADIENTS = "boosting_show_gradients"
+GRADIENTS_OF = "boosting_gradients_of"  # "tree" | "stage"
+SHOW_TEST = "boosting_show_test"
+VIEW = "boosting_view"  # the tab of extra views
+CHALLENGE = "boosting_challenge"
+# Buttons
+DATASET_BUTTON = "boosting_pick_"  # + dataset index: the thumbnail buttons
+THUMB_BUTTON = "boosting_sum_"  # + tree index: "sum up to here" under each tree thumbnail
+CHALLENGE_LOAD = "boosting_challenge_load"
+# The live controls (app/live.py) under the prefix "boosting"
+PLAY, PAUSE, STEP, RESET, SPEED = "boosting_play", "boosting_pause", "boosting_step", "boosting_reset", \
+    "boosting_speed"
+RUN = "boosting_live_run"
+# Session state that is not a widget
+CACHE = "boosting_cache"  # config -> EnsembleViews, a few recent ones
+COMPARE_CACHE = "boosting_compare_cache"
+STATE_READ = "boosting_state_read"  # the link's stage was read (once per session)
+LAST_N_TREES = "boosting_last_n_trees"
+SOLVED = "boosting_solved"  # challenge keys solved this session
+# Containers
+DATASETS_BOX = "boosting_datasets"
+SETTINGS_BOX = "boosting_settings"
+NOTES_BOX = "boosting_notes"
+METRICS_BOX = "boosting_metrics"
+MAP_BOX = "boosting_map"
+CURVES_BOX = "boosting_curves"
+THUMBS_BOX = "boosting_thumbs"
+TREE_BOX = "boosting_tree_diagram"
+CHALLENGES_BOX = "boosting_challenges"
+MODES_BOX = "boosting_modes"
+SHAP_BOX = "boosting_shap"
+COMPARE_BOX = "boosting_compare"
+LIVE_BOX = "boosting_live"
+REGRESSION_BOX = "boosting_regression"

@@ -1,0 +1,77 @@
+"""Maps rendered as RGB pictures (NumPy, no Plotly): thumbnails, the live build-up and the compare strip.
+
+A Plotly heatmap costs the browser a remount on every update; a picture is a few
+milliseconds on the server and nothing in the browser. Colours: blue for class 0,
+red for class 1, white where the ensemble is unsure (2p − 1 = 0).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from engine.boosting.data import N_TRAIN, TRAIN_SEED, make_dataset
+
+BLUE = np.array([0.13, 0.40, 0.67])
+RED = np.array([0.70, 0.09, 0.17])
+WHITE = np.ones(3)
+POINT_BLUE = np.array([0.03, 0.19, 0.42])
+POINT_RED = np.array([0.40, 0.0, 0.05])
+
+
+def diverging(values: np.ndarray) -> np.ndarray:
+    """``values`` in [−1, 1] → RGB in [0, 1]: −1 blue, 0 white, +1 red (NaN white)."""
+    v = np.clip(np.nan_to_num(np.asarray(values, dtype=np.float32)), -1.0, 1.0)[..., None]
+    return np.where(v < 0, WHITE + (-v) * (BLUE - WHITE), WHITE + v * (RED - WHITE)).astype(np.float32)
+
+
+LEVELS = 255
+_LUT = (diverging(np.linspace(-1.0, 1.0, LEVELS)) * 255).round().astype(np.uint8)
+"""The diverging colours at 255 evenly spaced values of [−1, 1], as uint8 RGB (a lookup table)."""
+
+
+def _upscale(values: np.ndarray, side: int) -> np.ndarray:
+    """``(R, R)`` values in [−1, 1], row 0 at the bottom → uint8 RGB picture about ``side`` pixels, row 0 on top."""
+    v = np.nan_to_num(np.asarray(values, dtype=np.float32))
+    index = np.clip(np.rint((v + 1.0) * (0.5 * (LEVELS - 1))), 0, LEVELS - 1).astype(np.intp)
+    picture = _LUT[np.flipud(index)]
+    factor = max(1, side // picture.shape[0])
+    return picture.repeat(factor, axis=0).repeat(factor, axis=1)
+
+
+def _dots(image: np.ndarray, points: np.ndarray, labels: np.ndarray, bounds, size: int = 3,
+          hollow: bool = False) -> np.ndarray:
+    """Draw ``points`` (plane coordinates) onto ``image`` as small squares in their class's dark colour."""
+    h, w = image.shape[:2]
+    x0, x1, y0, y1 = bounds
+    col = np.round((points[:, 0] - x0) / (x1 - x0) * (w - 1) - size / 2).astype(int)
+    row = np.round((1.0 - (points[:, 1] - y0) / (y1 - y0)) * (h - 1) - size / 2).astype(int)
+    colours = (np.where(np.asarray(labels)[:, None] == 1, POINT_RED, POINT_BLUE) * 255).astype(np.uint8)
+    for dr in range(size):
+        for dc in range(size):
+            if hollow and 0 < dr < size - 1 and 0 < dc < size - 1:
+                continue
+            r, c = row + dr, col + dc
+            keep = (r >= 0) & (r < h) & (c >= 0) & (c < w)
+            image[r[keep], c[keep]] = colours[keep]
+    return image
+
+
+def map_picture(values: np.ndarray, bounds, side: int = 240, points: np.ndarray | None = None,
+                labels: np.ndarray | None = None, test: np.ndarray | None = None,
+                test_labels: np.ndarray | None = None, dot: int = 3) -> np.ndarray:
+    """A ``(R, R)`` map of values in [−1, 1] (row 0 at the bottom) as a picture, with optional points on it."""
+    image = _upscale(values, side)
+    if points is not None and labels is not None:
+        image = _dots(image, points, labels, bounds, size=dot)
+    if test is not None and test_labels is not None:
+        image = _dots(image, test, test_labels, bounds, size=dot + 2, hollow=True)
+    return image
+
+
+@st.cache_data(show_spinner=False)
+def dataset_thumbnail(name: str, side: int = 120) -> np.ndarray:
+    """The dataset's training points on a pale background (a picker button's picture)."""
+    x, y = make_dataset(name, N_TRAIN, TRAIN_SEED)
+    image = np.full((side, side, 3), 246, dtype=np.uint8)
+    return _dots(image, x, y, (0.0, 1.0, 0.0, 1.0), size=4)

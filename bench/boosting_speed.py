@@ -1,0 +1,100 @@
+"""Speed of the gradient-boosting page's work: a full recompute, the heaviest setting, and the scrubber.
+
+    python bench/boosting_speed.py [--repeats 7]
+
+1. Default settings (spiral, 50 trees of depth 4, gradient step): growing the
+   ensemble with every stage's margins on the 50 x 50 grid, the training and the
+   test points (``build_views``), plus what the page then draws from it — the main
+   map's figure, the loss curves, the 30 tree thumbnails, the selected tree's
+   diagram. Target: <= 150 ms.
+2. The heaviest setting (200 trees of depth 8, rotate trees, Newton leaves): the
+   same ``build_views``. Target: <= 1.5 s (the page shows a progress bar).
+3. Moving the "trees summed" scrubber on a grown ensemble: the map figure, the
+   curve and the metrics for another stage, no refit. Target: <= 50 ms.
+
+Medians over ``--repeats`` (each run grows a fresh ensemble: nothing cached), one
+XGBoost thread as on the server. Reports the machine's load average beside the
+numbers, since this machine is shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+
+import engine  # noqa: E402, F401  (thread policy before xgboost)
+from app.boosting.figures import curve_figure, map_figure  # noqa: E402
+from app.boosting.pictures import map_picture  # noqa: E402
+from app.boosting.svg import tree_svg  # noqa: E402
+from engine.boosting import BoostingConfig, build_views  # noqa: E402
+
+DEFAULT = BoostingConfig()
+HEAVIEST = BoostingConfig(n_trees=200, depth=8, rotate_trees=True, mode="newton")
+
+
+def draw_everything(views, k: int, tree: int) -> None:
+    """What one full page run draws from an ensemble (figures as specs, pictures as arrays)."""
+    map_figure(views, k, views.model.gradients(tree), show_test=True).to_dict()
+    curve_figure(views, k).to_dict()
+    for j in range(min(30, views.n_trees)):
+        values = views.tree_map(j)
+        map_picture(values / (np.abs(values).max() or 1.0), views.bounds, side=100)
+    tree_svg(views.model.tree_nodes(tree))
+
+
+def timed(fn, repeats: int) -> list[float]:
+    out = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args()
+    build_views(DEFAULT)  # warm-up: imports, XGBoost's first configuration
+
+    def full() -> None:
+        views = build_views(DEFAULT)
+        draw_everything(views, views.n_trees, 0)
+
+    grow = timed(lambda: build_views(DEFAULT), args.repeats)
+    recompute = timed(full, args.repeats)
+    heavy = timed(lambda: build_views(HEAVIEST), max(3, args.repeats // 2))
+    views = build_views(HEAVIEST)
+    rng = np.random.default_rng(0)
+    stages = iter(rng.integers(0, views.n_trees + 1, size=10 * args.repeats))
+
+    def scrub() -> None:
+        k = int(next(stages))
+        map_figure(views, k, None, show_test=True).to_dict()
+        curve_figure(views, k).to_dict()
+        float(views.train_loss[k]), float(views.test_loss[k]), float(views.test_accuracy[k])
+
+    scrubs = timed(scrub, 10 * args.repeats)
+    load = os.getloadavg()
+    print(f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on {os.cpu_count()} CPUs")
+    rows = [("default: grow 50 trees + all stages' grids (build_views)", grow, None),
+            ("default: full recompute incl. every view drawn", recompute, 0.150),
+            ("heaviest: 200 trees, depth 8, rotate trees, Newton", heavy, 1.5),
+            ("scrubber: another stage of the 200-tree ensemble", scrubs, 0.050)]
+    for name, times, target in rows:
+        median = statistics.median(times)
+        verdict = "" if target is None else (" ok" if median <= target else " OVER TARGET")
+        limit = "" if target is None else f" (target <= {target * 1000:.0f} ms)"
+        print(f"{name}: median {median * 1000:.1f} ms, min {min(times) * 1000:.1f} ms{limit}{verdict}")
+
+
+if __name__ == "__main__":
+    main()
