@@ -12,6 +12,8 @@ from app.boosting.extras import challenges_section, compare_section, live_sectio
 from app.boosting.settings import dataset_picker, settings_section
 from app.boosting.views import main_views, stage_and_tree, thumbnails, tree_diagram
 
+TABS = ["Build it tree by tree", "Challenges", "Three leaf updates", "SHAP contributions", "Tree, forest, boosting"]
+
 st.title("🌲 Gradient boosting")
 st.caption("An ensemble of small trees built one after another: each new tree is fitted to what the sum of the "
            "trees before it still gets wrong (the residuals y − p, the negative gradient of the loss), and is "
@@ -36,8 +38,7 @@ with main:
     thumbnails(views, tree, stage)
     tree_diagram(views, tree)
 
-    tabs = st.tabs(["▶ Build it tree by tree", "🏆 Challenges", "⚖️ Three leaf updates", "🧮 SHAP contributions",
-                    "🌳 Tree, forest, boosting"], key=K.VIEW, bind="query-params", on_change="rerun")
+    tabs = st.tabs(TABS, key=K.VIEW, bind="query-params", on_change="rerun")
     with tabs[0]:
         if tabs[0].open:
             live_section(config)

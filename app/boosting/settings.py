@@ -19,11 +19,8 @@ from engine.boosting.data import DESCRIPTIONS, TITLES
 DEFAULT = BoostingConfig()
 PER_ROW = 2
 """Dataset thumbnails per row."""
-MODE_LABELS = {
-    "gradient": "Gradient step (leaf = mean residual)",
-    "newton": "Newton-Raphson leaves",
-    "xgboost": "XGBoost second-order",
-}
+MODE_LABELS = {"gradient": "Gradient step", "newton": "Newton-Raphson", "xgboost": "XGBoost second-order"}
+"""What the leaf-update radio shows (and a link holds: a bound radio's URL value is its label)."""
 MODE_HELP = {
     "gradient": "His default. Each tree is a least-squares regression tree fitted to the residuals y − p; a "
                 "leaf's value is the mean residual of its points, times the learning rate.",
@@ -34,7 +31,7 @@ MODE_HELP = {
                "splits too, gain = G²/(H+λ) summed over the children minus the parent's, minus γ; "
                "leaves −G/(H+λ). λ, γ, the minimum child weight and column sampling are XGBoost's own.",
 }
-LOSS_LABELS = {"logloss": "Log-loss", "exponential": "Exponential (AdaBoost)", "squared": "Squared error"}
+LOSS_LABELS = {"logloss": "Log-loss", "exponential": "Exponential", "squared": "Squared error"}
 LOSS_HELP = ("What the trees minimise. Log-loss (logistic): the original. Exponential: AdaBoost's loss, "
              "e^(−yF) with y = ±1; it punishes confident mistakes exponentially. Squared error: (F − y)²/2 "
              "with y = ±1, a regression loss used for classification. The loss numbers on the page are always "
