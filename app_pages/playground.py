@@ -1,6 +1,83 @@
-"""Placeholder while the page is built (replaced by the page itself)."""
+"""Decision boundaries: TensorFlow Playground, trained live in Python — and compare mode, own data, export.
+
+Settings (every one in the URL) -> clamped PlaygroundConfig(s) -> one trainer per setup,
+rebuilt when a setting changes (the learning rate changes in place, as in the original)
+-> the shared live controls (Play / Pause / Step / Reset) -> the views, redrawn live.
+"""
 
 import streamlit as st
 
-st.title("Coming soon")
-st.info("This playground is being built.")
+from app.live import live_controls, live_run
+from app.playground import keys as K
+from app.playground.own_data import own_data_section
+from app.playground.page import (
+    apply_preset_from_link,
+    clear_run,
+    ensure_trainer,
+    export_import_section,
+    make_trainer,
+    page_style,
+    preset_section,
+    step_epoch_button,
+    thumbnails,
+    warm_engine,
+)
+from app.playground.settings import (
+    Hider,
+    beyond_section,
+    build_config,
+    classroom_section,
+    compare_section,
+    data_section,
+    display_section,
+    hidden_now,
+    hyper_row,
+    link_box,
+    read_link_in_url,
+)
+from app.playground.views import LIVE_SPEEDS, settle_note, show
+
+st.title("🧠 Decision boundaries")
+st.caption("A small neural network learns to separate orange from blue points while you watch — TensorFlow "
+           "Playground's setup, trained live on the server. Change the data, the features, the layers or the "
+           "learning rate and see how the boundary forms (or fails to).")
+warm_engine()
+read_link_in_url()
+apply_preset_from_link()
+hider = Hider(hidden_now(), st.container(key=K.HIDDEN_BOX))
+page_style(hider)
+
+preset_section()
+with st.container(key=K.SETTINGS_BOX):
+    hyper = hyper_row(hider)
+left, main = st.columns([1, 3.2], gap="medium")
+with left:
+    data = data_section(hider, thumbnails(), hyper["problem"])
+    with hider.place("own_data", st.container()):
+        own, points, own_problem = own_data_section(hyper["problem"])
+    beyond = beyond_section(hider)
+    with hider.place("share", st.container()):
+        link_box()
+config, notes = build_config({**hyper, **data, **beyond})
+with main:
+    b_config, b_notes = compare_section(config, hider)
+    show_col, discretize_col, epoch_col = st.columns([1, 1, 1], vertical_alignment="center")
+    display = display_section(hider, show_col, discretize_col)
+    with st.container(key=K.NOTES_BOX):
+        for note in st.session_state.pop(K.NOTES, []) + notes + b_notes:
+            st.warning(note, icon="✂️")
+    problems = config.problems() + ([own_problem] if own_problem else [])
+    run = live_run(K.PREFIX)
+    if problems:
+        clear_run(run)
+    else:
+        ensure_trainer(run, config, b_config, points if own else None)
+    with epoch_col:
+        step_epoch_button(run, bool(problems))
+    live_controls(K.PREFIX, lambda: make_trainer(config, b_config, points if own else None), settle_note,
+                  lambda trainer: show(trainer, display), disabled_reason=problems[0] if problems else None,
+                  speeds=LIVE_SPEEDS)
+with left:
+    with hider.place("share", st.container()):
+        export_import_section(run)
+    classroom_section()

@@ -331,3 +331,56 @@ def test_own_points_replace_the_generated_data():
     assert len(t.data()[0]) == 20 and t.custom_data
     t.train_epochs(50)
     assert t.current()["test_acc"] == 1.0
+
+
+def test_every_preset_loads_and_its_comparison_differs():
+    from engine.playground.presets import PRESETS
+
+    for name, preset in PRESETS.items():
+        a, notes = PlaygroundConfig.from_params(preset.params)
+        assert notes == [], name
+        if preset.b is not None:
+            b, notes = PlaygroundConfig.from_params({**preset.params, **preset.b})
+            assert notes == [] and b != a, name
+
+
+def test_the_regularization_preset_kills_links_and_depth_wins_the_spiral():
+    from engine.playground.presets import PRESETS
+
+    p = PRESETS["Regularization kills weights"]
+    a = Trainer(PlaygroundConfig.from_params(p.params)[0])
+    b = Trainer(PlaygroundConfig.from_params({**p.params, **p.b})[0])
+    PairTrainer(a, b).train_epochs(300)
+    assert len(a.weights()["dead"]) > len(a.weights()["links"]) / 2 and not b.weights()["dead"]
+    p = PRESETS["Spiral needs depth"]
+    a = Trainer(PlaygroundConfig.from_params(p.params)[0])
+    b = Trainer(PlaygroundConfig.from_params({**p.params, **p.b})[0])
+    PairTrainer(a, b).train_epochs(600)
+    assert b.current()["train_acc"] > a.current()["train_acc"] + 0.15
+
+
+def test_uploaded_csv_is_read_or_refused_with_a_reason():
+    from engine.playground.upload import parse_points_csv
+
+    good = "x1,x2,label\n" + "\n".join(f"{i % 5 - 2},{i % 3 - 1},{i % 2}" for i in range(20))
+    X, y, notes = parse_points_csv(good.encode())
+    assert X.shape == (20, 2) and set(y) == {-1.0, 1.0} and notes
+    cases = {
+        "x1,x2,label\n1,2,1\n": "at least 10",
+        "\n".join(["1,1,1"] * 20): "two classes",
+        "\n".join(["1,a,1"] * 20): "text where a number goes",
+        "\n".join(["1,nan,1"] * 10 + ["1,1,0"] * 10): "NaN",
+        "\n".join(["1,1,1", "2,2,0", "3,3,5"] * 5): "3 values",
+        "\n".join(["1,1"] * 20): "three are needed",
+        "\n".join(["9,1,1", "1,1,0"] * 10): "outside",
+        "": "empty",
+    }
+    for text, reason in cases.items():
+        with pytest.raises(ValueError, match=reason):
+            parse_points_csv(text.encode())
+    with pytest.raises(ValueError, match="at most"):
+        parse_points_csv(b"1,1,1\n" * 10_000_000)
+    with pytest.raises(ValueError, match="rows; at most"):
+        parse_points_csv(b"1,1,1\n" * 6_000)
+    with pytest.raises(ValueError, match="not text"):
+        parse_points_csv(b"\xff\xfe\x00\x01" * 10)

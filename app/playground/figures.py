@@ -1,0 +1,212 @@
+"""Pictures of the playground as inline SVG: the decision map with its points, the network, the loss curve.
+
+Pure functions, data in, markup out, cheap enough for ten updates a second: heatmaps
+are small PNGs (TensorFlow Playground's orange–grey–blue scale), points and links are
+SVG elements, so the browser scales everything crisply and nothing is a Plotly figure.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from html import escape
+
+import numpy as np
+from PIL import Image
+
+from engine.playground import DOMAIN, FEATURE_LABELS
+
+NEGATIVE, ZERO, POSITIVE = (245, 147, 34), (232, 234, 235), (8, 119, 189)
+"""The original's colours: orange for −1, light grey for 0, blue for +1."""
+NEG_HEX, POS_HEX = "#f59322", "#0877bd"
+
+
+def _lut() -> np.ndarray:
+    t = np.linspace(-1.0, 1.0, 256)[:, None]
+    neg, zero, pos = (np.array(c, dtype=np.float64) for c in (NEGATIVE, ZERO, POSITIVE))
+    rgb = np.where(t < 0, zero + (neg - zero) * (-t), zero + (pos - zero) * t)
+    return np.round(rgb).astype(np.uint8)
+
+
+LUT = _lut()
+
+
+def colours(values: np.ndarray, discretize: bool = False) -> np.ndarray:
+    """``(H, W)`` values in [-1, 1] (clamped) -> ``(H, W, 3)`` uint8 in the original's scale."""
+    v = np.nan_to_num(np.asarray(values, dtype=np.float32), nan=0.0)
+    if discretize:
+        v = np.where(v > 0, 1.0, -1.0)
+    idx = np.clip(np.rint((v + 1.0) * 127.5), 0, 255).astype(np.intp)
+    return LUT[idx]
+
+
+def png_uri(rgb: np.ndarray) -> str:
+    """``(H, W, 3)`` uint8 as a ``data:image/png`` URI."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgb)).save(buffer, format="PNG", compress_level=1)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def scale_to_unit(values: np.ndarray) -> np.ndarray:
+    """Map any feature's values into [-1, 1] for colouring (divide by the largest magnitude)."""
+    top = float(np.nanmax(np.abs(values))) if values.size else 0.0
+    return values / top if top > 0 else values
+
+
+def output_map(values: np.ndarray, train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray] | None,
+               discretize: bool = False, size: int = 340, title: str = "") -> str:
+    """The decision map: heatmap of the output over [-6, 6]², training points (white ring), test points (black).
+
+    ``values : (R, R)`` row 0 at the top; ``train`` and ``test`` are ``(points (n, 2), labels (n,))``.
+    """
+    pad = 24
+    side = size - 2 * pad + 8
+    full = side + pad + 8
+
+    def px(x):
+        return pad + (np.asarray(x) + DOMAIN) / (2 * DOMAIN) * side
+
+    def py(y):
+        return 4 + (DOMAIN - np.asarray(y)) / (2 * DOMAIN) * side
+
+    body = [f'<image x="{pad}" y="4" width="{side}" height="{side}" preserveAspectRatio="none" '
+            f'href="{png_uri(colours(values, discretize))}"/>']
+    for sets, stroke in ((train, "#fff"), (test, "#000")):
+        if sets is None or len(sets[0]) == 0:
+            continue
+        pts, labels = sets
+        xs, ys = px(pts[:, 0]), py(pts[:, 1])
+        keep = (xs >= pad - 3) & (xs <= pad + side + 3) & (ys >= 1) & (ys <= side + 7)
+        fill = colours(np.clip(labels, -1, 1))
+        circles = [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.2" fill="rgb({c[0]},{c[1]},{c[2]})"/>'
+                   for x, y, c, k in zip(xs, ys, fill, keep, strict=True) if k]
+        body.append(f'<g stroke="{stroke}" stroke-width="1">{"".join(circles)}</g>')
+    for tick in (-6, -4, -2, 0, 2, 4, 6):
+        x, y = float(px(tick)), float(py(tick))
+        body.append(f'<text x="{x:.1f}" y="{side + 18}" font-size="10" text-anchor="middle" fill="#666">{tick}'
+                    f'</text><text x="{pad - 4}" y="{y + 3:.1f}" font-size="10" text-anchor="end" fill="#666">'
+                    f'{tick}</text>')
+    label = escape(title or "Decision map")
+    return (f'<svg viewBox="0 0 {full} {side + 24}" width="100%" style="max-width:{size + 60}px" role="img" '
+            f'aria-label="{label}" xmlns="http://www.w3.org/2000/svg">{"".join(body)}</svg>')
+
+
+def colour_bar(width: int = 260) -> str:
+    """The scale under the map: −1 orange … 0 … +1 blue."""
+    return (f'<svg viewBox="0 0 {width} 26" width="{width}" xmlns="http://www.w3.org/2000/svg">'
+            f'<defs><linearGradient id="pgbar"><stop offset="0" stop-color="{NEG_HEX}"/>'
+            f'<stop offset="0.5" stop-color="#e8eaeb"/><stop offset="1" stop-color="{POS_HEX}"/></linearGradient>'
+            f'</defs><rect x="10" y="2" width="{width - 20}" height="10" fill="url(#pgbar)"/>'
+            f'<text x="10" y="24" font-size="10" fill="#666">−1</text>'
+            f'<text x="{width / 2}" y="24" font-size="10" text-anchor="middle" fill="#666">0</text>'
+            f'<text x="{width - 10}" y="24" font-size="10" text-anchor="end" fill="#666">+1</text></svg>')
+
+
+def network(node_ids: list[list[str]], maps: dict[str, np.ndarray], weights: dict, selected: str | None = None,
+            discretize: bool = False, thumb: int = 20, uid: str = "a") -> str:
+    """The network as TensorFlow Playground draws it: every node a small map of its own output, links
+    coloured by the sign of their weight (blue +, orange −) and thickened by its size; hover a link or a node
+    for its number. A link L1 set to exactly zero is drawn dashed.
+
+    All node maps travel as one PNG atlas (one image, cut by nested viewBoxes): one encoding per update.
+    """
+    box, gap_y, col_w, top = 38, 12, 118, 22
+    n_cols = len(node_ids)
+    tallest = max(len(layer) for layer in node_ids)
+    height = top + tallest * (box + gap_y) + 10
+    width = 70 + (n_cols - 1) * col_w + box + 30
+    pos: dict[str, tuple[float, float]] = {}
+    for c, layer in enumerate(node_ids):
+        offset = (tallest - len(layer)) * (box + gap_y) / 2
+        for r, node in enumerate(layer):
+            pos[node] = (70 + c * col_w, top + offset + r * (box + gap_y))
+    nodes = [n for layer in node_ids for n in layer]
+    tiles = []
+    for c, layer in enumerate(node_ids):
+        for node in layer:
+            values = maps[node]
+            step = max(1, values.shape[0] // thumb)
+            small = values[step // 2::step, step // 2::step][:thumb, :thumb]
+            tiles.append(colours(scale_to_unit(small) if c == 0 else small, discretize and c > 0))
+    atlas = np.concatenate(tiles, axis=1)
+    side = atlas.shape[0]
+    links, dead = weights["links"], set(map(tuple, weights["dead"]))
+    w_all = np.array(list(links.values()), dtype=np.float64)
+    link_rgb = colours(np.clip(np.nan_to_num(w_all), -1, 1)[None, :])[0]
+    strength = 1 + 9 * np.minimum(np.abs(np.nan_to_num(w_all)), 5) / 5
+    body = [f'<defs><image id="pgatlas{uid}" width="{atlas.shape[1]}" height="{side}" preserveAspectRatio="none" '
+            f'href="{png_uri(atlas)}"/></defs>']
+    for k, ((src, dst), w) in enumerate(links.items()):
+        x1, y1 = pos[src][0] + box, pos[src][1] + box / 2
+        x2, y2 = pos[dst][0], pos[dst][1] + box / 2
+        mid = (x1 + x2) / 2
+        if (src, dst) in dead:
+            style = 'stroke="#aaa" stroke-width="1" stroke-dasharray="3,3"'
+        else:
+            r, g, b = link_rgb[k]
+            style = f'stroke="rgb({r},{g},{b})" stroke-width="{strength[k]:.1f}"'
+        body.append(f'<path d="M{x1:.0f},{y1:.0f} C{mid:.0f},{y1:.0f} {mid:.0f},{y2:.0f} {x2:.0f},{y2:.0f}" '
+                    f'fill="none" {style} opacity="0.85"><title>{src} → {dst}: weight {w:.3f}</title></path>')
+    biases = weights["biases"]
+    for k, node in enumerate(nodes):
+        x, y = pos[node]
+        c = next(i for i, layer in enumerate(node_ids) if node in layer)
+        ring, ring_w = ("#e8553e", 3) if node == selected else ("#888", 1)
+        name = FEATURE_LABELS.get(node, f"neuron {node}" if c < n_cols - 1 else "output")
+        tip = escape(name + (f", bias {biases[node]:.3f}" if node in biases else ""))
+        body.append(f'<g><title>{tip}</title><svg x="{x}" y="{y}" width="{box}" height="{box}" '
+                    f'viewBox="{k * side} 0 {side} {side}" preserveAspectRatio="none">'
+                    f'<use href="#pgatlas{uid}"/></svg>'
+                    f'<rect x="{x}" y="{y}" width="{box}" height="{box}" fill="none" stroke="{ring}" '
+                    f'stroke-width="{ring_w}"/></g>')
+        if c == 0:
+            body.append(f'<text x="{x - 6}" y="{y + box / 2 + 4}" font-size="12" text-anchor="end" '
+                        f'fill="#333">{escape(FEATURE_LABELS.get(node, node))}</text>')
+        else:
+            body.append(f'<text x="{x + box / 2}" y="{y - 3}" font-size="9" text-anchor="middle" '
+                        f'fill="#777">{escape(node)}</text>')
+    for c in range(n_cols):
+        label = "inputs" if c == 0 else ("output" if c == n_cols - 1 else f"layer {c}")
+        body.append(f'<text x="{70 + c * col_w + box / 2}" y="11" font-size="11" text-anchor="middle" '
+                    f'fill="#444">{label}</text>')
+    return (f'<svg viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px" role="img" '
+            f'aria-label="Network diagram" xmlns="http://www.w3.org/2000/svg">{"".join(body)}</svg>')
+
+
+def loss_curve(train: np.ndarray, test: np.ndarray, width: int = 340, height: int = 120,
+               extra: dict[str, tuple[np.ndarray, str]] | None = None) -> str:
+    """Train (grey) and test (black) loss per epoch as an SVG line chart, at most 300 points per line."""
+    series = {"test": (test, "#222"), "train": (train, "#999")}
+    series.update(extra or {})
+    finite = [s[np.isfinite(s)] for s, _ in series.values() if len(s)]
+    top = max([float(f.max()) for f in finite if f.size] + [1e-9])
+    n = max(len(s) for s, _ in series.values())
+    left, right, up, down = 34, 8, 8, 18
+    w, h = width - left - right, height - up - down
+    body = [f'<line x1="{left}" y1="{up + h}" x2="{left + w}" y2="{up + h}" stroke="#ccc"/>',
+            f'<text x="{left - 4}" y="{up + 8}" font-size="9" text-anchor="end" fill="#666">{top:.3g}</text>',
+            f'<text x="{left - 4}" y="{up + h}" font-size="9" text-anchor="end" fill="#666">0</text>',
+            f'<text x="{left + w}" y="{height - 4}" font-size="9" text-anchor="end" fill="#666">epoch {n:,}</text>']
+    for name, (values, colour) in series.items():
+        if len(values) < 2:
+            continue
+        idx = np.unique(np.linspace(0, len(values) - 1, min(len(values), 300)).astype(int))
+        v = np.nan_to_num(values[idx], nan=top, posinf=top)
+        xs = left + idx / max(n - 1, 1) * w
+        ys = up + h - np.clip(v / top, 0, 1) * h
+        pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
+        body.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="1.5"><title>{name}'
+                    f'</title></polyline>')
+    return (f'<svg viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px" role="img" '
+            f'aria-label="Loss curve" xmlns="http://www.w3.org/2000/svg">{"".join(body)}</svg>')
+
+
+def thumbnail(points: np.ndarray, labels: np.ndarray, size: int = 64) -> str:
+    """A data set's points as a small SVG (the original's data set pictures)."""
+    fill = colours(np.clip(labels, -1, 1))
+    xs = (points[:, 0] + DOMAIN) / (2 * DOMAIN) * size
+    ys = (DOMAIN - points[:, 1]) / (2 * DOMAIN) * size
+    dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="1.3" fill="rgb({c[0]},{c[1]},{c[2]})"/>'
+                   for x, y, c in zip(xs, ys, fill, strict=True))
+    return (f'<svg viewBox="0 0 {size} {size}" width="{size}" height="{size}" xmlns="http://www.w3.org/2000/svg" '
+            f'style="background:#f7f7f7;border-radius:4px">{dots}</svg>')

@@ -1,0 +1,231 @@
+"""AppTest: the decision-boundary playground — its controls, links (ours and TensorFlow Playground's),
+tampered links, bad settings, divergence, compare mode and presets.
+
+AppTest never fires ``run_every``: each ``at.run()`` runs the training fragment once,
+which is one tick while playing. No assertion depends on how fast a tick is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from app.playground import keys as K
+from engine.playground import FEATURES, PairTrainer, Trainer
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "app_pages" / "playground.py")
+TIMEOUT = 120
+
+
+def page(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def epoch(at: AppTest, label: str = "Epoch") -> int:
+    return int(metric(at, label).replace(",", ""))
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for kind in (at.warning, at.error, at.info, at.success, at.caption, at.markdown) for e in kind]
+    return "\n".join(str(p) for p in parts)
+
+
+def trainer(at: AppTest):
+    return at.session_state[K.RUN].trainer
+
+
+def click(at: AppTest, key: str) -> AppTest:
+    return at.button(key=key).click().run()
+
+
+def test_every_control_is_there_and_step_trains_the_default_circle():
+    at = page()
+    assert not at.exception
+    for key in (K.LEARNING_RATE, K.REG_RATE, K.TRAIN, K.NOISE, K.BATCH):
+        assert at.get("select_slider" if key in (K.LEARNING_RATE, K.REG_RATE) else "slider") is not None
+    assert at.select_slider(key=K.LEARNING_RATE).value == 0.03
+    assert len(at.select_slider(key=K.LEARNING_RATE).options) == 11
+    assert len(at.select_slider(key=K.REG_RATE).options) == 10
+    assert at.slider(key=K.BATCH).min == 1 and at.slider(key=K.BATCH).max == 30
+    assert at.slider(key=K.NOISE).max == 50 and at.slider(key=K.TRAIN).min == 10
+    assert {at.checkbox(key=K.feature(f)).value for f in FEATURES[:2]} == {True}
+    assert not any(at.checkbox(key=K.feature(f)).value for f in FEATURES[2:])
+    assert at.radio(key=K.DATASET).value == "circle"
+    assert epoch(at) == 0 and not at.button(key=K.PLAY).disabled and at.button(key=K.PAUSE).disabled
+    click(at, K.STEP_EPOCH)
+    assert epoch(at) == 1
+    click(at, K.STEP)
+    assert epoch(at) > 1
+    assert float(metric(at, "Training loss")) < 0.5
+    t = trainer(at)
+    assert isinstance(t, Trainer) and t.config.hidden == (4, 2) and t.config.dataset == "circle"
+    assert "Network" in texts(at) and "Output" in texts(at)
+
+
+def test_network_editor_adds_and_removes_layers_and_neurons():
+    at = page()
+    click(at, K.ADD_LAYER)
+    assert at.text_input(key=K.SHAPE).value == "4,2,2"
+    click(at, K.neurons_button(2, "+"))
+    assert at.text_input(key=K.SHAPE).value == "4,2,3"
+    click(at, K.neurons_button(0, "-"))
+    assert at.text_input(key=K.SHAPE).value == "3,2,3"
+    assert trainer(at).config.hidden == (3, 2, 3)
+    for _ in range(3):
+        click(at, K.REMOVE_LAYER)
+    assert at.text_input(key=K.SHAPE).value == "" and at.button(key=K.REMOVE_LAYER).disabled
+    click(at, K.STEP)  # zero hidden layers trains: a linear model of x1, x2
+    assert epoch(at) >= 1 and not at.exception
+    assert trainer(at).node_ids()[1:] == [["1"]]
+
+
+def test_a_shared_link_restores_the_setup():
+    # select boxes and radios keep their shown label in the link
+    query = {K.DATASET: "Spiral", K.SHAPE: "8,8,4", K.LEARNING_RATE: "0.3", K.ACTIVATION: "ReLU",
+             K.feature("sinX"): "true", K.feature("x"): "false", K.NOISE: "20", K.BATCH: "5", K.TRAIN: "70",
+             K.SEED: "42", K.REGULARIZATION: "L2", K.REG_RATE: "0.001", K.SHOW_TEST: "true"}
+    at = page(query)
+    assert not at.exception
+    assert at.radio(key=K.DATASET).value == "spiral"
+    assert at.text_input(key=K.SHAPE).value == "8,8,4"
+    assert at.select_slider(key=K.LEARNING_RATE).value == 0.3
+    assert at.checkbox(key=K.feature("sinX")).value and not at.checkbox(key=K.feature("x")).value
+    c = trainer(at).config
+    assert (c.dataset, c.hidden, c.learning_rate, c.activation, c.noise, c.batch_size, c.perc_train, c.seed) == \
+           ("spiral", (8, 8, 4), 0.3, "relu", 20, 5, 70, 42)
+    assert c.features == ("y", "sinX") and (c.regularization, c.reg_rate) == ("L2", 0.001)
+    assert at.checkbox(key=K.SHOW_TEST).value
+
+
+def test_a_tensorflow_playground_link_in_the_url_or_pasted_loads_the_same_setup():
+    tf = {"activation": "sigmoid", "batchSize": "3", "dataset": "xor", "learningRate": "0.1", "noise": "10",
+          "networkShape": "5,5", "percTrainData": "30", "xTimesY": "true", "x": "false", "y": "false",
+          "regularization": "L1", "regularizationRate": "0.003", "discretize": "true", "noise_hide": "true"}
+    at = page(tf)
+    assert not at.exception
+    c = trainer(at).config
+    assert (c.activation, c.batch_size, c.dataset, c.learning_rate, c.noise, c.hidden, c.perc_train) == \
+           ("sigmoid", 3, "xor", 0.1, 10, (5, 5), 30)
+    assert c.features == ("xTimesY",) and (c.regularization, c.reg_rate) == ("L1", 0.003)
+    assert at.checkbox(key=K.DISCRETIZE).value and at.multiselect(key=K.HIDE).value == ["noise"]
+    assert "dataset" not in at.query_params  # the original's keys are read once, then dropped
+    at = page()
+    at.text_input(key=K.TF_LINK).set_value(
+        "https://playground.tensorflow.org/#activation=relu&batchSize=20&dataset=gauss&networkShape=3"
+        "&learningRate=1&sinY=true").run()
+    click(at, K.TF_LINK_LOAD)
+    c = trainer(at).config
+    assert (c.activation, c.batch_size, c.dataset, c.hidden, c.learning_rate) == ("relu", 20, "gauss", (3,), 1.0)
+    assert "sinY" in c.features
+    at.text_input(key=K.TF_LINK).set_value("hello").run()
+    click(at, K.TF_LINK_LOAD)
+    assert "does not look like a TensorFlow Playground link" in texts(at)
+
+
+def test_a_tampered_link_is_clamped_with_notes_and_never_crashes():
+    at = page({K.DATASET: "moons", K.SHAPE: ",".join(["9"] * 100), K.BATCH: "-4", K.NOISE: "abc",
+               K.LEARNING_RATE: "1e9", K.SEED: "-1", K.ACTIVATION: "swish", K.TRAIN: "1000"})
+    assert not at.exception
+    c = trainer(at).config
+    assert c.dataset == "circle" and c.hidden == (8,) * 6 and 1 <= c.batch_size <= 30
+    assert c.learning_rate in (0.03, 10.0) and c.activation == "tanh" and 10 <= c.perc_train <= 90
+    assert "kept the first 6" in texts(at) and "outside 1–8" in texts(at)
+    click(at, K.STEP)
+    assert epoch(at) >= 1
+    at = page({"dataset": "moons", "networkShape": "1,2,3,4,5,6,7,8,9,10", "batchSize": "-3", "noise": "lots",
+               "learningRate": "abc"})
+    assert not at.exception
+    c = trainer(at).config
+    assert c.dataset == "circle" and len(c.hidden) == 6 and c.batch_size == 1 and c.noise == 0
+    assert "moons" in texts(at) and "not a number" in texts(at)
+
+
+def test_all_features_off_is_refused_with_a_message():
+    at = page()
+    for name in ("x", "y"):
+        at.checkbox(key=K.feature(name)).uncheck().run()
+    assert not at.exception
+    assert "at least one input feature" in texts(at)
+    assert at.button(key=K.PLAY).disabled and at.button(key=K.STEP).disabled and trainer(at) is None
+    at.checkbox(key=K.feature("xSquared")).check().run()
+    assert not at.button(key=K.PLAY).disabled and trainer(at).config.features == ("xSquared",)
+
+
+def test_learning_rate_changes_keep_the_run_and_other_changes_reset_it():
+    at = page()
+    click(at, K.STEP)
+    before = epoch(at)
+    assert before >= 1
+    at.select_slider(key=K.LEARNING_RATE).set_value(0.1).run()
+    assert epoch(at) == before and trainer(at).learning_rate == 0.1
+    at.selectbox(key=K.ACTIVATION).set_value("relu").run()
+    assert epoch(at) == 0 and trainer(at).config.activation == "relu"
+    seed = trainer(at).config.seed
+    click(at, K.REGENERATE)
+    assert trainer(at).config.seed != seed and epoch(at) == 0
+
+
+def test_learning_rate_10_with_l2_10_diverges_and_says_so():
+    at = page({K.LEARNING_RATE: "10", K.REGULARIZATION: "L2", K.REG_RATE: "10"})
+    click(at, K.PLAY)
+    for _ in range(30):
+        if trainer(at).finished:
+            break
+        at.run()
+    assert not at.exception
+    assert trainer(at).status_ == "diverged"
+    at.run()
+    assert "lower learning rate" in texts(at) and "diverged" in texts(at)
+    assert not at.exception and at.button(key=K.RESET) is not None
+
+
+def test_regression_shows_losses_without_accuracy():
+    at = page({K.PROBLEM: "Regression", K.REG_DATASET: "Multi-Gaussian"})
+    click(at, K.STEP)
+    assert not at.exception
+    c = trainer(at).config
+    assert (c.problem, c.reg_dataset) == ("regression", "reg-gauss") and len(trainer(at).raw_[0]) == 600
+    labels = {m.label for m in at.metric}
+    assert "Test loss" in labels and "Test accuracy" not in labels
+
+
+def test_compare_mode_trains_both_networks_in_lockstep():
+    at = page({K.COMPARE: "true", K.B_ACTIVATION: "ReLU", K.B_SHAPE: "8,8"})
+    assert not at.exception
+    pair = trainer(at)
+    assert isinstance(pair, PairTrainer) and pair.b.config.hidden == (8, 8) and pair.b.config.activation == "relu"
+    click(at, K.STEP)
+    assert epoch(at, "A Epoch") == epoch(at, "B Epoch") >= 1
+    assert pair.a.data()[0].tobytes() == pair.b.data()[0].tobytes()
+
+
+def test_presets_load_their_lesson():
+    at = page()
+    at.selectbox(key=K.PRESET).set_value("ReLU vs Tanh").run()
+    assert not at.exception
+    pair = trainer(at)
+    assert isinstance(pair, PairTrainer)
+    assert pair.a.config.activation == "relu" and pair.b.config.activation == "tanh"
+    assert "straight pieces" in texts(at)
+    at.selectbox(key=K.PRESET).set_value("Features instead of layers").run()
+    t = trainer(at)
+    assert isinstance(t, Trainer) and t.config.hidden == () and t.config.features == ("xSquared", "ySquared")
+
+
+def test_hidden_controls_keep_their_link_values_and_own_data_needs_points():
+    at = page({K.HIDE: ["noise", "features"], K.NOISE: "25", K.feature("sinY"): "true"})
+    assert not at.exception
+    c = trainer(at).config
+    assert c.noise == 25 and "sinY" in c.features
+    at.radio(key=K.DATA_SOURCE).set_value("own").run()
+    assert not at.exception
+    assert "at least 10 points" in texts(at) and at.button(key=K.PLAY).disabled
