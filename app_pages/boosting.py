@@ -9,10 +9,12 @@ import streamlit as st
 from app.boosting import keys as K
 from app.boosting.compute import views_for
 from app.boosting.extras import challenges_section, compare_section, live_section, modes_section, shap_section
+from app.boosting.regression import regression_section
 from app.boosting.settings import dataset_picker, settings_section
 from app.boosting.views import main_views, stage_and_tree, thumbnails, tree_diagram
 
-TABS = ["Build it tree by tree", "Challenges", "Three leaf updates", "SHAP contributions", "Tree, forest, boosting"]
+TABS = ["Build it tree by tree", "Challenges", "Three leaf updates", "SHAP contributions", "Tree, forest, boosting",
+        "Regression in 3-D"]
 
 st.title("🌲 Gradient boosting")
 st.caption("An ensemble of small trees built one after another: each new tree is fitted to what the sum of the "
@@ -54,3 +56,6 @@ with main:
     with tabs[4]:
         if tabs[4].open:
             compare_section(config, views)
+    with tabs[5]:
+        if tabs[5].open:
+            regression_section()

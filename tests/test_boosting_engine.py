@@ -268,3 +268,18 @@ def test_extreme_settings_finish_or_report_divergence():
         views = build_views(config, resolution=10)
         assert views.n_trees == config.n_trees or views.diverged
         assert np.isfinite(views.test_loss).all()
+
+
+# ---------------------------------------------------------------- regression companion
+def test_regression_trees_fit_the_residuals_and_depth_zero_is_the_mean():
+    from engine.boosting.regression import fit_regression
+
+    stump = fit_regression(0, 0.5, 3)
+    for k in range(3):
+        np.testing.assert_allclose(stump.tree_grid[k], stump.residuals(k).mean(), atol=1e-5)  # one leaf
+    np.testing.assert_allclose(stump.train_pred[1], 0.5 * stump.z.mean(), atol=1e-5)
+    deep = fit_regression(3, 0.5, 20)
+    assert np.all(np.diff(deep.train_mse) <= 1e-9) and deep.train_mse[-1] < 0.2 * deep.train_mse[0]
+    np.testing.assert_allclose(deep.grid_pred[5] + 0.5 * deep.tree_grid[5], deep.grid_pred[6], atol=1e-5)
+    with pytest.raises(ValueError):
+        fit_regression(7, 0.5, 3)

@@ -168,3 +168,18 @@ def test_the_other_views_draw_without_errors():
         assert not at.exception, tab
     at = page({K.VIEW: "SHAP contributions", K.setting("rotate_trees"): "true"})
     assert "no common x₁ and x₂" in texts(at)
+
+
+def test_the_regression_companion_steps_through_the_trees():
+    from engine.boosting.regression import fit_regression
+
+    at = page({K.VIEW: "Regression in 3-D", K.REG_DEPTH: "3", K.REG_TREES: "10"})
+    assert not at.exception
+    assert at.slider(key=K.REG_STAGE).value == 0
+    at.button(key=K.REG_NEXT).click().run()
+    at.button(key=K.REG_NEXT).click().run()
+    assert at.slider(key=K.REG_STAGE).value == 2
+    run = fit_regression(3, 0.5, 10)
+    assert metric(at, "Training MSE") == f"{run.train_mse[2]:.4f}"
+    at.slider(key=K.REG_TREES).set_value(1).run()  # fewer trees than the stage: clamped
+    assert at.slider(key=K.REG_STAGE).value == 1 and not at.exception
