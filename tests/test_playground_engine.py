@@ -331,6 +331,11 @@ def test_own_points_replace_the_generated_data():
     assert len(t.data()[0]) == 20 and t.custom_data
     t.train_epochs(50)
     assert t.current()["test_acc"] == 1.0
+    # fewer training points than the batch size: one update per epoch instead of none (nn.ts would never update)
+    few = Trainer(PlaygroundConfig(perc_train=20, batch_size=30), points=(X, y))
+    assert len(few.data()[0]) == 8
+    few.train_epochs(100)
+    assert few.losses()["train"][-1] < few.losses()["train"][0] and few.current()["test_acc"] == 1.0
 
 
 def test_every_preset_loads_and_its_comparison_differs():

@@ -22,6 +22,11 @@ browser loop (one epoch per frame); "normal" trains about a hundred epochs of th
 MAP_RESOLUTION = 100
 
 
+def _svg(markup: str) -> None:
+    """An inline SVG picture (through Markdown: ``st.html``'s sanitizer drops these SVGs)."""
+    st.markdown(markup, unsafe_allow_html=True)
+
+
 def _num(value: float, digits: int = 3) -> str:
     return "–" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
 
@@ -77,14 +82,13 @@ def single(trainer: Trainer, display: Display) -> None:
     with right:
         with st.container(key=K.OUTPUT_BOX):
             st.markdown("**Output** — the network's answer at every point of the plane")
-            st.markdown(figures.output_map(maps[trainer.output_id], train, test, display.discretize),
-                        unsafe_allow_html=True)
-            st.markdown(figures.colour_bar(), unsafe_allow_html=True)
+            _svg(figures.output_map(maps[trainer.output_id], train, test, display.discretize))
+            _svg(figures.colour_bar())
             st.caption("Orange: the network says −1, blue: +1. Dots are the training points"
                        + (" (white ring) and test points (black ring)." if display.show_test else "."))
         with st.container(key=K.CURVE_BOX):
             st.markdown("**Loss per epoch** — test (black), training (grey)")
-            st.markdown(_curve(trainer), unsafe_allow_html=True)
+            _svg(_curve(trainer))
     with left:
         neurons = [n for layer in ids for n in layer]
         if st.session_state.get(K.NEURON) not in neurons:
@@ -93,8 +97,7 @@ def single(trainer: Trainer, display: Display) -> None:
             st.markdown("**Network** — each square is what that neuron computes over the whole plane; links are "
                         "blue for positive weights, orange for negative, thicker when larger")
             selected = st.session_state.get(K.NEURON)
-            st.markdown(figures.network(ids, maps, trainer.weights(), selected, display.discretize),
-                        unsafe_allow_html=True)
+            _svg(figures.network(ids, maps, trainer.weights(), selected, display.discretize))
             st.caption("Hover a link for its weight, a square for its bias. Dashed: a weight L1 set to exactly "
                        "zero.")
         with st.container(key=K.NEURON_BOX):
@@ -105,8 +108,8 @@ def single(trainer: Trainer, display: Display) -> None:
                 values = maps[choice]
                 if choice in ids[0]:
                     values = figures.scale_to_unit(values)
-                st.markdown(figures.output_map(values, train, None, False, size=300,
-                                               title=_node_label(choice, ids)), unsafe_allow_html=True)
+                _svg(figures.output_map(values, train, None, False, size=300,
+                                               title=_node_label(choice, ids)))
                 st.caption(f"{_node_label(choice, ids)}: its output at every point of the plane. A hidden "
                            "neuron's map is built from the maps of the layer before it — the network composes "
                            "simple regions into the boundary on the right.")
@@ -141,16 +144,13 @@ def pair(trainer: PairTrainer, display: Display) -> None:
                 st.error(t.message_)
             maps = t.grid(MAP_RESOLUTION)
             train, test = _points(t, display)
-            st.markdown(figures.output_map(maps[t.output_id], train, test, display.discretize, size=320),
-                        unsafe_allow_html=True)
-            st.markdown(figures.network(t.node_ids(), maps, t.weights(), None, display.discretize,
-                                        uid=name.lower()),
-                        unsafe_allow_html=True)
+            _svg(figures.output_map(maps[t.output_id], train, test, display.discretize, size=320))
+            _svg(figures.network(t.node_ids(), maps, t.weights(), None, display.discretize,
+                                        uid=name.lower()))
     with st.container(key=K.CURVE_BOX):
         st.markdown("**Loss per epoch** — A: test black, training grey; B: test red, training pink")
-        st.markdown(figures.loss_curve(ha[:, 0], ha[:, 1], width=700, height=150,
-                                       extra={"B test": (hb[:, 1], "#e8553e"), "B train": (hb[:, 0], "#f3a99c")}),
-                    unsafe_allow_html=True)
+        _svg(figures.loss_curve(ha[:, 0], ha[:, 1], width=700, height=150,
+                                       extra={"B test": (hb[:, 1], "#e8553e"), "B train": (hb[:, 0], "#f3a99c")}))
 
 
 def show(trainer, display: Display) -> None:

@@ -215,7 +215,9 @@ def train_epochs(sizes, W, B, dead, gW, gB, count, mW, vW, mB, vB, tstep,
             _forward(sizes, W, B, act, out_act, Xtr[p], Z, A)
             _backward(sizes, W, act, out_act, loss, ytr[p], Z, A, D, gW, gB, dead)
             count[0] += 1
-            if (p + 1) % batch == 0:
+            # nn.ts updates every ``batch`` examples; with fewer training points than that it would never
+            # update at all, so then (only then) the whole training set is one batch, updated once an epoch.
+            if (p + 1) % batch == 0 or (n < batch and p == n - 1):
                 _update(sizes, W, B, gW, gB, count, dead, lr, reg, reg_rate, opt, mW, vW, mB, vB, tstep)
         ltr, atr = evaluate(sizes, W, B, act, out_act, loss, classify, Xtr, ytr, Z, A)
         lte, ate = evaluate(sizes, W, B, act, out_act, loss, classify, Xte, yte, Z, A)

@@ -1,0 +1,78 @@
+"""How often the decision-boundary page updates while it plays, and how many epochs it shows, in Chromium.
+
+    python bench/playground_page_rate.py [--seconds 8] [--speed normal] [--setup default|big|both]
+
+Starts the app on a free loopback port, opens ``/playground`` (the default circle setup,
+or the big one: spiral, all 7 features, six layers of 8), presses Play and watches the
+"Epoch" metric from inside the page on every animation frame: each change is one
+visual update. Reports updates per second and epochs per second as the page shows them.
+Targets (issue 6): ≥ 10 updates a second and ≥ 10× the epochs per second TensorFlow
+Playground shows (≤ 60 a second on the default setup, about 22 on the big one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from tests.e2e.harness import app_server, launch_chromium  # noqa: E402
+from tests.e2e.helpers import by_key, wait_idle  # noqa: E402
+
+SETUPS = {
+    "default": "",
+    "big": "playground_dataset=Spiral&playground_shape=8%2C8%2C8%2C8%2C8%2C8&playground_f_xSquared=true"
+           "&playground_f_ySquared=true&playground_f_xTimesY=true&playground_f_sinX=true&playground_f_sinY=true",
+}
+WATCH = """() => {
+  window.__pgSeen = [];
+  const read = () => {
+    const box = document.querySelector('.st-key-playground_metrics');
+    const v = box && box.querySelector('[data-testid="stMetricValue"]');
+    const text = v ? v.textContent : null;
+    const seen = window.__pgSeen;
+    if (text !== null && (seen.length === 0 || seen[seen.length - 1][1] !== text)) seen.push([performance.now(), text]);
+    window.__pgRaf = requestAnimationFrame(read);
+  };
+  read();
+}"""
+
+
+def measure(page, base: str, query: str, speed: str, seconds: float) -> tuple[float, float]:
+    page.goto(f"{base}/playground?playground_speed={speed}" + (f"&{query}" if query else ""))
+    wait_idle(page)
+    by_key(page, "playground_play").get_by_role("button").first.click()
+    page.wait_for_timeout(2000)  # let the first ticks through
+    page.evaluate(WATCH)
+    page.wait_for_timeout(int(seconds * 1000))
+    seen = page.evaluate("() => { cancelAnimationFrame(window.__pgRaf); return window.__pgSeen; }")
+    by_key(page, "playground_pause").get_by_role("button").first.click()
+    if len(seen) < 2:
+        return 0.0, 0.0
+    elapsed = (seen[-1][0] - seen[0][0]) / 1000
+    epochs = int(seen[-1][1].replace(",", "")) - int(seen[0][1].replace(",", ""))
+    return (len(seen) - 1) / elapsed, epochs / elapsed
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--speed", default="normal", choices=["one epoch", "slow", "normal", "fast"])
+    parser.add_argument("--setup", default="both", choices=["default", "big", "both"])
+    args = parser.parse_args(argv)
+    setups = list(SETUPS) if args.setup == "both" else [args.setup]
+    with app_server() as server, sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        for name in setups:
+            updates, epochs = measure(page, server.url, SETUPS[name], args.speed.replace(" ", "+"), args.seconds)
+            print(f"{name} setup, speed {args.speed}: {updates:.1f} visual updates/s, {epochs:,.0f} epochs/s shown")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
