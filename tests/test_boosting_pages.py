@@ -183,3 +183,21 @@ def test_the_regression_companion_steps_through_the_trees():
     assert metric(at, "Training MSE") == f"{run.train_mse[2]:.4f}"
     at.slider(key=K.REG_TREES).set_value(1).run()  # fewer trees than the stage: clamped
     assert at.slider(key=K.REG_STAGE).value == 1 and not at.exception
+
+
+def test_every_slider_at_its_extremes():
+    high = {K.setting("depth"): "8", K.setting("n_trees"): "200", K.setting("learning_rate"): "1.0",
+            K.setting("subsample"): "10", K.setting("rotate_deg"): "90", K.setting("rotate_trees"): "true",
+            K.setting("mode"): "Newton-Raphson", K.STAGE: "200", K.TREE: "199", K.SHOW_GRADIENTS: "true"}
+    at = page(high)
+    assert not at.exception
+    config = shown_config(at)
+    assert (config.depth, config.n_trees, config.learning_rate, config.subsample, config.rotate_deg) == \
+        (8, 200, 1.0, 0.1, 90)
+    assert "Tree 199 as XGBoost stores it" in texts(at)
+    low = {K.setting("depth"): "1", K.setting("learning_rate"): "0.05", K.setting("mode"): "XGBoost second-order",
+           K.setting("reg_lambda"): "10", K.setting("gamma"): "5", K.setting("min_child_weight"): "10",
+           K.setting("colsample"): "0.5", K.setting("loss"): "Squared error", K.STAGE: "0"}
+    at = page(low)
+    assert not at.exception
+    assert shown_config(at).min_child_weight == 10 and metric(at, "Test loss") == "0.6931"

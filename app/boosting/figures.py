@@ -11,7 +11,7 @@ COLORSCALE = [[0.0, "#2166ac"], [0.5, "#ffffff"], [1.0, "#b2182b"]]
 """2p − 1 from −1 (class 0, blue) through 0 (unsure, white) to +1 (class 1, red)."""
 CLASS_COLOURS = ("#08306b", "#67000d")
 MARGIN = dict(l=40, r=10, t=30, b=35)
-MIN_SIZE, MAX_SIZE = 3.0, 18.0
+MIN_SIZE, MAX_SIZE = 2.0, 16.0
 
 
 def _axes(bounds) -> dict:
@@ -58,10 +58,11 @@ def point_traces(x: np.ndarray, y: np.ndarray, name: str, sizes: np.ndarray | No
 
 
 def gradient_sizes(gradients: np.ndarray) -> np.ndarray:
-    """Marker sizes proportional to |gradient| (the largest gets :data:`MAX_SIZE`)."""
+    """Marker sizes proportional to |gradient| on a fixed scale: |g| = 1 (log-loss's largest, a point
+    certainly wrong) gets :data:`MAX_SIZE`; larger gradients (exponential loss) scale to the largest."""
     g = np.abs(np.nan_to_num(gradients))
-    top = float(g.max()) if g.size else 0.0
-    return MIN_SIZE + (MAX_SIZE - MIN_SIZE) * (g / top if top > 0 else g)
+    top = max(1.0, float(g.max()) if g.size else 0.0)
+    return MIN_SIZE + (MAX_SIZE - MIN_SIZE) * g / top
 
 
 def map_figure(views: EnsembleViews, k: int, gradients: np.ndarray | None, show_test: bool,
@@ -83,7 +84,7 @@ def map_figure(views: EnsembleViews, k: int, gradients: np.ndarray | None, show_
     return FigureSpec(data, layout)
 
 
-def curve_figure(views: EnsembleViews, k: int, height: int = 300) -> FigureSpec:
+def curve_figure(views: EnsembleViews, k: int, height: int = 320) -> FigureSpec:
     """Train and test log-loss after each number of trees (the learning curve), with the stage marked."""
     n = np.arange(views.n_trees + 1)
     data = [
@@ -98,12 +99,11 @@ def curve_figure(views: EnsembleViews, k: int, height: int = 300) -> FigureSpec:
                      hovertemplate="lowest test loss %{y:.4f} after %{x} trees<extra></extra>"))
     top = float(np.nanmax(np.concatenate([views.train_loss, views.test_loss])))
     top = min(top, 3.0) if np.isfinite(top) else 1.0
-    layout = dict(height=height, margin=dict(l=45, r=10, t=30, b=40),
+    layout = dict(height=height, margin=dict(l=45, r=10, t=30, b=30),
                   title=dict(text="Learning curve", font=dict(size=14)),
-                  xaxis=dict(title=dict(text="trees", standoff=2), range=[0, views.n_trees]),
+                  xaxis=dict(title=dict(text="trees", standoff=0), range=[0, views.n_trees]),
                   yaxis=dict(title=dict(text="log-loss", standoff=2), range=[0, top * 1.05], rangemode="tozero"),
-                  legend=dict(x=1, y=1, xanchor="right", yanchor="top", font=dict(size=10),
-                              bgcolor="rgba(255,255,255,0.7)"),
+                  legend=dict(orientation="h", x=0, y=-0.22, xanchor="left", yanchor="top", font=dict(size=10)),
                   shapes=[dict(type="line", x0=k, x1=k, y0=0, y1=1, yref="paper",
                                line=dict(color="#1f77b4", width=2, dash="dot"))])
     return FigureSpec(data, layout)

@@ -18,6 +18,8 @@ from engine.boosting.data import DESCRIPTIONS, TITLES
 
 DEFAULT = BoostingConfig()
 PER_ROW = 2
+SHORT = {"embedded circles": "Embedded"}
+"""Button labels that must be shorter than the dataset's title to fit."""
 """Dataset thumbnails per row."""
 MODE_LABELS = {"gradient": "Gradient step", "newton": "Newton-Raphson", "xgboost": "XGBoost second-order"}
 """What the leaf-update radio shows (and a link holds: a bound radio's URL value is its label)."""
@@ -76,9 +78,9 @@ def dataset_picker() -> str:
                 name = DATASETS[i]
                 with col:
                     st.image(dataset_thumbnail(name), width="stretch")
-                    st.button(TITLES[name], key=f"{K.DATASET_BUTTON}{i}", on_click=_pick, args=(name,),
+                    st.button(SHORT.get(name, TITLES[name]), key=f"{K.DATASET_BUTTON}{i}", on_click=_pick, args=(name,),
                               type="primary" if name == chosen else "tertiary", width="stretch",
-                              help=DESCRIPTIONS[name])
+                              help=f"**{TITLES[name]}**: {DESCRIPTIONS[name]}")
         st.caption(DESCRIPTIONS[chosen])
     _write_dataset(chosen)
     return chosen

@@ -8,7 +8,7 @@ from app.boosting.pictures import diverging
 from engine.boosting.trees import layout
 
 NODE_W, NODE_H, GAP_X, GAP_Y = 74, 38, 8, 30
-FIT_LEAVES = 16
+MIN_LEAF_PX = 30
 
 
 def _colour(value: float, scale: float) -> str:
@@ -65,8 +65,8 @@ def tree_svg(nodes: list[dict]) -> str:
                      f'font-family="sans-serif">{title}</text>'
                      f'<text x="{cx:.1f}" y="{cy + 30:.1f}" font-size="9" text-anchor="middle" fill="#333" '
                      f'font-family="sans-serif">{sub}</text></g>')
-    # Up to FIT_LEAVES leaves the tree shrinks to the page's width; a bigger one keeps its size and scrolls.
-    size = f'width="100%" style="max-width:{width}px"' if n_leaves <= FIT_LEAVES else f'width="{width}"'
+    # The tree shrinks to the page's width, but not below MIN_LEAF_PX a leaf: a bigger one scrolls sideways.
+    size = f'width="100%" style="max-width:{width}px;min-width:{n_leaves * MIN_LEAF_PX}px"'
     return (f'<div style="overflow-x:auto"><svg class="boosting-tree" xmlns="http://www.w3.org/2000/svg" '
             f'{size} viewBox="0 0 {width} {height}" role="img" '
             f'aria-label="tree diagram with {len(nodes)} nodes">{"".join(parts)}</svg></div>')

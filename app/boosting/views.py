@@ -146,8 +146,8 @@ def tree_diagram(views: EnsembleViews, tree: int) -> None:
                         "error.",
             "newton": "the structure was grown like the gradient step; the refresh updater then reset each leaf "
                       "to η Σ(y − p) / Σ p(1 − p) over the whole training set, and cover to Σ p(1 − p).",
-            "xgboost": "cover = Σh = Σ p(1 − p) of the node's points (confident points weigh little); "
-                       "leaf = −η G/(H + λ); gain = the loss reduction of the split.",
+            "xgboost": "cover = Σh, the hessians of the node's points (for log-loss Σ p(1 − p): confident points "
+                       "weigh little); leaf = −η G/(H + λ); gain = the loss reduction of the split.",
         }[mode]
         st.caption(f"Read from `Booster.get_dump(dump_format='json', with_stats=True)`: {meaning} Leaves are "
                    "coloured by value: red pushes towards class 1, blue towards class 0.")
