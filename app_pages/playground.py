@@ -44,10 +44,13 @@ st.caption("A small neural network learns to separate orange from blue points wh
 warm_engine()
 read_link_in_url()
 apply_preset_from_link()
+preset_col, classroom_col = st.columns([3, 1], vertical_alignment="top")
+with preset_col:
+    preset_section()
+with classroom_col:
+    classroom_section()  # first: what it hides is known before the controls are drawn
 hider = Hider(hidden_now(), st.container(key=K.HIDDEN_BOX))
 page_style(hider)
-
-preset_section()
 with st.container(key=K.SETTINGS_BOX):
     hyper = hyper_row(hider)
 left, main = st.columns([1, 3.2], gap="medium")
@@ -80,4 +83,3 @@ with main:
 with left:
     with hider.place("share", st.container()):
         export_import_section(run)
-    classroom_section()

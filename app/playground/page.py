@@ -32,9 +32,9 @@ def thumbnails() -> dict[str, str]:
 def page_style(hider: Hider) -> None:
     css = f".st-key-{K.HIDDEN_BOX} {{display: none;}}"
     if st.session_state.get(K.LARGE_FONT):
-        css += ("[data-testid='stMainBlockContainer'] p, [data-testid='stMainBlockContainer'] label, "
-                "[data-testid='stMetricValue'] {font-size: 1.35rem !important;} "
-                "[data-testid='stMainBlockContainer'] svg text {font-size: 14px;}")
+        css += ("[data-testid='stMainBlockContainer'] p, [data-testid='stMainBlockContainer'] label "
+                "{font-size: 1.35rem !important;} "
+                "[data-testid='stMetricValue'] {font-size: 2.8rem !important;}")
     st.html(f"<style>{css}</style>")
 
 
@@ -98,7 +98,7 @@ def apply_preset_from_link() -> None:
 
 def preset_section() -> None:
     names = list(PRESETS)
-    cols = st.columns([1.2, 3], vertical_alignment="center")
+    cols = st.columns([1.2, 2.4], vertical_alignment="center")
     name = cols[0].selectbox("Lesson preset", names, index=None, key=K.PRESET, bind="query-params",
                              placeholder="Choose a lesson…", on_change=_on_preset,
                              help="Ready-made setups for a lecture; the comparisons open in compare mode.")
