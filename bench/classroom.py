@@ -1,7 +1,7 @@
 """Benchmark a classroom: N students drawing digits on one server, some of them training.
 
     python bench/classroom.py [--students 10] [--seconds 60] [--train 3] [--query digits_tab=Saliency]
-    python bench/classroom.py --sessions 30
+    python bench/classroom.py --sessions 30 [--play-all --seconds 30]
 
 Starts the app on a free loopback port (``tests/e2e/harness.py``) and one
 Chromium; every student gets a browser context of their own, so a Streamlit
@@ -17,7 +17,10 @@ guess" metric showing a value.
 ``--train M``: M of the students first press Play on the "Train your own" tab
 (button key ``digits_train_play``), press it again whenever their run ends, and
 draw like the others meanwhile. ``--sessions S``: connect S sessions at once,
-draw a 1 in each, and check that none shows an error.
+draw a 1 in each, and check that none shows an error; with ``--play-all`` every one
+of them then presses Play on "Train your own" at the same moment, they train for
+``--seconds``, and all press Pause: how many trained, how many waited their turn,
+the slots busy as the sidebar shows them, errors and memory.
 
 Reports the p50/p95 of mouse-up -> first guess, server CPU seconds per drawing
 (``/proc/<pid>/stat``; with one student, a drawing and a Clear apart; with more,
@@ -291,6 +294,71 @@ async def run_class(args, server, browser) -> None:
     print(f"server memory (RSS): {rss_start:.0f} MB at start, {rss_end:.0f} MB at end")
 
 
+BATCHES = """
+() => {
+  const metric = [...document.querySelectorAll('.st-key-digits_train [data-testid="stMetric"]')]
+    .find(m => m.innerText.includes('Batches trained'));
+  return metric ? parseInt(metric.querySelector('[data-testid="stMetricValue"]').innerText, 10) : 0;
+}
+"""
+WAITING = "() => document.body.innerText.includes('Waiting for a free CPU slot')"
+SLOTS_BUSY = r"""
+() => { const m = document.body.innerText.match(/Training slots on this server: (\d+) of (\d+) busy/);
+        return m ? [parseInt(m[1], 10), parseInt(m[2], 10)] : null; }
+"""
+
+
+async def play_all(browser, url: str, pages: list[Page], seconds: float, pid: int) -> None:
+    """Every session opens "Train your own", then all press Play together; sample; all press Pause.
+
+    The slots busy are read from the sidebar of an extra observer session on the (cheap) home page,
+    reloaded every few seconds: a training page's own sidebar is only redrawn on full reruns.
+    """
+    observer = await (await browser.new_context(viewport=VIEWPORT)).new_page()
+
+    async def slots_busy():
+        await observer.goto(url + "/", timeout=SETUP_TIMEOUT_MS)
+        await observer.wait_for_selector(IDLE, timeout=SETUP_TIMEOUT_MS)
+        return await observer.evaluate(SLOTS_BUSY)
+
+    arriving = asyncio.Semaphore(ARRIVING)
+
+    async def open_tab(page: Page) -> None:
+        async with arriving:
+            await page.get_by_role("tab", name=re.compile("Train your own")).click(timeout=SETUP_TIMEOUT_MS)
+            await page.wait_for_timeout(300)
+            await page.wait_for_selector(IDLE, timeout=SETUP_TIMEOUT_MS)
+
+    await asyncio.gather(*(open_tab(p) for p in pages))
+    buttons = [by_key(p, TRAIN_PLAY).get_by_role("button") for p in pages]
+    cpu_start, started = cpu_seconds(pid), time.monotonic()
+    await asyncio.gather(*(b.click(timeout=SETUP_TIMEOUT_MS) for b in buttons))
+    waited, busy_seen = set(), []
+    while time.monotonic() - started < seconds:
+        flags = await asyncio.gather(*(p.evaluate(WAITING) for p in pages))
+        waited |= {n for n, flag in enumerate(flags) if flag}
+        busy = await slots_busy()
+        if busy:
+            busy_seen.append(busy)
+        await asyncio.sleep(2.0)
+    batches = await asyncio.gather(*(p.evaluate(BATCHES) for p in pages))
+    rss_training = rss_mb(pid)
+    cpu_used = cpu_seconds(pid) - cpu_start
+    await asyncio.gather(*(by_key(p, "digits_train_pause").get_by_role("button").click(timeout=SETUP_TIMEOUT_MS)
+                           for p in pages))
+    await asyncio.sleep(5)
+    after = await slots_busy()
+    errors = sum(await asyncio.gather(*(exceptions_on(p) for p in pages)))
+    trained = sum(1 for b in batches if b > 0)
+    limit = busy_seen[0][1] if busy_seen else None
+    print(f"--play-all: {len(pages)} sessions pressed Play at once and trained for {seconds:.0f} s: "
+          f"{trained} trained some batches (median {statistics.median(batches):.0f}, max {max(batches)}), "
+          f"{len(waited)} were seen waiting for a slot; slots busy as the sidebar showed them: max "
+          f"{max((b[0] for b in busy_seen), default=0)} of {limit}; server CPU {cpu_used / seconds:.2f} cores; "
+          f"RSS {rss_training:.0f} MB while training; after Pause: {after[0] if after else '?'} busy; "
+          f"{errors} exception box(es)")
+
+
 async def run_sessions(args, server, browser) -> None:
     """S sessions at once: each draws a 1 (staggered by 0.2 s) and must get its guess, without an error."""
     pid = server.process.pid
@@ -330,6 +398,8 @@ async def run_sessions(args, server, browser) -> None:
           f"{SESSION_GUESS_TIMEOUT_MS / 1000:.0f} s")
     print(f"server memory (RSS): {rss_start:.0f} MB before, {rss_connected:.0f} MB with {args.sessions} sessions, "
           f"{rss_mb(pid):.0f} MB after their drawings")
+    if args.play_all:
+        await play_all(browser, server.url, pages, args.seconds, pid)
 
 
 async def run(args) -> None:
@@ -339,8 +409,9 @@ async def run(args) -> None:
             browser = await (playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
                              if executable else playwright.chromium.launch())
             try:
+                limit = args.seconds + (2400 if args.sessions else 600)  # 30 pages load slowly on 2 cores
                 await asyncio.wait_for(run_sessions(args, server, browser) if args.sessions
-                                       else run_class(args, server, browser), timeout=args.seconds + 600)
+                                       else run_class(args, server, browser), timeout=limit)
             finally:
                 await browser.close()
 
@@ -356,6 +427,8 @@ def main(argv: list[str] | None = None) -> None:
                                                       "'digits_tab=Saliency'); default: the page's defaults")
     parser.add_argument("--sessions", type=int, default=0, metavar="S",
                         help="instead: connect S sessions, draw once in each, check for errors")
+    parser.add_argument("--play-all", action="store_true",
+                        help="with --sessions: then all press Play at once, train --seconds, and pause")
     asyncio.run(run(parser.parse_args(argv)))
 
 
