@@ -103,8 +103,12 @@ def test_compare_mode_runs_both_networks(page: Page, app_server: AppServer) -> N
 
 def test_bad_settings_and_a_tampered_link_show_messages_not_errors(page: Page, app_server: AppServer) -> None:
     open_playground(page, app_server.url, "networkShape=9,9,9,9,9,9,9,9&batchSize=-3&dataset=moons"
-                                          "&playground_lr=10&playground_reg=L2&playground_reg_rate=10")
+                                          "&playground_lr=10&playground_reg=L2&playground_reg_rate=10"
+                                          "&playground_hide=Noise&playground_hide=Batch+size")
     expect(by_key(page, K.NOTES_BOX)).to_contain_text("kept the first 6", timeout=30_000)
+    expect(by_key(page, K.NOISE)).to_be_hidden()  # classroom mode: hidden by the link ...
+    expect(by_key(page, K.BATCH)).to_be_hidden()
+    expect(by_key(page, K.TRAIN)).to_be_visible()  # ... and only those
     button(page, K.PLAY).click()
     expect(page.get_by_text("lower learning rate").first).to_be_visible(timeout=60_000)
     expect(button(page, K.PLAY)).to_be_enabled(timeout=30_000)
