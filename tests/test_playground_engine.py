@@ -254,11 +254,11 @@ def test_grid_gives_every_nodes_map_equal_to_a_forward_pass():
     ref = reference_of(t)
     pts = grid_points(30)
     F = features(pts, t.config.features)
-    for k in (0, 417, 899):
+    for k in (0, 417, 899):  # the pictures are float32 with tanh within 1e-4: compare to 3e-4
         _, outputs = ref.forward(F[k])
         r, c = divmod(k, 30)
-        assert maps[t.output_id][r, c] == pytest.approx(outputs[-1][0], abs=2e-5)
-        assert maps["1"][r, c] == pytest.approx(outputs[1][0], abs=2e-5)
+        assert maps[t.output_id][r, c] == pytest.approx(outputs[-1][0], abs=3e-4)
+        assert maps["1"][r, c] == pytest.approx(outputs[1][0], abs=3e-4)
         assert maps["sinY"][r, c] == pytest.approx(np.sin(pts[k, 1]), abs=1e-6)
 
 

@@ -236,21 +236,25 @@ def train_epochs(sizes, W, B, dead, gW, gB, count, mW, vW, mB, vB, tstep,
     return n_epochs, False
 
 
-@njit(cache=True, inline="always")
-def _act32(kind, z):
+@njit(cache=True)
+def _activate32(kind, row):
+    """Apply the activation to a row in place, one branch-free loop per kind (SIMD-friendly).
+
+    tanh here is the [7/6] Padé approximant clamped at ±4.97 (monotone, within 1e-4 of tanh):
+    pictures only, never training.
+    """
     if kind == 0:
-        return z if z > np.float32(0.0) else np.float32(0.0)
-    if kind == 1:
-        a = abs(z)
-        if a < np.float32(0.05):
-            z2 = z * z
-            return z * (np.float32(1.0) + z2 * (np.float32(-1.0 / 3.0) + z2 * np.float32(2.0 / 15.0)))
-        e = math.exp(np.float32(-2.0) * a)
-        r = (np.float32(1.0) - e) / (np.float32(1.0) + e)
-        return r if z >= np.float32(0.0) else -r
-    if kind == 2:
-        return np.float32(1.0) / (np.float32(1.0) + math.exp(-z))
-    return z
+        for p in range(row.shape[0]):
+            row[p] = max(row[p], np.float32(0.0))
+    elif kind == 1:
+        for p in range(row.shape[0]):
+            x = min(max(row[p], np.float32(-4.97)), np.float32(4.97))
+            x2 = x * x
+            row[p] = x * (np.float32(135135.0) + x2 * (np.float32(17325.0) + x2 * (np.float32(378.0) + x2))) / (
+                np.float32(135135.0) + x2 * (np.float32(62370.0) + x2 * (np.float32(3150.0) + x2 * np.float32(28.0))))
+    elif kind == 2:
+        for p in range(row.shape[0]):
+            row[p] = np.float32(1.0) / (np.float32(1.0) + math.exp(-row[p]))
 
 
 @njit(cache=True)
@@ -275,7 +279,6 @@ def node_maps32(sizes, W, B, act, out_act, F, out):
                 src = F[i] if lay == 0 else out[prev + i]
                 for p in range(P):
                     row[p] += w * src[p]
-            for p in range(P):
-                row[p] = _act32(kind, row[p])
+            _activate32(kind, row)
         prev = k
         k += sizes[lay + 1]
