@@ -7,8 +7,12 @@ red for class 1, white where the ensemble is unsure (2p − 1 = 0).
 
 from __future__ import annotations
 
+import base64
+import io
+
 import numpy as np
 import streamlit as st
+from PIL import Image
 
 from engine.boosting.data import N_TRAIN, TRAIN_SEED, make_dataset
 
@@ -70,8 +74,38 @@ def map_picture(values: np.ndarray, bounds, side: int = 240, points: np.ndarray 
 
 
 @st.cache_data(show_spinner=False)
-def dataset_thumbnail(name: str, side: int = 120) -> np.ndarray:
-    """The dataset's training points on a pale background (a picker button's picture)."""
+def dataset_thumbnail(name: str, side: int = 120) -> str:
+    """The dataset's training points on a pale background (a picker button's picture), as inline HTML."""
     x, y = make_dataset(name, N_TRAIN, TRAIN_SEED)
     image = np.full((side, side, 3), 246, dtype=np.uint8)
-    return _dots(image, x, y, (0.0, 1.0, 0.0, 1.0), size=4)
+    return inline(_dots(image, x, y, (0.0, 1.0, 0.0, 1.0), size=4), alt=f"{name} dataset")
+
+
+def png(image: np.ndarray) -> bytes:
+    """A uint8 RGB picture as PNG bytes (lossless: the maps' sharp cell edges stay sharp)."""
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def inline(image: np.ndarray, alt: str = "", width: str = "100%") -> str:
+    """An ``<img>`` holding the picture as a PNG data URI, for ``st.markdown(..., unsafe_allow_html=True)``.
+
+    ``st.image`` decodes and re-encodes a picture on every rerun; inline HTML costs nothing once built.
+    """
+    data = base64.b64encode(png(image)).decode("ascii")
+    return (f'<img src="data:image/png;base64,{data}" alt="{alt}" '
+            f'style="width:{width};image-rendering:pixelated;border-radius:4px">')
+
+
+def cached_inline(store_key: str, owner, name: tuple, draw, alt: str = "", width: str = "100%") -> str:
+    """:func:`inline` of ``draw()``, kept in the session under ``store_key`` while ``owner`` (a config) is shown.
+
+    Pictures of one ensemble are drawn once, not on every rerun; switching to another ensemble drops them.
+    """
+    store = st.session_state.get(store_key)
+    if not isinstance(store, dict) or store.get("owner") != owner:
+        store = st.session_state[store_key] = {"owner": owner}
+    if name not in store:
+        store[name] = inline(draw(), alt, width)
+    return store[name]

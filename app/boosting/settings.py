@@ -77,7 +77,7 @@ def dataset_picker() -> str:
             for col, i in zip(st.columns(PER_ROW, gap="small"), range(row, row + PER_ROW), strict=True):
                 name = DATASETS[i]
                 with col:
-                    st.image(dataset_thumbnail(name), width="stretch")
+                    st.markdown(dataset_thumbnail(name), unsafe_allow_html=True)
                     st.button(SHORT.get(name, TITLES[name]), key=f"{K.DATASET_BUTTON}{i}", on_click=_pick, args=(name,),
                               type="primary" if name == chosen else "tertiary", width="stretch",
                               help=f"**{TITLES[name]}**: {DESCRIPTIONS[name]}")

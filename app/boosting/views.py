@@ -11,7 +11,7 @@ import streamlit as st
 
 from app.boosting import keys as K
 from app.boosting.figures import curve_figure, map_figure
-from app.boosting.pictures import map_picture
+from app.boosting.pictures import cached_inline
 from app.boosting.svg import tree_svg
 from engine.boosting import EnsembleViews
 
@@ -97,14 +97,23 @@ def main_views(views: EnsembleViews, k: int, tree: int, show_gradients: bool, gr
 
 def tree_thumbnail(views: EnsembleViews, tree: int) -> None:
     values = views.tree_map(tree)
-    scale = float(np.max(np.abs(values))) or 1.0
     a, b = st.columns([1, 4], vertical_alignment="center")
-    a.image(map_picture(values / scale, views.bounds, side=150), width=150)
+    a.markdown(cached_inline(K.PICTURES, views.config, ("tree", tree, 150), lambda: _tree_picture(views, tree, 150),
+                             alt=f"tree {tree} alone", width="150px"), unsafe_allow_html=True)
     angle = views.model.trees_[tree].angle
     b.markdown(f"**Tree {tree} on its own**: what it adds to F, between {values.min():+.3f} and "
                f"{values.max():+.3f}" + (f". Grown in coordinates turned by {tree} rad (mod 2π: "
                                           f"{np.degrees(angle % (2 * np.pi)):.0f}°): its cuts are oblique."
                                           if angle else "."))
+
+
+def _tree_picture(views: EnsembleViews, k: int, side: int = 100) -> np.ndarray:
+    """Tree ``k``'s own output, on its own colour scale (its largest |value| is full colour)."""
+    values = views.tree_map(k)
+    scale = float(np.max(np.abs(values))) or 1.0
+    from app.boosting.pictures import map_picture
+
+    return map_picture(values / scale, views.bounds, side=side)
 
 
 def thumbnails(views: EnsembleViews, selected: int, stage: int) -> None:
@@ -119,10 +128,10 @@ def thumbnails(views: EnsembleViews, selected: int, stage: int) -> None:
                 k = start + j
                 if k >= n:
                     break
-                values = views.tree_map(k)
-                scale = float(np.max(np.abs(values))) or 1.0
                 with col:
-                    st.image(map_picture(values / scale, views.bounds, side=100), width="stretch")
+                    st.markdown(cached_inline(K.PICTURES, views.config, ("tree", k),
+                                              lambda k=k: _tree_picture(views, k), alt=f"tree {k} alone"),
+                                unsafe_allow_html=True)
                     current = k == selected and stage == k + 1
                     st.button(f"Σ {k}", key=f"{K.THUMB_BUTTON}{k}", on_click=_sum_here, args=(k,),
                               type="primary" if current else "secondary", width="stretch",
