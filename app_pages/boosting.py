@@ -21,6 +21,9 @@ st.caption("An ensemble of small trees built one after another: each new tree is
            "trees before it still gets wrong (the residuals y − p, the negative gradient of the loss), and is "
            "added with a small weight, the learning rate. After Alex Rogozhnikov's 2016 playground, with "
            "XGBoost growing every tree.")
+st.markdown("$F_0 = 0,\\quad F_{k+1}(x) = F_k(x) + \\eta\\, f_k(x),\\quad p(x) = \\sigma(F(x))$ "
+            "— with his gradient step, tree $f_k$ is a least-squares fit to the residuals $y - p$ of $F_k$ "
+            "on the training points.")
 
 settings, main = st.columns([1, 3.2], gap="medium")
 with settings:

@@ -1,6 +1,6 @@
 """Fitted ensembles for the page, cached by their settings, with a progress bar for slow ones.
 
-Each session keeps its few most recent ensembles (:data:`KEPT`) keyed by their
+Each session keeps its few most recent ensembles (:data:`KEPT`; the leaf-update tab adds two) keyed by their
 frozen config, so scrubbing the stage, selecting a tree or toggling a view never
 refits, and going back to a previous setting is instant. A fit that is not
 cached grows tree by tree; after :data:`QUIET_SECONDS` a progress bar appears
@@ -19,7 +19,7 @@ import streamlit as st
 from app.boosting import keys as K
 from engine.boosting import BoostingConfig, BoostingTrainer, EnsembleViews
 
-KEPT = 6
+KEPT = 4
 QUIET_SECONDS = 0.3
 """Fits shorter than this show no progress bar."""
 UPDATE_SECONDS = 0.15
