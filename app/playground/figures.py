@@ -136,6 +136,8 @@ def network(node_ids: list[list[str]], maps: dict[str, np.ndarray], weights: dic
     strength = 1 + 9 * np.minimum(np.abs(np.nan_to_num(w_all)), 5) / 5
     body = [f'<defs><image id="pgatlas{uid}" width="{atlas.shape[1]}" height="{side}" preserveAspectRatio="none" '
             f'href="{png_uri(atlas)}"/></defs>']
+    few = len(links) <= 120  # hover titles on every link only while they are few (each costs the browser)
+    body.append('<g fill="none" opacity="0.85">')
     for k, ((src, dst), w) in enumerate(links.items()):
         x1, y1 = pos[src][0] + box, pos[src][1] + box / 2
         x2, y2 = pos[dst][0], pos[dst][1] + box / 2
@@ -145,8 +147,10 @@ def network(node_ids: list[list[str]], maps: dict[str, np.ndarray], weights: dic
         else:
             r, g, b = link_rgb[k]
             style = f'stroke="rgb({r},{g},{b})" stroke-width="{strength[k]:.1f}"'
-        body.append(f'<path d="M{x1:.0f},{y1:.0f} C{mid:.0f},{y1:.0f} {mid:.0f},{y2:.0f} {x2:.0f},{y2:.0f}" '
-                    f'fill="none" {style} opacity="0.85"><title>{src} → {dst}: weight {w:.3f}</title></path>')
+        title = f"<title>{src} → {dst}: weight {w:.3f}</title>" if few else ""
+        body.append(f'<path d="M{x1:.0f},{y1:.0f}C{mid:.0f},{y1:.0f} {mid:.0f},{y2:.0f} {x2:.0f},{y2:.0f}" '
+                    f'{style}>{title}</path>')
+    body.append("</g>")
     biases = weights["biases"]
     for k, node in enumerate(nodes):
         x, y = pos[node]

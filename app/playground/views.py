@@ -98,8 +98,8 @@ def single(trainer: Trainer, display: Display) -> None:
                         "blue for positive weights, orange for negative, thicker when larger")
             selected = st.session_state.get(K.NEURON)
             _svg(figures.network(ids, maps, trainer.weights(), selected, display.discretize))
-            st.caption("Hover a link for its weight, a square for its bias. Dashed: a weight L1 set to exactly "
-                       "zero.")
+            st.caption("Hover a square for its bias, a link for its weight (up to 120 links; pick a node below for "
+                       "a big network). Dashed: a weight L1 set to exactly zero.")
         with st.container(key=K.NEURON_BOX):
             choice = st.selectbox("Show one node large", neurons, index=None, key=K.NEURON,
                                   placeholder="Pick a node (input feature or neuron)",
