@@ -201,3 +201,11 @@ def test_every_slider_at_its_extremes():
     at = page(low)
     assert not at.exception
     assert shown_config(at).min_child_weight == 10 and metric(at, "Test loss") == "0.6931"
+
+
+def test_gradient_sizes_leave_out_the_points_outside_the_trees_subsample():
+    at = page({K.setting("subsample"): "30", K.SHOW_GRADIENTS: "true", K.TREE: "4"})
+    assert not at.exception
+    assert "Tree 4 was grown from 90 of the 300 points" in texts(at)
+    at.radio(key=K.GRADIENTS_OF).set_value("stage").run()
+    assert "was grown from 90" not in texts(at) and "the gradients after 50 trees" in texts(at)

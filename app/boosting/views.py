@@ -72,9 +72,16 @@ def metrics(views: EnsembleViews, k: int) -> None:
 def main_views(views: EnsembleViews, k: int, tree: int, show_gradients: bool, gradients_of: str,
                show_test: bool) -> None:
     """The prediction map with its points, and the loss curves beside it."""
-    gradients = None
+    gradients, unused = None, ""
     if show_gradients:
         gradients = views.model.gradients(tree if gradients_of == "tree" else k)
+        rows = views.model.trees_[tree].rows
+        if gradients_of == "tree" and len(rows) < len(gradients):
+            outside = np.ones(len(gradients), dtype=bool)
+            outside[rows] = False
+            gradients = np.where(outside, 0.0, gradients)  # not in the tree's subsample: not used, drawn small
+            unused = (f" Tree {tree} was grown from {len(rows)} of the {len(outside)} points (its subsample); the "
+                      "others are drawn smallest, since their gradients were not used.")
     left, right = st.columns([1.15, 1])
     with left, st.container(key=K.MAP_BOX):
         st.plotly_chart(map_figure(views, k, gradients, show_test), key="boosting_map_chart",
@@ -84,7 +91,7 @@ def main_views(views: EnsembleViews, k: int, tree: int, show_gradients: bool, gr
         st.caption("Colour: 2σ(F) − 1, red for class 1, blue for class 0, white where unsure. Filled dots: "
                    "training points; rings: test points. The dotted square is the unit square (a rotated dataset "
                    "leaves it)." + (f" Dot size ∝ |gradient|: {what}. Big dots are the points the ensemble "
-                                    "still gets wrong." if show_gradients else ""))
+                                    "still gets wrong." + unused if show_gradients else ""))
     with right:
         metrics(views, k)
         with st.container(key=K.CURVES_BOX):
