@@ -248,12 +248,11 @@ def data_section(hider: Hider, thumbnails: dict[str, str], problem: str) -> dict
                                         help="Examples per update: the weights move once per batch, by the mean "
                                              "gradient of its examples.")
         with hider.place("regenerate", st.container()):
-            seed_col, regen_col = st.columns([3, 2], vertical_alignment="bottom")
-            v["seed"] = seed_col.number_input("Seed", 0, SEED_MAX, D.seed, 1, key=K.SEED, **common,
-                                              help="Data, split and starting weights all come from it: same seed, "
-                                                   "same run.")
-            regen_col.button("Regenerate", key=K.REGENERATE, on_click=_on_regenerate, width="stretch",
-                             help="New data and new starting weights (a new seed).")
+            v["seed"] = st.number_input("Seed", 0, SEED_MAX, D.seed, 1, key=K.SEED, **common,
+                                        help="Data, split and starting weights all come from it: same seed, same "
+                                             "run.")
+            st.button("Regenerate", key=K.REGENERATE, on_click=_on_regenerate, width="stretch",
+                      help="New data and new starting weights (a new seed).")
     with st.container(key=K.FEATURES_BOX), hider.place("features", st.container()):
         st.markdown("**Features** — which properties of a point the network is given")
         cols = st.columns(2)
