@@ -105,7 +105,7 @@ def main_views(views: EnsembleViews, k: int, tree: int, show_gradients: bool, gr
 def tree_thumbnail(views: EnsembleViews, tree: int) -> None:
     values = views.tree_map(tree)
     a, b = st.columns([1, 4], vertical_alignment="center")
-    a.markdown(cached_inline(K.PICTURES, views.config, ("tree", tree, 150), lambda: _tree_picture(views, tree, 150),
+    a.markdown(cached_inline(K.PICTURES, views.config, ("tree", tree, "alone"), lambda: _tree_picture(views, tree),
                              alt=f"tree {tree} alone", width="150px"), unsafe_allow_html=True)
     angle = views.model.trees_[tree].angle
     b.markdown(f"**Tree {tree} on its own**: what it adds to F, between {values.min():+.3f} and "
@@ -114,8 +114,9 @@ def tree_thumbnail(views: EnsembleViews, tree: int) -> None:
                                           if angle else "."))
 
 
-def _tree_picture(views: EnsembleViews, k: int, side: int = 100) -> np.ndarray:
-    """Tree ``k``'s own output, on its own colour scale (its largest |value| is full colour)."""
+def _tree_picture(views: EnsembleViews, k: int, side: int = 0) -> np.ndarray:
+    """Tree ``k``'s own output, on its own colour scale (its largest |value| is full colour), one pixel a
+    grid cell by default (the browser scales it up, pixelated)."""
     values = views.tree_map(k)
     scale = float(np.max(np.abs(values))) or 1.0
     from app.boosting.pictures import map_picture
@@ -167,5 +168,7 @@ def tree_diagram(views: EnsembleViews, tree: int) -> None:
         }[mode]
         st.caption(f"Read from `Booster.get_dump(dump_format='json', with_stats=True)`: {meaning} Leaves are "
                    "coloured by value: red pushes towards class 1, blue towards class 0.")
-        with st.expander("The same tree as a table", key="boosting_tree_table_box"):
-            st.dataframe(views.model.tree_table(tree), hide_index=True)
+        table = st.expander("The same tree as a table", key=K.TREE_TABLE_BOX, on_change="rerun")
+        if table.open:  # built only when opened
+            with table:
+                st.dataframe(views.model.tree_table(tree), hide_index=True)

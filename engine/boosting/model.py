@@ -206,7 +206,7 @@ class BoostedModel:
         self.trees_ = trees
         self.train_margins_ = train_margins  # (n_trees + 1, n_train)
         self.train_margins_.setflags(write=False)
-        self._dumps: dict[int, list[str]] = {}  # id(booster) -> its trees' JSON dumps (dumped once)
+        self._dumps: dict[int, str] = {}  # tree -> its JSON dump (dumped once)
 
     @property
     def n_trees(self) -> int:
@@ -280,10 +280,11 @@ class BoostedModel:
         """Tree ``k`` as XGBoost dumps it (JSON, with gain and cover), flattened: one dict per node."""
         tree = self._check_tree(k)
         names = ROTATED_FEATURES if tree.angle else FEATURES
-        dumps = self._dumps.get(id(tree.booster))
-        if dumps is None or len(dumps) <= tree.index:
-            dumps = self._dumps[id(tree.booster)] = tree.booster.get_dump(dump_format="json", with_stats=True)
-        return parse_dump(dumps[tree.index], names)
+        text = self._dumps.get(k)
+        if text is None:  # dump this tree alone (a one-round slice), not every tree of a shared booster
+            one = tree.booster[tree.index : tree.index + 1]
+            text = self._dumps[k] = one.get_dump(dump_format="json", with_stats=True)[0]
+        return parse_dump(text, names)
 
     def tree_table(self, k: int) -> pd.DataFrame:
         """Tree ``k``'s nodes as a table (node, depth, split or leaf, feature, threshold, children, gain, cover)."""
