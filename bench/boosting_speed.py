@@ -36,7 +36,7 @@ import numpy as np  # noqa: E402
 
 import engine  # noqa: E402, F401  (thread policy before xgboost)
 from app.boosting.figures import curve_figure, map_figure  # noqa: E402
-from app.boosting.pictures import map_picture  # noqa: E402
+from app.boosting.pictures import map_picture, png  # noqa: E402
 from app.boosting.svg import tree_svg  # noqa: E402
 from engine.boosting import BoostingConfig, build_views  # noqa: E402
 
@@ -50,7 +50,7 @@ def draw_everything(views, k: int, tree: int) -> None:
     curve_figure(views, k).to_dict()
     for j in range(min(30, views.n_trees)):
         values = views.tree_map(j)
-        map_picture(values / (np.abs(values).max() or 1.0), views.bounds, side=100)
+        png(map_picture(values / (np.abs(values).max() or 1.0), views.bounds))  # as the page: one pixel a cell
     tree_svg(views.model.tree_nodes(tree))
 
 
