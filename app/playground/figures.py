@@ -137,7 +137,7 @@ def network(node_ids: list[list[str]], maps: dict[str, np.ndarray], weights: dic
     body = [f'<defs><image id="pgatlas{uid}" width="{atlas.shape[1]}" height="{side}" preserveAspectRatio="none" '
             f'href="{png_uri(atlas)}"/></defs>']
     few = len(links) <= 120  # hover titles on every link only while they are few (each costs the browser)
-    body.append('<g fill="none" opacity="0.85">')
+    body.append('<g fill="none" stroke-opacity="0.85">')  # inherited: no offscreen group layer
     for k, ((src, dst), w) in enumerate(links.items()):
         x1, y1 = pos[src][0] + box, pos[src][1] + box / 2
         x2, y2 = pos[dst][0], pos[dst][1] + box / 2
