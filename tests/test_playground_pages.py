@@ -229,3 +229,12 @@ def test_hidden_controls_keep_their_link_values_and_own_data_needs_points():
     at.radio(key=K.DATA_SOURCE).set_value("own").run()
     assert not at.exception
     assert "at least 10 points" in texts(at) and at.button(key=K.PLAY).disabled
+
+
+def test_clicked_points_are_clamped_to_the_plane_and_junk_is_dropped():
+    from app.playground.canvas import parse_clicked
+
+    X, y = parse_clicked([[1, 2, 1], [7.5, -9, -1], ["a", 0, 1], [0, 0, 3], [float("nan"), 0, 1], [2, 2]])
+    assert X.tolist() == [[1.0, 2.0], [6.0, -6.0]] and y.tolist() == [1.0, -1.0]
+    assert parse_clicked("nonsense") is None
+    assert parse_clicked([])[0].shape == (0, 2)
