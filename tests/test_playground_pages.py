@@ -216,6 +216,12 @@ def test_presets_load_their_lesson():
     assert isinstance(pair, PairTrainer)
     assert pair.a.config.activation == "relu" and pair.b.config.activation == "tanh"
     assert "straight pieces" in texts(at)
+    at.selectbox(key=K.PRESET).set_value("Regularization kills weights").run()
+    at.toggle(key=K.COMPARE).set_value(False).run()  # A alone: its diagram says how many links L1 killed
+    for _ in range(3):
+        click(at, K.STEP)
+    dead = len(trainer(at).weights()["dead"])
+    assert dead > 0 and f"L1 has set {dead} of {7 * 8 + 8 * 8 + 8} links to exactly zero" in texts(at)
     at.selectbox(key=K.PRESET).set_value("Features instead of layers").run()
     t = trainer(at)
     assert isinstance(t, Trainer) and t.config.hidden == () and t.config.features == ("xSquared", "ySquared")

@@ -97,9 +97,13 @@ def single(trainer: Trainer, display: Display) -> None:
             st.markdown("**Network** — each square is what that neuron computes over the whole plane; links are "
                         "blue for positive weights, orange for negative, thicker when larger")
             selected = st.session_state.get(K.NEURON)
-            _svg(figures.network(ids, maps, trainer.weights(), selected, display.discretize))
+            weights = trainer.weights()
+            _svg(figures.network(ids, maps, weights, selected, display.discretize))
+            dead = len(weights["dead"])
             st.caption("Hover a square for its bias, a link for its weight (up to 120 links; pick a node below for "
-                       "a big network). Dashed: a weight L1 set to exactly zero.")
+                       "a big network). Dashed: a weight L1 set to exactly zero."
+                       + (f" **L1 has set {dead} of {len(weights['links'])} links to exactly zero**: those inputs "
+                          "and neurons no longer matter." if dead else ""))
         with st.container(key=K.NEURON_BOX):
             choice = st.selectbox("Show one node large", neurons, index=None, key=K.NEURON,
                                   placeholder="Pick a node (input feature or neuron)",
