@@ -20,6 +20,7 @@ from app.playground.page import (
     preset_section,
     step_epoch_button,
     thumbnails,
+    tips,
     warm_engine,
 )
 from app.playground.settings import (
@@ -41,6 +42,7 @@ st.title("🧠 Decision boundaries")
 st.caption("A small neural network learns to separate orange from blue points while you watch — TensorFlow "
            "Playground's setup, trained live on the server. Change the data, the features, the layers or the "
            "learning rate and see how the boundary forms (or fails to).")
+tips()
 warm_engine()
 read_link_in_url()
 apply_preset_from_link()

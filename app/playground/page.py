@@ -170,3 +170,22 @@ def step_epoch_button(run: LiveRun, disabled: bool) -> None:
     """The original's step button: exactly one epoch (the live controls' Step trains one update's worth)."""
     st.button("+1 epoch", key=K.STEP_EPOCH, on_click=_on_step_epoch, disabled=disabled or run.playing,
               help="Train exactly one epoch, as the original's step button does.")
+
+
+TIPS = (
+    "**Features can replace layers**: on the circle, turn on X₁² and X₂² and set 0 hidden layers — one neuron "
+    "is enough.",
+    "**Depth for the spiral**: with X₁, X₂ only, 1 layer of 2 neurons fails; 3 layers of 8 wind around the arms "
+    "(preset \"Spiral needs depth\").",
+    "**Each neuron is a region**: in the first layer every square is a straight split of the plane (with tanh) or "
+    "a ramp (ReLU); later layers combine them.",
+    "**Overfitting**: noise 50, training ratio 10 %, a big network — the training loss falls, the test loss "
+    "does not.",
+    "**Learning rate**: 3 or 10 makes the loss jump or diverge; change it while playing — it takes effect at once.",
+    "**Regularization**: L1 sets useless links to exactly zero (dashed); L2 only shrinks them.",
+)
+
+
+def tips() -> None:
+    with st.expander("What to try"):
+        st.markdown("\n".join(f"- {t}" for t in TIPS))
