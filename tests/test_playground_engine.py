@@ -357,6 +357,11 @@ def test_the_regularization_preset_kills_links_and_depth_wins_the_spiral():
     b = Trainer(PlaygroundConfig.from_params({**p.params, **p.b})[0])
     PairTrainer(a, b).train_epochs(300)
     assert len(a.weights()["dead"]) > len(a.weights()["links"]) / 2 and not b.weights()["dead"]
+    p = PRESETS["Overfitting"]
+    t = Trainer(PlaygroundConfig.from_params(p.params)[0])
+    t.train_epochs(1000)
+    curves = t.losses()
+    assert curves["train"][-1] < 0.1 and curves["test"][-1] > curves["test"].min() + 0.05
     p = PRESETS["Spiral needs depth"]
     a = Trainer(PlaygroundConfig.from_params(p.params)[0])
     b = Trainer(PlaygroundConfig.from_params({**p.params, **p.b})[0])

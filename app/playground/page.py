@@ -179,8 +179,8 @@ TIPS = (
     "(preset \"Spiral needs depth\").",
     "**Each neuron is a region**: in the first layer every square is a straight split of the plane (with tanh) or "
     "a ramp (ReLU); later layers combine them.",
-    "**Overfitting**: noise 50, training ratio 10 %, a big network — the training loss falls, the test loss "
-    "does not.",
+    "**Overfitting**: spiral, noise 50, training ratio 10 %, a big network — the training loss falls while "
+    "the test loss rises (preset \"Overfitting\").",
     "**Learning rate**: 3 or 10 makes the loss jump or diverge; change it while playing — it takes effect at once.",
     "**Regularization**: L1 sets useless links to exactly zero (dashed); L2 only shrinks them.",
 )

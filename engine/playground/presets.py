@@ -43,6 +43,12 @@ PRESETS: dict[str, Preset] = {
         None,
         "No hidden layer at all: given x² and y², a single neuron separates the circle — the right features "
         "can replace depth."),
+    "Overfitting": Preset(
+        {"dataset": "spiral", "noise": "50", "percTrainData": "10", "networkShape": "8,8,8", "x": "true",
+         "y": "true", **ALL_FEATURES},
+        None,
+        "50 training points with heavy noise and a big network: the training loss keeps falling while the test "
+        "loss turns and rises (seed 0: 0.03 vs 0.69 after 2,000 epochs) — it learns the noise."),
     "Learning rate too high": Preset(
         {"dataset": "gauss", "networkShape": "4,2", "learningRate": "3"},
         {"learningRate": "0.03"},
