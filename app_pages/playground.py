@@ -36,7 +36,7 @@ from app.playground.settings import (
     link_box,
     read_link_in_url,
 )
-from app.playground.views import LIVE_SPEEDS, settle_note, show
+from app.playground.views import LIVE_SPEEDS, node_picker, settle_note, show
 
 st.title("🧠 Decision boundaries")
 st.caption("A small neural network learns to separate orange from blue points while you watch — TensorFlow "
@@ -66,7 +66,7 @@ with left:
 config, notes = build_config({**hyper, **data, **beyond})
 with main:
     b_config, b_notes = compare_section(config, hider)
-    show_col, discretize_col, epoch_col = st.columns([1, 1, 1], vertical_alignment="center")
+    show_col, discretize_col, node_col, epoch_col = st.columns([1, 1, 1.3, 0.7], vertical_alignment="bottom")
     display = display_section(hider, show_col, discretize_col)
     with st.container(key=K.NOTES_BOX):
         for note in st.session_state.pop(K.NOTES, []) + notes + b_notes:
@@ -79,6 +79,8 @@ with main:
         ensure_trainer(run, config, b_config, points if own else None)
     with epoch_col:
         step_epoch_button(run, bool(problems))
+    with node_col:
+        node_picker(run.trainer)
     live_controls(K.PREFIX, lambda: make_trainer(config, b_config, points if own else None), settle_note,
                   lambda trainer: show(trainer, display), disabled_reason=problems[0] if problems else None,
                   speeds=LIVE_SPEEDS)

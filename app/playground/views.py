@@ -90,9 +90,6 @@ def single(trainer: Trainer, display: Display) -> None:
             st.markdown("**Loss per epoch** — test (black), training (grey)")
             _svg(_curve(trainer))
     with left:
-        neurons = [n for layer in ids for n in layer]
-        if st.session_state.get(K.NEURON) not in neurons:
-            st.session_state.pop(K.NEURON, None)
         with st.container(key=K.DIAGRAM_BOX):
             st.markdown("**Network** — each square is what that neuron computes over the whole plane; links are "
                         "blue for positive weights, orange for negative, thicker when larger")
@@ -100,15 +97,13 @@ def single(trainer: Trainer, display: Display) -> None:
             weights = trainer.weights()
             _svg(figures.network(ids, maps, weights, selected, display.discretize))
             dead = len(weights["dead"])
-            st.caption("Hover a square for its bias, a link for its weight (up to 120 links; pick a node below for "
+            st.caption("Hover a square for its bias, a link for its weight (up to 120 links; pick a node above for "
                        "a big network). Dashed: a weight L1 set to exactly zero."
                        + (f" **L1 has set {dead} of {len(weights['links'])} links to exactly zero**: those inputs "
                           "and neurons no longer matter." if dead else ""))
         with st.container(key=K.NEURON_BOX):
-            choice = st.selectbox("Show one node large", neurons, index=None, key=K.NEURON,
-                                  placeholder="Pick a node (input feature or neuron)",
-                                  format_func=lambda n: _node_label(n, ids))
-            if choice is not None:
+            choice = st.session_state.get(K.NEURON)
+            if choice in maps:
                 values = maps[choice]
                 if choice in ids[0]:
                     values = figures.scale_to_unit(values)
@@ -117,6 +112,19 @@ def single(trainer: Trainer, display: Display) -> None:
                 st.caption(f"{_node_label(choice, ids)}: its output at every point of the plane. A hidden "
                            "neuron's map is built from the maps of the layer before it — the network composes "
                            "simple regions into the boundary on the right.")
+
+
+def node_picker(trainer) -> None:
+    """Which node to show large (outside the live fragment: a widget redrawn ten times a second costs)."""
+    if not isinstance(trainer, Trainer):
+        return
+    ids = trainer.node_ids()
+    nodes = [n for layer in ids for n in layer]
+    if st.session_state.get(K.NEURON) not in nodes:
+        st.session_state.pop(K.NEURON, None)
+    st.selectbox("Show one node large", nodes, index=None, key=K.NEURON, placeholder="Pick a node…",
+                 format_func=lambda n: _node_label(n, ids),
+                 help="An input feature or a neuron: its map over the whole plane, large, under the diagram.")
 
 
 def _node_label(node: str, ids: list[list[str]]) -> str:
