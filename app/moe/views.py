@@ -25,6 +25,7 @@ import streamlit as st
 from app.moe import figures, svg
 from app.moe import keys as K
 from app.moe.settings import preset_of
+from app.playground.svg_view import svg as inline_picture
 from engine.moe import MoEConfig, MoETrainer, count_params, load_task
 from engine.moe.metrics import DEAD_SHARE
 
@@ -102,7 +103,8 @@ def show_live(trainer: MoETrainer | None, config: MoEConfig, preview: MoETrainer
             task = shown.task_
             picture = figures.routing_picture(shown.routing_map(MAP_RESOLUTION), cfg.n_experts, task.x_val,
                                               task.bounds)
-            _picture(picture, alt="Routing map: the plane coloured by each point's top-1 expert")
+            _picture(picture, alt="Routing map: the plane coloured by each point's top-1 expert",
+                     key=f"{K.PICTURE}_routing_map")
         with right:
             _load_chart(shown)
     else:
@@ -146,33 +148,35 @@ def _imbalance(shown: MoETrainer | None, config: MoEConfig) -> None:
     last = history[-1] if history else None
     e = config.n_experts
     with st.container(key=K.IMBALANCE_BOX):
-        top, bottom = st.columns(4), st.columns(4)
+        top = st.columns(4)
         top[0].metric("Max share", _pct(last.max_share if last else None), border=True,
-                      chart_data=_spark(r.max_share for r in history), chart_type="area",
                       help=f"Share of the inputs the busiest expert processed since the last record. Even: "
                            f"{1 / e:.0%}; collapsed onto one expert: 100 %.")
         top[1].metric("Load CV", f"{last.cv:.2f}" if last else "–", border=True,
-                      chart_data=_spark(r.cv for r in history), chart_type="area",
                       help="Coefficient of variation of the experts' loads (std / mean): 0 when even.")
         top[2].metric("Dead experts", f"{last.dead} of {e}" if last else "–", border=True,
-                      chart_data=_spark(r.dead for r in history), chart_type="bar",
                       help=f"Experts that processed under {DEAD_SHARE:.0%} of the inputs since the last record.")
         top[3].metric("Dropped", _pct(last.dropped_fraction if last else None), border=True,
-                      chart_data=_spark(r.dropped_fraction for r in history), chart_type="area",
                       help="Expert choice: inputs no expert picked. Top-k with a capacity factor: chosen "
                            "(input, expert) pairs refused by a full expert. Dropped pairs get no output from that "
                            "expert (only the shared experts' and the other chosen experts').")
+        _sparks([("Max share", _spark(r.max_share for r in history), "area"),
+                 ("Load CV", _spark(r.cv for r in history), "area"),
+                 ("Dead experts", _spark(r.dead for r in history), "bar"),
+                 ("Dropped", _spark(r.dropped_fraction for r in history), "area")], "top")
+        bottom = st.columns(4)
         bottom[0].metric("Gate entropy", f"{last.gate_entropy:.2f}" if last else "–", border=True,
-                         chart_data=_spark(r.gate_entropy for r in history), chart_type="line",
                          help=f"Mean entropy (nats) of the router's distribution over experts on the validation "
                               f"inputs: "
                               f"{math.log(e):.2f} (ln {e}) when it cannot tell experts apart, 0 when certain.")
-        bottom[1].metric("Validation accuracy", _pct(last.val_accuracy if last else None), border=True,
-                         chart_data=_spark(r.val_accuracy for r in history), chart_type="line")
-        bottom[2].metric("Training loss", f"{last.train_loss:.3f}" if last else "–", border=True,
-                         chart_data=_spark(r.train_loss for r in history), chart_type="line")
+        bottom[1].metric("Validation accuracy", _pct(last.val_accuracy if last else None), border=True)
+        bottom[2].metric("Training loss", f"{last.train_loss:.3f}" if last else "–", border=True)
         bottom[3].metric("Step", f"{shown.step_ if shown is not None else 0}", border=True,
                          help="Optimizer steps trained (one batch each).")
+        _sparks([("Gate entropy", _spark(r.gate_entropy for r in history), "line"),
+                 ("Validation accuracy", _spark(r.val_accuracy for r in history), "line"),
+                 ("Training loss", _spark(r.train_loss for r in history), "line"),
+                 ("Step", None, "line")], "bottom")
         if last is not None:
             busiest = int(np.argmax(last.shares))
             st.markdown(f"**{run_label(shown.config)}**, step {last.step}: expert {busiest} takes "
@@ -211,9 +215,19 @@ def _plane_views(trainer: MoETrainer) -> None:
         _gallery(pictures)
 
 
-def _picture(image: np.ndarray, caption: str = "", alt: str = "") -> None:
-    """A rendered picture, inline (see :func:`app.moe.figures.inline_png`)."""
-    st.markdown(figures.inline_png(image, caption, alt), unsafe_allow_html=True)
+def _sparks(panels, row: str) -> None:
+    """The recent history of a row of metrics, one sparkline under each (once there are two records)."""
+    if any(values for _, values, _ in panels):
+        inline_picture(svg.spark_row(panels), key=f"{K.PICTURE}_spark_{row}")
+
+
+def _picture(image: np.ndarray, caption: str = "", alt: str = "", key: str | None = None) -> None:
+    """A rendered picture, inline (see :func:`app.moe.figures.inline_png`); with a ``key`` through our own
+    element (the live views: Markdown costs the browser real time on every update)."""
+    if key is None:
+        st.markdown(figures.inline_png(image, caption, alt), unsafe_allow_html=True)
+    else:
+        inline_picture(figures.inline_png(image, caption, alt), key=key)
 
 
 def _gallery(pictures: list[tuple[np.ndarray, str]], per_row: int = 8) -> None:
@@ -244,7 +258,7 @@ def _load_chart(trainer: MoETrainer, width: int = 430) -> None:
             return
         steps = [r.step for r in trainer.history_]
         shares = np.array([r.shares for r in trainer.history_], dtype=np.float32)
-        st.markdown(svg.stacked_area(steps, shares, figures.EXPERT_COLORS, width=width), unsafe_allow_html=True)
+        inline_picture(svg.stacked_area(steps, shares, figures.EXPERT_COLORS, width=width), key=f"{K.PICTURE}_load")
         st.caption("Colours as in the routing map. A band that thins to nothing is an expert dying.")
 
 

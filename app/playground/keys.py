@@ -94,3 +94,5 @@ NOTES_BOX = "playground_notes_box"
 EXPORT_BOX = "playground_export_box"
 OWN_DATA_BOX = "playground_own_data"
 HIDDEN_BOX = "playground_hidden_controls"  # invisible: the controls an instructor hid
+PICTURE = "playground_picture"
+"""Prefix of the live SVG pictures' element keys (``playground_picture_output`` ...)."""

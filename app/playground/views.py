@@ -14,6 +14,7 @@ import streamlit as st
 from app.playground import figures
 from app.playground import keys as K
 from app.playground.settings import Display
+from app.playground.svg_view import svg
 from engine.playground import FEATURE_LABELS, PairTrainer, Trainer
 
 LIVE_SPEEDS = {"one epoch": 0.0, "slow": 0.01, "normal": 0.04, "fast": 0.1}
@@ -22,9 +23,10 @@ browser loop (one epoch per frame); "normal" trains about a hundred epochs of th
 MAP_RESOLUTION = 100
 
 
-def _svg(markup: str) -> None:
-    """An inline SVG picture (through Markdown: ``st.html``'s sanitizer drops these SVGs)."""
-    st.markdown(markup, unsafe_allow_html=True)
+def _svg(markup: str, name: str) -> None:
+    """An inline SVG picture (our own element: Markdown parsed every update slowly, ``st.html``'s sanitizer
+    drops these SVGs)."""
+    svg(markup, key=f"{K.PICTURE}_{name}")
 
 
 def _num(value: float, digits: int = 3) -> str:
@@ -82,20 +84,20 @@ def single(trainer: Trainer, display: Display) -> None:
     with right:
         with st.container(key=K.OUTPUT_BOX):
             st.markdown("**Output** — the network's answer at every point of the plane")
-            _svg(figures.output_map(maps[trainer.output_id], train, test, display.discretize))
-            _svg(figures.colour_bar())
+            _svg(figures.output_map(maps[trainer.output_id], train, test, display.discretize), "output")
+            _svg(figures.colour_bar(), "colour_bar")
             st.caption("Orange: the network says −1, blue: +1. Dots are the training points"
                        + (" (white ring) and test points (black ring)." if display.show_test else "."))
         with st.container(key=K.CURVE_BOX):
             st.markdown("**Loss per epoch** — test (black), training (grey)")
-            _svg(_curve(trainer))
+            _svg(_curve(trainer), "curve")
     with left:
         with st.container(key=K.DIAGRAM_BOX):
             st.markdown("**Network** — each square is what that neuron computes over the whole plane; links are "
                         "blue for positive weights, orange for negative, thicker when larger")
             selected = st.session_state.get(K.NEURON)
             weights = trainer.weights()
-            _svg(figures.network(ids, maps, weights, selected, display.discretize))
+            _svg(figures.network(ids, maps, weights, selected, display.discretize), "network")
             dead = len(weights["dead"])
             st.caption("Hover a square for its bias, a link for its weight (up to 120 links; pick a node above for "
                        "a big network). Dashed: a weight L1 set to exactly zero."
@@ -108,7 +110,7 @@ def single(trainer: Trainer, display: Display) -> None:
                 if choice in ids[0]:
                     values = figures.scale_to_unit(values)
                 _svg(figures.output_map(values, train, None, False, size=300,
-                                               title=_node_label(choice, ids)))
+                                        title=_node_label(choice, ids)), "node")
                 st.caption(f"{_node_label(choice, ids)}: its output at every point of the plane. A hidden "
                            "neuron's map is built from the maps of the layer before it — the network composes "
                            "simple regions into the boundary on the right.")
@@ -156,13 +158,15 @@ def pair(trainer: PairTrainer, display: Display) -> None:
                 st.error(t.message_)
             maps = t.grid(MAP_RESOLUTION)
             train, test = _points(t, display)
-            _svg(figures.output_map(maps[t.output_id], train, test, display.discretize, size=320))
-            _svg(figures.network(t.node_ids(), maps, t.weights(), None, display.discretize,
-                                        uid=name.lower()))
+            _svg(figures.output_map(maps[t.output_id], train, test, display.discretize, size=320),
+                 f"output_{name.lower()}")
+            _svg(figures.network(t.node_ids(), maps, t.weights(), None, display.discretize, uid=name.lower()),
+                 f"network_{name.lower()}")
     with st.container(key=K.CURVE_BOX):
         st.markdown("**Loss per epoch** — A: test black, training grey; B: test red, training pink")
         _svg(figures.loss_curve(ha[:, 0], ha[:, 1], width=700, height=150,
-                                       extra={"B test": (hb[:, 1], "#e8553e"), "B train": (hb[:, 0], "#f3a99c")}))
+                                extra={"B test": (hb[:, 1], "#e8553e"), "B train": (hb[:, 0], "#f3a99c")}),
+             "curve")
 
 
 def show(trainer, display: Display) -> None:

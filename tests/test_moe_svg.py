@@ -1,0 +1,29 @@
+"""The sparkline rows under the MoE page's metrics (app.moe.svg.spark_row)."""
+
+import re
+
+from app.moe import svg
+
+
+def test_one_mark_per_panel_with_history_and_none_without():
+    row = svg.spark_row([("Max share", [0.2, 0.5, 0.4], "area"), ("Dead", [0, 1, 3], "bar"),
+                         ("Loss", [1.0, 0.5], "line"), ("Step", None, "line")])
+    assert row.startswith("<svg") and row.endswith("</svg>")
+    assert row.count("<polyline") == 2  # area and line; the bar panel draws rects, "Step" nothing
+    assert row.count("<polygon") == 1
+    assert row.count("<rect") == 3
+    assert "Step" not in row
+
+
+def test_panels_stay_in_their_columns_and_scale_to_their_range():
+    width, height = 640, 34
+    row = svg.spark_row([("a", [5.0, 7.0], "line"), ("b", [0.1, 0.3, 0.2], "line")], width=width, height=height,
+                        gap=16)
+    first, second = re.findall(r'<polyline points="([^"]+)"', row)
+    xs1 = [float(p.split(",")[0]) for p in first.split()]
+    xs2 = [float(p.split(",")[0]) for p in second.split()]
+    assert max(xs1) < min(xs2)  # side by side, no overlap
+    assert max(xs2) <= width
+    ys1 = [float(p.split(",")[1]) for p in first.split()]
+    assert ys1[0] > ys1[1]  # 5 -> 7 rises (SVG y grows downwards)
+    assert min(ys1) >= 0 and max(ys1) <= height  # each panel spans its own range inside the row
