@@ -384,7 +384,8 @@ def open_tab(page: Page, name: str) -> None:
 
 def test_a_shared_link_opens_with_its_settings_in_a_new_session(page: Page, app_server: AppServer) -> None:
     open_link(page, app_server.url, SHARED)
-    expect(selected_segment(page, K.DIGITS_SOURCE)).to_have_text("Example digit")
+    # A loaded machine has shown the page some seconds before its input source control.
+    expect(selected_segment(page, K.DIGITS_SOURCE)).to_have_text("Example digit", timeout=30_000)
     expect(first_guess(page)).to_have_text("7", timeout=GUESS_TIMEOUT)
     expect(page.get_by_role("tab", name="Saliency")).to_have_attribute("aria-selected", "true")
     expect(toggle_input(page, K.DIGITS_NAIVE)).to_be_checked()
