@@ -28,4 +28,4 @@ if ! have_browser; then
 fi
 
 echo "==> Running the test suite"
-exec python -m pytest "$@"
+exec python -m pytest --durations=15 "$@"  # the slowest tests, to keep the suite well inside CI's limit
