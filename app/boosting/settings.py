@@ -12,7 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.boosting import keys as K
-from app.boosting.pictures import dataset_thumbnail
+from app.boosting.pictures import dataset_thumbnail_uri
 from engine.boosting import DATASETS, DEFAULT_DATASET, BoostingConfig
 from engine.boosting.data import DESCRIPTIONS, TITLES
 
@@ -63,6 +63,26 @@ def _pick(name: str) -> None:
     st.session_state[K.setting("dataset")] = name
 
 
+@st.cache_data(show_spinner=False)
+def _thumbnail_buttons_css() -> str:
+    """Each dataset button wears its dataset's picture: the thumbnail itself is what you click.
+
+    The buttons stay real buttons (named by the dataset, keyboard-focusable, found by AppTest and
+    Playwright); only their look changes: the picture above the name, a coloured frame when chosen.
+    """
+    rules = []
+    for i, name in enumerate(DATASETS):
+        rules.append(f'.st-key-{K.DATASET_BUTTON}{i} button {{background: #f6f6f6 url("{dataset_thumbnail_uri(name)}") '
+                     "no-repeat center 6px / calc(100% - 12px) auto !important;}")
+    rules.append(f'[class*="st-key-{K.DATASET_BUTTON}"] button {{aspect-ratio: 1 / 1.2; display: flex; '
+                 "align-items: flex-end; justify-content: center; padding-bottom: 4px; "
+                 "border: 2px solid #e6e6e6 !important; border-radius: 8px; color: #31333f !important;}")
+    rules.append(f'[class*="st-key-{K.DATASET_BUTTON}"] button:hover {{border-color: #e8553e !important;}}')
+    chosen = f'[class*="st-key-{K.DATASET_BUTTON}"] button[data-testid="stBaseButton-primary"]'
+    rules.append(chosen + " {border-color: #e8553e !important; box-shadow: 0 0 0 2px #e8553e; font-weight: 600;}")
+    return "<style>" + "\n".join(rules) + "</style>"
+
+
 def dataset_picker() -> str:
     """Six clickable thumbnails (the training points of each dataset); return the chosen dataset."""
     _dataset_from_link()
@@ -71,13 +91,13 @@ def dataset_picker() -> str:
         chosen = DEFAULT_DATASET
         st.session_state[K.setting("dataset")] = chosen
     with st.container(key=K.DATASETS_BOX):
-        st.markdown("**Dataset**", help="300 training and 300 test points of two classes. Click a picture's "
-                                        "button to switch.")
+        st.markdown("**Dataset**", help="300 training and 300 test points of two classes. Click a picture to "
+                                        "switch.")
+        st.markdown(_thumbnail_buttons_css(), unsafe_allow_html=True)
         for row in range(0, len(DATASETS), PER_ROW):
             for col, i in zip(st.columns(PER_ROW, gap="small"), range(row, row + PER_ROW), strict=True):
                 name = DATASETS[i]
                 with col:
-                    st.markdown(dataset_thumbnail(name), unsafe_allow_html=True)
                     st.button(SHORT.get(name, TITLES[name]), key=f"{K.DATASET_BUTTON}{i}", on_click=_pick, args=(name,),
                               type="primary" if name == chosen else "tertiary", width="stretch",
                               help=f"**{TITLES[name]}**: {DESCRIPTIONS[name]}")
