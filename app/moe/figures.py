@@ -121,5 +121,7 @@ def inline_png(image: np.ndarray, caption: str = "", alt: str = "") -> str:
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     text = f'<figcaption style="text-align:center;font-size:0.8rem;color:#777">{escape(caption)}</figcaption>' \
         if caption else ""
+    height, width = image.shape[:2]  # the size before the picture decodes: its box is right at once
     return (f'<figure style="margin:0"><img src="data:image/png;base64,{data}" alt="{escape(alt or caption)}" '
-            f'style="width:100%;image-rendering:pixelated;border-radius:4px">{text}</figure>')
+            f'width="{width}" height="{height}" '
+            f'style="width:100%;height:auto;image-rendering:pixelated;border-radius:4px">{text}</figure>')

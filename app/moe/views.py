@@ -103,8 +103,7 @@ def show_live(trainer: MoETrainer | None, config: MoEConfig, preview: MoETrainer
             task = shown.task_
             picture = figures.routing_picture(shown.routing_map(MAP_RESOLUTION), cfg.n_experts, task.x_val,
                                               task.bounds)
-            _picture(picture, alt="Routing map: the plane coloured by each point's top-1 expert",
-                     key=f"{K.PICTURE}_routing_map")
+            _picture(picture, "routing_map", alt="Routing map: the plane coloured by each point's top-1 expert")
         with right:
             _load_chart(shown)
     else:
@@ -198,7 +197,7 @@ def _plane_views(trainer: MoETrainer) -> None:
             dm = trainer.decision_map(MAP_RESOLUTION, model)
             with col:
                 _picture(figures.decision_picture(dm["label"], dm["confidence"], task.n_classes, points, labels,
-                                                  task.bounds), caption=title)
+                                                  task.bounds), f"decision_{model}", caption=title)
     with st.container(key=K.EXPERT_MAPS_BOX):
         st.markdown("**Each expert on its own**: its decision boundary over the whole plane; bright where the "
                     "router sends points to it, faded where its answer is never used")
@@ -212,7 +211,7 @@ def _plane_views(trainer: MoETrainer) -> None:
         for s in range(len(maps["shared_label"])):
             pictures.append((figures.decision_picture(maps["shared_label"][s], maps["shared_confidence"][s],
                                                       task.n_classes, side=120), f"Shared {s}"))
-        _gallery(pictures)
+        _gallery(pictures, "expert_map")
 
 
 def _sparks(panels, row: str) -> None:
@@ -221,20 +220,18 @@ def _sparks(panels, row: str) -> None:
         inline_picture(svg.spark_row(panels), key=f"{K.PICTURE}_spark_{row}")
 
 
-def _picture(image: np.ndarray, caption: str = "", alt: str = "", key: str | None = None) -> None:
-    """A rendered picture, inline (see :func:`app.moe.figures.inline_png`); with a ``key`` through our own
-    element (the live views: Markdown costs the browser real time on every update)."""
-    if key is None:
-        st.markdown(figures.inline_png(image, caption, alt), unsafe_allow_html=True)
-    else:
-        inline_picture(figures.inline_png(image, caption, alt), key=key)
+def _picture(image: np.ndarray, name: str, caption: str = "", alt: str = "") -> None:
+    """A rendered picture, inline (see :func:`app.moe.figures.inline_png`), through our own element
+    (:mod:`app.playground.svg_view`: Markdown with raw HTML costs the browser real time on every update)."""
+    inline_picture(figures.inline_png(image, caption, alt), key=f"{K.PICTURE}_{name}")
 
 
-def _gallery(pictures: list[tuple[np.ndarray, str]], per_row: int = 8) -> None:
+def _gallery(pictures: list[tuple[np.ndarray, str]], name: str, per_row: int = 8) -> None:
     for start in range(0, len(pictures), per_row):
-        for col, (picture, caption) in zip(st.columns(per_row), pictures[start : start + per_row], strict=False):
+        for k, (col, (picture, caption)) in enumerate(
+                zip(st.columns(per_row), pictures[start : start + per_row], strict=False)):
             with col:
-                _picture(picture, caption=caption)
+                _picture(picture, f"{name}_{start + k}", caption=caption)
 
 
 def _digit_views(trainer: MoETrainer) -> None:
@@ -246,7 +243,7 @@ def _digit_views(trainer: MoETrainer) -> None:
         means = figures.mean_images(x, top, cfg.n_experts)
         counts = np.bincount(top[top >= 0], minlength=cfg.n_experts)
         _gallery([((np.kron(means[e], np.ones((3, 3), dtype=np.float32)) * 255).astype(np.uint8),
-                   f"E{e} · {counts[e]}") for e in range(cfg.n_experts)])
+                   f"E{e} · {counts[e]}") for e in range(cfg.n_experts)], "expert_digit")
 
 
 def _load_chart(trainer: MoETrainer, width: int = 430) -> None:
@@ -266,7 +263,7 @@ def _class_expert(trainer: MoETrainer) -> None:
     with st.container(key=K.CLASS_EXPERT_BOX):
         what = "digit" if trainer.config.task == "digits" else "class"
         st.markdown(f"**Class × expert**: where each {what}'s validation inputs go first")
-        st.markdown(svg.heat_grid(trainer.class_expert_matrix("val"), what), unsafe_allow_html=True)
+        inline_picture(svg.heat_grid(trainer.class_expert_matrix("val"), what), key=f"{K.PICTURE}_class_expert")
 
 
 def _curves_and_matrix(trainer: MoETrainer) -> None:
@@ -286,10 +283,10 @@ def _curves_and_matrix(trainer: MoETrainer) -> None:
     with st.container(key=K.CURVES_BOX):
         left, middle, right = st.columns(3)
         with left:
-            st.markdown(svg.line_chart(steps, accuracy, True, "Accuracy (dense models: validation)"),
-                        unsafe_allow_html=True)
+            inline_picture(svg.line_chart(steps, accuracy, True, "Accuracy (dense models: validation)"),
+                           key=f"{K.PICTURE}_accuracy")
         with middle:
-            st.markdown(svg.line_chart(steps, loss, False, "Loss (cross-entropy)"), unsafe_allow_html=True)
+            inline_picture(svg.line_chart(steps, loss, False, "Loss (cross-entropy)"), key=f"{K.PICTURE}_loss")
         with right:
             _class_expert(trainer)
 
