@@ -4,13 +4,16 @@
 
 Starts the app on a free loopback port, opens ``/moe`` (default preset), presses
 Play and polls the "Step" metric every 20 ms: each change is one visual update.
-Reports updates per second and training steps per second. Target (issue 8): at
+Reports updates per second and training steps per second, and what each update cost
+(less sensitive to a shared machine's load): the server process's CPU time and the
+browser's main-thread long tasks (PerformanceObserver), per update. Target (issue 8): at
 least 5 updates a second on this 2-core machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -19,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from bench.playground_page_rate import cpu_seconds  # noqa: E402
 from tests.e2e.harness import app_server, launch_chromium  # noqa: E402
 from tests.e2e.helpers import by_key, wait_idle  # noqa: E402
 
@@ -37,6 +41,10 @@ def main(argv: list[str] | None = None) -> None:
             '[data-testid="stMetricValue"]').first
         by_key(page, "moe_play").get_by_role("button").click()
         page.wait_for_timeout(1500)  # let the first ticks through
+        page.evaluate("() => { window.__long = 0; window.__obs = new PerformanceObserver((l) => { "
+                      "for (const e of l.getEntries()) window.__long += e.duration; }); "
+                      "window.__obs.observe({type: 'longtask'}); }")
+        cpu = cpu_seconds(server.process.pid)
         values, started = [step.inner_text()], time.perf_counter()
         while time.perf_counter() - started < args.seconds:
             text = step.inner_text()
@@ -44,10 +52,13 @@ def main(argv: list[str] | None = None) -> None:
                 values.append(text)
             page.wait_for_timeout(20)
         elapsed = time.perf_counter() - started
+        cpu = cpu_seconds(server.process.pid) - cpu
+        long_ms = page.evaluate("() => { window.__obs.disconnect(); return window.__long; }")
         updates = len(values) - 1
         steps = int(values[-1].replace(",", "")) - int(values[0].replace(",", ""))
         print(f"speed {args.speed}: {updates / elapsed:.1f} visual updates/s, {steps / elapsed:.0f} training steps/s "
-              f"over {elapsed:.1f} s")
+              f"over {elapsed:.1f} s; per update: server {cpu * 1000 / max(updates, 1):.0f} ms CPU, browser "
+              f"{long_ms / max(updates, 1):.0f} ms in long tasks (load average {os.getloadavg()[0]:.1f})")
         browser.close()
 
 

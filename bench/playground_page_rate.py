@@ -6,13 +6,17 @@ Starts the app on a free loopback port, opens ``/playground`` (the default circl
 or the big one: spiral, all 7 features, six layers of 8), presses Play and watches the
 "Epoch" metric from inside the page on every animation frame: each change is one
 visual update. Reports updates per second and epochs per second as the page shows them.
-Targets (issue 6): ≥ 10 updates a second and ≥ 10× the epochs per second TensorFlow
-Playground shows (≤ 60 a second on the default setup, about 22 on the big one).
+Beside the rates it prints what each update cost, less sensitive to a shared machine's load
+than the rates: the server process's CPU time (``/proc/<pid>/stat``) and the browser's main-thread
+long tasks (over 50 ms each, PerformanceObserver), per update.
+Targets (issue 6): ≥ 10 updates a second and ≥ 10× the epochs per second TensorFlow Playground
+shows (≤ 60 a second on the default setup, about 22 on the big one).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -29,7 +33,9 @@ SETUPS = {
            "&playground_f_ySquared=true&playground_f_xTimesY=true&playground_f_sinX=true&playground_f_sinY=true",
 }
 WATCH = """() => {
-  window.__pgSeen = [];
+  window.__pgSeen = []; window.__pgLong = 0;
+  window.__pgObs = new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__pgLong += e.duration; });
+  window.__pgObs.observe({type: "longtask"});
   const read = () => {
     const box = document.querySelector('.st-key-playground_metrics');
     const v = box && box.querySelector('[data-testid="stMetricValue"]');
@@ -42,20 +48,34 @@ WATCH = """() => {
 }"""
 
 
-def measure(page, base: str, query: str, speed: str, seconds: float) -> tuple[float, float]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (Linux ``/proc``; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(page, base: str, query: str, speed: str, seconds: float, pid: int) -> tuple[float, float, float, float]:
+    """Updates/s, epochs/s, server CPU ms per update, browser long-task ms per update."""
     page.goto(f"{base}/playground?playground_speed={speed}" + (f"&{query}" if query else ""))
     wait_idle(page)
     by_key(page, "playground_play").get_by_role("button").first.click()
     page.wait_for_timeout(2000)  # let the first ticks through
     page.evaluate(WATCH)
+    cpu = cpu_seconds(pid)
     page.wait_for_timeout(int(seconds * 1000))
-    seen = page.evaluate("() => { cancelAnimationFrame(window.__pgRaf); return window.__pgSeen; }")
+    cpu = cpu_seconds(pid) - cpu
+    seen, long_ms = page.evaluate("() => { cancelAnimationFrame(window.__pgRaf); window.__pgObs.disconnect(); "
+                                  "return [window.__pgSeen, window.__pgLong]; }")
     by_key(page, "playground_pause").get_by_role("button").first.click()
     if len(seen) < 2:
-        return 0.0, 0.0
+        return 0.0, 0.0, float("nan"), float("nan")
     elapsed = (seen[-1][0] - seen[0][0]) / 1000
     epochs = int(seen[-1][1].replace(",", "")) - int(seen[0][1].replace(",", ""))
-    return (len(seen) - 1) / elapsed, epochs / elapsed
+    updates = len(seen) - 1
+    return updates / elapsed, epochs / elapsed, cpu * 1000 / updates, long_ms / updates
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -69,8 +89,11 @@ def main(argv: list[str] | None = None) -> None:
         browser = launch_chromium(playwright)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         for name in setups:
-            updates, epochs = measure(page, server.url, SETUPS[name], args.speed.replace(" ", "+"), args.seconds)
-            print(f"{name} setup, speed {args.speed}: {updates:.1f} visual updates/s, {epochs:,.0f} epochs/s shown")
+            updates, epochs, cpu, long_ms = measure(page, server.url, SETUPS[name], args.speed.replace(" ", "+"),
+                                                    args.seconds, server.process.pid)
+            print(f"{name} setup, speed {args.speed}: {updates:.1f} visual updates/s, {epochs:,.0f} epochs/s shown; "
+                  f"per update: server {cpu:.0f} ms CPU, browser {long_ms:.0f} ms in long tasks "
+                  f"(load average {os.getloadavg()[0]:.1f})")
         browser.close()
 
 
