@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from app.html_view import svg as inline_picture
 from app.moe import figures, svg
 from app.moe import keys as K
 from app.moe.settings import preset_of
-from app.playground.svg_view import svg as inline_picture
 from engine.moe import MoEConfig, MoETrainer, count_params, load_task
 from engine.moe.metrics import DEAD_SHARE
 
@@ -222,7 +222,7 @@ def _sparks(panels, row: str) -> None:
 
 def _picture(image: np.ndarray, name: str, caption: str = "", alt: str = "") -> None:
     """A rendered picture, inline (see :func:`app.moe.figures.inline_png`), through our own element
-    (:mod:`app.playground.svg_view`: Markdown with raw HTML costs the browser real time on every update)."""
+    (:mod:`app.html_view`: Markdown with raw HTML costs the browser real time on every update)."""
     inline_picture(figures.inline_png(image, caption, alt), key=f"{K.PICTURE}_{name}")
 
 

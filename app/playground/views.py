@@ -11,10 +11,10 @@ import math
 
 import streamlit as st
 
+from app.html_view import svg
 from app.playground import figures
 from app.playground import keys as K
 from app.playground.settings import Display
-from app.playground.svg_view import svg
 from engine.playground import FEATURE_LABELS, PairTrainer, Trainer
 
 LIVE_SPEEDS = {"one epoch": 0.0, "slow": 0.01, "normal": 0.04, "fast": 0.1}

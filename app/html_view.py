@@ -1,12 +1,12 @@
 """Inline pictures (SVG, or HTML around an inline PNG) for live views: a small components-v2 element of our own.
 
-The pictures (:mod:`app.playground.figures`) are SVG markup. Drawn with
+Shared by the pages whose live views are SVG markup or inline PNGs (the decision-boundary
+playground's network diagram and maps, the mixture-of-experts page's maps and charts). Drawn with
 ``st.markdown(..., unsafe_allow_html=True)`` every update goes through the browser's
 Markdown pipeline (parse, sanitize, build React elements for every circle and link):
 that was most of the browser's time per frame and held the page to 4–8 updates a
 second. This element hands the markup to the browser's HTML parser in one step
 instead, and keeps the hover titles (an ``<img>`` of the SVG would lose them).
-The mixture-of-experts page uses it too.
 """
 
 from __future__ import annotations
