@@ -115,7 +115,7 @@ def test_each_layer_toggle_hides_and_shows_its_own_layer():
     assert len(names) == 8
 
     def shown(at: AppTest) -> set[str]:
-        charts, notes = chart_keys(at), {c.value for c in at.caption}
+        charts, notes = chart_keys(at), " ".join(m.value for m in at.markdown)  # each heading holds its note
         with_chart = {n for n in names if f"digits_layer_{n}" in charts}
         assert with_chart == {n for n in names if LAYER_NOTES[n] in notes}  # a layer's chart and note go together
         return with_chart

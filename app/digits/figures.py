@@ -55,51 +55,71 @@ def map_ranges(maps: np.ndarray, mode: str, global_range: tuple[float, float]) -
 
 def feature_maps_figure(maps: np.ndarray, title: str, mode: str, global_range: tuple[float, float],
                         columns: int | None = None, tile_px: int = 56) -> FigureSpec:
-    """All feature maps of a layer ``(C, H, W)`` tiled in one heatmap.
+    """All feature maps of a layer ``(C, H, W)`` tiled in one heatmap, white lines between the maps.
 
     Colour is each value scaled by its map's colour range (``mode``); hover shows
     the map number, the position and the raw activation (carried as the cells'
     ``text``: one trace for the whole layer keeps the browser's work small).
+
+    A layer is most of a drawing's bytes, and every byte is encoded, hashed and
+    sent several times on the server, so the maps touch (the lines are shapes, not
+    cells) and the colours travel as 256 levels, one byte a cell. Only a grid with
+    empty places (a trained model whose map count does not fill its last row) sends
+    float colours, whose NaN leaves the empty places blank and without hover.
     """
     count, height, width = maps.shape
     columns = columns or min(count, 8)
     rows = math.ceil(count / columns)
-    gap = 1
-    grid = np.full((rows * (height + gap) - gap, columns * (width + gap) - gap), np.nan, dtype=np.float32)
-    raw = np.full_like(grid, np.nan)
     ranges = np.asarray(map_ranges(maps, mode, global_range), dtype=np.float32)
     scaled = np.clip((maps - ranges[:, :1, None]) / (ranges[:, 1:, None] - ranges[:, :1, None]), 0.0, 1.0)
-    for c in range(count):
-        r0, c0 = (c // columns) * (height + gap), (c % columns) * (width + gap)
-        grid[r0 : r0 + height, c0 : c0 + width] = scaled[c]
-        raw[r0 : r0 + height, c0 : c0 + width] = maps[c]
+    full = rows * columns == count
+    if full:
+        colours, top = typed(_tile(np.rint(scaled * 255), rows, columns), np.uint8), 255
+    else:
+        colours, top = typed(_tile(scaled, rows, columns)), 1
     trace = dict(
-        type="heatmap", z=typed(grid), text=typed(raw), customdata=_positions(count, height, width, columns),
-        zmin=0, zmax=1, colorscale=ACTIVATION_SCALE, showscale=False, hoverongaps=False,
+        type="heatmap", z=colours, text=typed(_tile(maps, rows, columns)), customdata=_positions(count, height, width,
+                                                                                                 columns),
+        zmin=0, zmax=top, colorscale=ACTIVATION_SCALE, showscale=False, hoverongaps=False,
         hovertemplate="map %{customdata[0]}, row %{customdata[1]}, col %{customdata[2]}"
                       "<br>activation %{text:.4f}<extra></extra>",
     )
+    line = dict(color="white", width=2)
+    shapes = [dict(type="line", x0=c * width - 0.5, x1=c * width - 0.5, y0=-0.5, y1=rows * height - 0.5, line=line)
+              for c in range(1, columns)]
+    shapes += [dict(type="line", y0=r * height - 0.5, y1=r * height - 0.5, x0=-0.5, x1=columns * width - 0.5,
+                    line=line) for r in range(1, rows)]
     px_per_cell = tile_px / max(height, 8)
     layout = image_axes(dict(
         title=dict(text=title, font=dict(size=14)), margin={**MARGIN, "t": 30 if title else 8},
-        plot_bgcolor="rgba(0,0,0,0)", showlegend=False,
-        height=int(min(900, max(160, rows * (height + gap) * px_per_cell + 50))),
+        plot_bgcolor="rgba(0,0,0,0)", showlegend=False, shapes=shapes,
+        height=int(min(900, max(160, rows * height * px_per_cell + 50))),
     ))
     layout["xaxis"].update(visible=False)
     layout["yaxis"].update(visible=False)
     return FigureSpec([trace], layout)
 
 
+def _tile(maps: np.ndarray, rows: int, columns: int) -> np.ndarray:
+    """Maps ``(C, H, W)`` side by side, ``columns`` to a row: ``(rows * H, columns * W)``; empty places NaN."""
+    count, height, width = maps.shape
+    if rows * columns > count:
+        maps = np.concatenate([maps, np.full((rows * columns - count, height, width), np.nan, maps.dtype)])
+    return maps.reshape(rows, columns, height, width).transpose(0, 2, 1, 3).reshape(rows * height, columns * width)
+
+
 @functools.lru_cache(maxsize=32)
 def _positions(count: int, height: int, width: int, columns: int) -> dict:
     """``[map, row, col]`` of every cell of a tiled layer, as a typed array (the same for every drawing)."""
     rows = math.ceil(count / columns)
-    cells = np.zeros((rows * (height + 1) - 1, columns * (width + 1) - 1, 3), dtype=np.uint16)
-    yy, xx = np.mgrid[0:height, 0:width]
-    for c in range(count):
-        r0, c0 = (c // columns) * (height + 1), (c % columns) * (width + 1)
-        cells[r0 : r0 + height, c0 : c0 + width] = np.dstack([np.full_like(yy, c), yy, xx])
-    return typed(cells, np.uint8 if max(count, height, width) < 256 else np.uint16)
+    index = np.arange(rows * columns)
+    cells = np.zeros((rows * columns, height, width, 3), dtype=np.uint16)
+    cells[..., 0] = np.where(index < count, index, 0)[:, None, None]
+    cells[..., 1] = np.arange(height)[None, :, None]
+    cells[..., 2] = np.arange(width)[None, None, :]
+    tiled = cells.reshape(rows, columns, height, width, 3).transpose(0, 2, 1, 3, 4).reshape(
+        rows * height, columns * width, 3)
+    return typed(tiled, np.uint8 if max(count, height, width) < 256 else np.uint16)
 
 
 def unit_picker_figure(values: np.ndarray, selected: tuple[int, ...], px_per_cell: int | None = None) -> FigureSpec:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import io
+
 import numpy as np
 import streamlit as st
+from PIL import Image
 
 from app import figures as common
 from app.digits import keys as K
@@ -16,19 +20,29 @@ from engine.digits.strokes import PEN_WIDTH
 SOURCES = ("Draw", "Upload a picture", "Example digit")
 
 
-def input_section() -> np.ndarray | None:
-    """Canvas, upload or example; returns the raw image (or None when there is none)."""
+def input_choice() -> tuple[str, int]:
+    """Which input and the pen width (in the URL); drawn by the page, outside the drawing's fragment.
+
+    Returns ``(source, pen width)``. The hint for drawing goes here too, above the canvas:
+    none of it changes with a stroke, so a stroke's rerun need not send it again.
+    """
     # A segmented control, not a radio: a radio copies the whole session state on every run. An empty
     # ?digits_source= still clears it (Streamlit 1.67 binds it as clearable even when required): then draw.
     source = st.segmented_control("Input", SOURCES, default=SOURCES[0], required=True, key=K.DIGITS_SOURCE,
                                   bind="query-params", help="Draw with the mouse or a finger, upload a photo or scan, "
                                                             "or try a real MNIST digit.") or SOURCES[0]
+    pen = PEN_WIDTH
     if source == "Draw":
         pen = st.slider("Pen width", 6, 40, PEN_WIDTH, key=K.DIGITS_PEN, bind="query-params", persist_state="session",
                         help="Width of new strokes in canvas pixels (the canvas is 280×280).")
-        image = draw_canvas(K.DIGITS_CANVAS, pen)
         st.caption("Draw one digit, large and centred. The guess updates when you lift the pen.")
-        return image
+    return source, pen
+
+
+def input_section(source: str, pen: int) -> np.ndarray | None:
+    """Canvas, upload or example (see :func:`input_choice`); returns the raw image (or None when there is none)."""
+    if source == "Draw":
+        return draw_canvas(K.DIGITS_CANVAS, pen)
     if source == "Upload a picture":
         upload = st.file_uploader("A photo or scan of one digit", type=["png", "jpg", "jpeg", "bmp", "gif", "webp"],
                                   key=K.DIGITS_UPLOAD, help="Dark ink on light paper works too: it is inverted.")
@@ -96,12 +110,31 @@ def sees_section(steps, x: np.ndarray | None, naive: bool) -> None:
             st.caption("Nothing yet.")
             return
         caption = "Naive 28×28 resize" if naive else "Downsampled drawing (28×28): the network's input"
-        st.image(common.enlarge(x, 224), caption=caption, width=224)
+        st.markdown(f'{inline_png(x, 224, caption)}<div style="width:224px;text-align:center;font-size:0.875rem;'
+                    f'opacity:0.6">{caption}</div>', unsafe_allow_html=True)
+
+
+def inline_png(image: np.ndarray, width: int, alt: str) -> str:
+    """A ``[0, 1]`` grey image as an ``<img>`` of its own pixels, shown ``width`` px wide with square pixels.
+
+    ``st.image`` would scale it up, encode it, store it as a media file and have the
+    browser fetch it: server work on every stroke. This is 28×28 pixels inline.
+    """
+    buffer = io.BytesIO()
+    Image.fromarray((np.clip(image, 0, 1) * 255).astype(np.uint8)).save(buffer, format="PNG", compress_level=1)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return (f'<img src="data:image/png;base64,{data}" alt="{alt}" '
+            f'style="width:{width}px;object-fit:contain;image-rendering:pixelated;border-radius:0.5rem">')
 
 
 def steps_section(steps) -> None:
-    """MNIST's preparation, one panel per step, side by side (built only while the expander is open)."""
+    """MNIST's preparation, one panel per step, side by side (built only while the expander is open).
+
+    Without a drawing, an empty placeholder: the drawing's fragment must write into this
+    outside container on every run (Streamlit keeps its place from the last full run).
+    """
     if steps is None or steps.blank:
+        st.empty()
         return
     expander = st.expander("Preprocessing step by step: how a drawing becomes the 28×28 input",
                            key=K.DIGITS_STEPS, bind="query-params")

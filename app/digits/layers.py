@@ -38,7 +38,10 @@ class LayerView:
 
 
 def layer_controls() -> LayerView:
-    """The show/hide toggles and the colour range (in the URL; drawn even without a digit, so they keep)."""
+    """The show/hide toggles and the colour range (in the URL; drawn even without a digit, so they keep).
+
+    Drawn by the page, outside the drawing's fragment: a stroke's rerun does not send them again.
+    """
     st.markdown("**Show or hide each layer**")
     visible = {}
     with st.container(horizontal=True, gap="medium"):  # one row that wraps: cheaper than two rows of columns
@@ -53,16 +56,15 @@ def layer_controls() -> LayerView:
     return LayerView(visible, mode or COLOR_RANGES[0])  # None only from an empty ?digits_color_range=
 
 
-def layers_section(features: dict[str, np.ndarray] | None, build: bool = True) -> None:
-    """Every layer's activations, each with a visibility toggle.
+def layers_section(features: dict[str, np.ndarray] | None, view: LayerView, build: bool = True) -> None:
+    """Every layer's activations that ``view`` (from :func:`layer_controls`) shows.
 
     ``features`` is ``None`` when there is no digit; ``build`` is False while the
-    tab is closed: then only the controls are drawn (they hold the URL state).
+    tab is closed: then nothing is drawn.
     """
+    if not build:
+        return
     with st.container(key=K.DIGITS_LAYERS_BOX):
-        view = layer_controls()
-        if not build:
-            return
         if features is None:
             st.info("The layers light up once there is a digit to look at.")
             return
@@ -87,10 +89,9 @@ def layers_section(features: dict[str, np.ndarray] | None, build: bool = True) -
             else:
                 header = f"{title} — {value.shape[0]} units"
                 fig = figures.unit_strip_figure(value, "", mode, global_range)
-            st.markdown(f"**{header}**")
-            st.caption(LAYER_NOTES[name])
+            # Heading and note in one element: every element is a message, and messages are most of a rerun's cost.
+            st.markdown(f"**{header}**  \n:small[:gray[{LAYER_NOTES[name]}]]")
             st.plotly_chart(fig, key=f"digits_layer_{name}", config={"displayModeBar": False})
-            if name == "output":
-                st.caption("Logits (before softmax): " + "  ".join(
-                    f"{d}: {z:+.2f}" for d, z in enumerate(features["logits"])))
-        st.caption(f"Showing {shown} of {len(LAYERS)} layers. Hover a cell to read its value.")
+        logits = ("Logits (before softmax): " + "  ".join(f"{d}: {z:+.2f}" for d, z in enumerate(features["logits"]))
+                  + "  \n") if view.visible["output"] else ""  # the output layer is the last: right below it
+        st.caption(f"{logits}Showing {shown} of {len(LAYERS)} layers. Hover a cell to read its value.")

@@ -18,7 +18,7 @@ def target_label(target: str | int) -> str:
 
 
 def saliency_controls() -> str | int | None:
-    """The on/off toggle and the target (in the URL); ``None`` when saliency is switched off."""
+    """The on/off toggle and the target (in the URL), outside the drawing's fragment; ``None`` when switched off."""
     show = st.toggle("Show saliency", value=True, key=K.DIGITS_SALIENCY, bind="query-params",
                      help="Gradient × input: red pixels raised the chosen class's score, blue ones lowered it.")
     if not show:
@@ -37,15 +37,16 @@ def target_digit(pick: str | int, proba: np.ndarray) -> int:
     return int(pick)
 
 
-def saliency_section(model, x: np.ndarray | None, proba: np.ndarray | None, build: bool = True) -> None:
+def saliency_section(model, x: np.ndarray | None, proba: np.ndarray | None, pick: str | int | None,
+                     build: bool = True) -> None:
     """Gradient × input: which pixels pushed the network toward a class.
 
-    ``build`` is False while the tab is closed: then only the controls are drawn.
+    ``pick`` comes from :func:`saliency_controls` (``None``: switched off); ``build`` is
+    False while the tab is closed. Either way, nothing is drawn.
     """
+    if pick is None or not build:
+        return
     with st.container(key=K.DIGITS_SALIENCY_BOX):
-        pick = saliency_controls()
-        if pick is None or not build:
-            return
         if proba is None:
             st.info("Draw a digit first to see which pixels drove the guess.")
             return

@@ -42,7 +42,7 @@ def _on_unit_clicked(layer: str) -> None:
 
 
 def unit_layer_control() -> str:
-    """Which layer to inspect (in the URL; drawn even without a digit, so it keeps)."""
+    """Which layer to inspect (in the URL; drawn even without a digit, so it keeps), outside the drawing's fragment."""
     titles = {name: title for name, title in LAYERS if name != "input"}
     return st.selectbox("Layer", list(titles), format_func=titles.get, key=K.DIGITS_UNIT_LAYER, bind="query-params")
 
@@ -58,16 +58,15 @@ def _index_input(label: str, size: int, default: int, key: str, help: str | None
     return st.number_input(label, 0, size - 1, key=key, help=help, persist_state="session")
 
 
-def unit_section(model, features: dict[str, np.ndarray] | None, build: bool = True) -> None:
-    """Pick a unit (click it, or type its position); show its weights, input and arithmetic with numbers.
+def unit_section(model, features: dict[str, np.ndarray] | None, layer: str, build: bool = True) -> None:
+    """Pick a unit of ``layer`` (click it, or type its position); show its weights, input and arithmetic.
 
-    ``features`` is ``None`` when there is no digit; ``build`` is False while the
-    tab is closed: then only the layer choice is drawn.
+    ``layer`` comes from :func:`unit_layer_control`; ``features`` is ``None`` when there
+    is no digit; ``build`` is False while the tab is closed: then nothing is drawn.
     """
+    if not build:
+        return
     with st.container(key=K.DIGITS_UNIT_BOX):
-        layer = unit_layer_control()
-        if not build:
-            return
         if features is None:
             st.info("Draw a digit first: then pick any unit to see its weights, its input and its arithmetic.")
             return
