@@ -148,6 +148,27 @@ def test_settings_of_closed_tabs_stay_in_the_url_and_in_effect():
     assert "digits_layer_conv2" not in chart_keys(at) and "digits_layer_conv1" in chart_keys(at)
 
 
+TRAIN_LINK = {
+    K.DIGITS_TRAIN_CONV1: "12", K.DIGITS_TRAIN_KERNEL: "3", K.DIGITS_TRAIN_ACTIVATION: "tanh",
+    K.DIGITS_TRAIN_EPOCHS: "3", K.DIGITS_TRAIN_LR: "0.001", K.DIGITS_TRAIN_AUGMENT: "false",
+    K.DIGITS_TRAIN_PEN_STYLE: "true", K.DIGITS_TRAIN_SPEED: "fast",
+}
+"""An instructor's link with Train-your-own settings, as its query parameters."""
+
+
+def test_train_settings_in_a_link_stay_in_the_url_and_in_effect_whichever_tab_is_open():
+    at = open_link({**EXAMPLE, **TRAIN_LINK})  # the Layers tab is open: Train your own is closed
+    for tab in ("Layers", "Saliency", "Train your own", "Inspect a unit", "Layers"):
+        at.session_state[K.DIGITS_TAB] = tab
+        at.run()
+        assert not at.exception, tab
+        for key, param in TRAIN_LINK.items():
+            assert at.query_params.get(key) == param, (tab, key)
+        assert value(at, K.DIGITS_TRAIN_EPOCHS) == 3 and value(at, K.DIGITS_TRAIN_LR) == 0.001, tab
+        assert value(at, K.DIGITS_TRAIN_ACTIVATION) == "tanh" and value(at, K.DIGITS_TRAIN_PEN_STYLE) is True, tab
+        assert value(at, K.DIGITS_TRAIN_SPEED) == "fast", tab
+
+
 TAMPERED = [
     (K.DIGITS_SOURCE, ["Webcam", "draw", "", JUNK, ["Draw", "Upload a picture"]]),
     (K.DIGITS_PEN, ["5", "41", "-1", "1e9", "inf", "nan", "thick", "16.5", "", JUNK]),

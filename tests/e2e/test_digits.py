@@ -443,6 +443,32 @@ def test_clicks_change_the_link_and_the_link_brings_them_back(page: Page, app_se
     no_exception(page)
 
 
+def test_drawing_keeps_every_setting_of_a_link_and_reruns_only_the_drawing(page: Page, app_server: AppServer) -> None:
+    """A stroke reruns the drawing's fragment alone: what it does not draw (the Train tab's settings, the layer
+    toggles, the pen) keeps its place in the URL, and the views it does draw follow each stroke."""
+    link = {K.DIGITS_TRAIN_EPOCHS: "3", K.DIGITS_TRAIN_LR: "0.001", K.DIGITS_TRAIN_SPEED: "fast",
+            K.DIGITS_LAYER_TOGGLE.format(layer="fc1"): "false", K.DIGITS_PEN: "22"}
+    open_link(page, app_server.url, link)
+    expect(canvas(page)).to_be_visible(timeout=30_000)
+    for digit, strokes in (("1", ONE), ("0", ZERO), ("1", ONE)):
+        clear_canvas(page)
+        wait_idle(page)
+        draw(page, strokes)
+        expect(first_guess(page)).to_have_text(digit, timeout=GUESS_TIMEOUT)
+        wait_idle(page)
+        expect(by_key(page, K.DIGITS_LAYERS_BOX)).to_contain_text("Showing 7 of 8 layers")
+        assert url_query(page) == link
+    open_tab(page, "Train your own")
+    slider = by_key(page, K.DIGITS_TRAIN_EPOCHS).get_by_role("slider")
+    expect(slider).to_have_attribute("aria-valuetext", "3", timeout=30_000)
+    expect(by_key(page, K.DIGITS_TRAIN_SPEED).get_by_role("slider")).to_have_attribute("aria-valuetext", "fast")
+    open_tab(page, "Layers")
+    expect(first_guess(page)).to_have_text("1")  # the drawing and its guess outlive the tab switches
+    expect(by_key(page, "digits_layer_fc1")).to_have_count(0)
+    assert url_query(page) == link
+    no_exception(page)
+
+
 def test_a_tampered_link_shows_the_defaults_and_works(page: Page, app_server: AppServer) -> None:
     junk = "<script>alert(1)</script>" * 400  # 10 kB
     tampered = {
