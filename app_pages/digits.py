@@ -36,14 +36,21 @@ with left:
     source, pen = input_choice()
 with middle:
     naive = naive_toggle()
+    sees_box = st.container(key=K.DIGITS_SEES_BOX)
+guess_box = right.container(key=K.DIGITS_GUESS_BOX)
 steps_box = st.container()  # the preprocessing steps: below the columns, above the tabs
 tab_layers, tab_unit, tab_saliency, tab_train = st.tabs(TABS, key=K.DIGITS_TAB, bind="query-params")
+# Each open tab's controls, then the box its views go in (built only while the tab is open).
 with tab_layers:
     view = layer_controls()
+    layers_box = st.container(key=K.DIGITS_LAYERS_BOX) if tab_layers.open is not False else None
 with tab_unit:
     unit_layer = unit_layer_control()
+    unit_box = st.container(key=K.DIGITS_UNIT_BOX) if tab_unit.open is not False else None
 with tab_saliency:
     target = saliency_controls()
+    saliency_box = (st.container(key=K.DIGITS_SALIENCY_BOX) if tab_saliency.open is not False and target is not None
+                    else None)
 
 
 @st.fragment
@@ -51,24 +58,26 @@ def drawing_views() -> None:
     """Everything that depends on the input: a stroke reruns this alone.
 
     A fragment may write into containers the page made outside it, each in the place
-    it wrote to during the last full run, so each one gets a write on every run.
+    it wrote to during the last full run, so each one it uses gets a write on every run.
     """
     with left:
         image = input_section(source, pen)
     steps, x = prepare(image, naive)
-    with right:  # the guess first: it is what a student waits for after each stroke
+    with guess_box:  # the guess first: it is what a student waits for after each stroke
         features = guess_section(image, steps, x, model, model_name)
-    with middle:
+    with sees_box:
         sees_section(steps, x, naive)
     with steps_box:
         steps_section(steps)
-    proba = None if features is None else features["output"]
-    with tab_layers:
-        layers_section(features, view, build=tab_layers.open is not False)
-    with tab_unit:
-        unit_section(model, features, unit_layer, build=tab_unit.open is not False)
-    with tab_saliency:
-        saliency_section(model, x, proba, target, build=tab_saliency.open is not False)
+    if layers_box is not None:
+        with layers_box:
+            layers_section(features, view)
+    if unit_box is not None:
+        with unit_box:
+            unit_section(model, features, unit_layer)
+    if saliency_box is not None:
+        with saliency_box:
+            saliency_section(model, x, None if features is None else features["output"], target)
 
 
 drawing_views()

@@ -33,6 +33,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -285,6 +286,8 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         for s in servers:
             s.stop()
+    for s in servers:  # kept when something failed above: the server's log is in there
+        shutil.rmtree(s.workdir, ignore_errors=True)
 
     def summary(what: str, samples: list) -> str:
         cpu = [c for c, _ in samples]

@@ -104,14 +104,13 @@ def naive_toggle() -> bool:
 
 
 def sees_section(steps, x: np.ndarray | None, naive: bool) -> None:
-    """The 28×28 the network sees (or the naive alternative)."""
-    with st.container(key=K.DIGITS_SEES_BOX):
-        if steps is None:
-            st.caption("Nothing yet.")
-            return
-        caption = "Naive 28×28 resize" if naive else "Downsampled drawing (28×28): the network's input"
-        st.markdown(f'{inline_png(x, 224, caption)}<div style="width:224px;text-align:center;font-size:0.875rem;'
-                    f'opacity:0.6">{caption}</div>', unsafe_allow_html=True)
+    """The 28×28 the network sees (or the naive alternative); the page draws it into ``K.DIGITS_SEES_BOX``."""
+    if steps is None:
+        st.caption("Nothing yet.")
+        return
+    caption = "Naive 28×28 resize" if naive else "Downsampled drawing (28×28): the network's input"
+    st.markdown(f'{inline_png(x, 224, caption)}<div style="width:224px;text-align:center;font-size:0.875rem;'
+                f'opacity:0.6">{caption}</div>', unsafe_allow_html=True)
 
 
 def inline_png(image: np.ndarray, width: int, alt: str) -> str:

@@ -56,42 +56,40 @@ def layer_controls() -> LayerView:
     return LayerView(visible, mode or COLOR_RANGES[0])  # None only from an empty ?digits_color_range=
 
 
-def layers_section(features: dict[str, np.ndarray] | None, view: LayerView, build: bool = True) -> None:
+def layers_section(features: dict[str, np.ndarray] | None, view: LayerView) -> None:
     """Every layer's activations that ``view`` (from :func:`layer_controls`) shows.
 
-    ``features`` is ``None`` when there is no digit; ``build`` is False while the
-    tab is closed: then nothing is drawn.
+    ``features`` is ``None`` when there is no digit. The page draws this into its box
+    ``K.DIGITS_LAYERS_BOX``, and only while the tab is open.
     """
-    if not build:
+    if features is None:
+        st.info("The layers light up once there is a digit to look at.")
         return
-    with st.container(key=K.DIGITS_LAYERS_BOX):
-        if features is None:
-            st.info("The layers light up once there is a digit to look at.")
-            return
-        mode = view.color_range
-        global_range = (min(float(features[n].min()) for n in HIDDEN), max(float(features[n].max()) for n in HIDDEN))
-        shown = 0
-        for name, title in LAYERS:
-            if not view.visible[name]:
-                continue
-            shown += 1
-            value = features[name]
-            if name == "input":
-                header, fig = f"{title} — 28×28", figures.feature_maps_figure(
-                    value, "", "per layer", (0.0, 1.0), columns=1, tile_px=160)
-            elif value.ndim == 3:
-                header = f"{title} — {value.shape[0]} maps of {value.shape[1]}×{value.shape[2]}"
-                fig = figures.feature_maps_figure(value, "", mode, global_range)
-            elif name == "output":
-                header = f"{title} — softmax probabilities"
-                fig = figures.unit_strip_figure(value, "", "per layer", (0.0, 1.0),
-                                                labels=[f"{d}: {p:.0%}" for d, p in enumerate(value)])
-            else:
-                header = f"{title} — {value.shape[0]} units"
-                fig = figures.unit_strip_figure(value, "", mode, global_range)
-            # Heading and note in one element: every element is a message, and messages are most of a rerun's cost.
-            st.markdown(f"**{header}**  \n:small[:gray[{LAYER_NOTES[name]}]]")
-            st.plotly_chart(fig, key=f"digits_layer_{name}", config={"displayModeBar": False})
-        logits = ("Logits (before softmax): " + "  ".join(f"{d}: {z:+.2f}" for d, z in enumerate(features["logits"]))
-                  + "  \n") if view.visible["output"] else ""  # the output layer is the last: right below it
-        st.caption(f"{logits}Showing {shown} of {len(LAYERS)} layers. Hover a cell to read its value.")
+    mode = view.color_range
+    global_range = (min(float(features[n].min()) for n in HIDDEN), max(float(features[n].max()) for n in HIDDEN))
+    shown = 0
+    for name, title in LAYERS:
+        if not view.visible[name]:
+            continue
+        shown += 1
+        value = features[name]
+        if name == "input":
+            header, fig = f"{title} — 28×28", figures.feature_maps_figure(
+                value, "", "per layer", (0.0, 1.0), columns=1, tile_px=160)
+        elif value.ndim == 3:
+            header = f"{title} — {value.shape[0]} maps of {value.shape[1]}×{value.shape[2]}"
+            fig = figures.feature_maps_figure(value, "", mode, global_range)
+        elif name == "output":
+            header = f"{title} — softmax probabilities"
+            fig = figures.unit_strip_figure(value, "", "per layer", (0.0, 1.0),
+                                            labels=[f"{d}: {p:.0%}" for d, p in enumerate(value)])
+        else:
+            header = f"{title} — {value.shape[0]} units"
+            fig = figures.unit_strip_figure(value, "", mode, global_range)
+        # Heading and note in one element: every element is a message, and messages are most of a rerun's cost.
+        st.markdown(f"**{header}**  \n:small[:gray[{LAYER_NOTES[name]}]]")
+        st.plotly_chart(fig, key=f"digits_layer_{name}", config={"displayModeBar": False})
+    logits = ("Logits (before softmax): " + "  ".join(f"{d}: {z:+.2f}" for d, z in enumerate(features["logits"]))
+              + "  \n") if view.visible["output"] else ""  # the output layer is the last: right below it
+    st.caption(f"{logits}Showing {shown} of {len(LAYERS)} layers. Hover a cell to read its value.")
+

@@ -37,27 +37,24 @@ def target_digit(pick: str | int, proba: np.ndarray) -> int:
     return int(pick)
 
 
-def saliency_section(model, x: np.ndarray | None, proba: np.ndarray | None, pick: str | int | None,
-                     build: bool = True) -> None:
-    """Gradient × input: which pixels pushed the network toward a class.
+def saliency_section(model, x: np.ndarray | None, proba: np.ndarray | None, pick: str | int) -> None:
+    """Gradient × input: which pixels pushed the network toward the class ``pick`` means.
 
-    ``pick`` comes from :func:`saliency_controls` (``None``: switched off); ``build`` is
-    False while the tab is closed. Either way, nothing is drawn.
+    ``pick`` comes from :func:`saliency_controls`. The page draws this into its box
+    ``K.DIGITS_SALIENCY_BOX``, only while the tab is open and saliency is switched on.
     """
-    if pick is None or not build:
+    if proba is None:
+        st.info("Draw a digit first to see which pixels drove the guess.")
         return
-    with st.container(key=K.DIGITS_SALIENCY_BOX):
-        if proba is None:
-            st.info("Draw a digit first to see which pixels drove the guess.")
-            return
-        target = target_digit(pick, proba)
-        sal = model.saliency(x, target)
-        left, right = st.columns(2)
-        with left:
-            st.plotly_chart(common.diverging_figure(sal, f"Saliency for {target}", height=300, hover="grad × input"),
-                            key="digits_saliency_chart", config={"displayModeBar": False})
-        with right:
-            st.plotly_chart(common.image_figure(x, "Input", height=300), key="digits_saliency_input",
-                            config={"displayModeBar": False})
-        st.caption("Gradient × input of the digit's logit. Compare the saliency for the first and the second guess: "
-                   "the difference shows which strokes decided between them.")
+    target = target_digit(pick, proba)
+    sal = model.saliency(x, target)
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(common.diverging_figure(sal, f"Saliency for {target}", height=300, hover="grad × input"),
+                        key="digits_saliency_chart", config={"displayModeBar": False})
+    with right:
+        st.plotly_chart(common.image_figure(x, "Input", height=300), key="digits_saliency_input",
+                        config={"displayModeBar": False})
+    st.caption("Gradient × input of the digit's logit. Compare the saliency for the first and the second guess: "
+               "the difference shows which strokes decided between them.")
+

@@ -58,47 +58,45 @@ def _index_input(label: str, size: int, default: int, key: str, help: str | None
     return st.number_input(label, 0, size - 1, key=key, help=help, persist_state="session")
 
 
-def unit_section(model, features: dict[str, np.ndarray] | None, layer: str, build: bool = True) -> None:
+def unit_section(model, features: dict[str, np.ndarray] | None, layer: str) -> None:
     """Pick a unit of ``layer`` (click it, or type its position); show its weights, input and arithmetic.
 
     ``layer`` comes from :func:`unit_layer_control`; ``features`` is ``None`` when there
-    is no digit; ``build`` is False while the tab is closed: then nothing is drawn.
+    is no digit. The page draws this into its box ``K.DIGITS_UNIT_BOX``, only while the
+    tab is open.
     """
-    if not build:
+    if features is None:
+        st.info("Draw a digit first: then pick any unit to see its weights, its input and its arithmetic.")
         return
-    with st.container(key=K.DIGITS_UNIT_BOX):
-        if features is None:
-            st.info("Draw a digit first: then pick any unit to see its weights, its input and its arithmetic.")
-            return
-        value = features[layer]
-        keys = _unit_keys(layer)
-        picker, numbers = st.columns([3, 1])
-        with numbers:  # kept while the tab is closed, as they were when every tab was always built
-            if value.ndim == 3:
-                channel = _index_input("Map", value.shape[0], int(value.max(axis=(1, 2)).argmax()), keys["channel"])
-                default_r, default_c = np.unravel_index(int(value[int(channel)].argmax()), value.shape[1:])
-                row = _index_input("Row", value.shape[1], int(default_r), keys["row"])
-                col = _index_input("Column", value.shape[2], int(default_c), keys["col"])
-                index = (int(channel), int(row), int(col))
-            else:
-                unit = _index_input("Unit", value.shape[0], int(value.argmax()), keys["unit"],
-                                    help="Output units are digits 0–9.")
-                index = (int(unit),)
-        with picker:
-            st.plotly_chart(figures.unit_picker_figure(value, index), key=keys["chart"], width="content",
-                            on_select=lambda: _on_unit_clicked(layer), selection_mode="points",
-                            config={"displayModeBar": False})
-            st.caption("Click a unit to inspect it (each map coloured on its own range; hover for values).")
-        info = explain_unit(model, features, layer, index)
-        st.metric("Activation", f"{info.activation:.4f}", f"pre-activation {info.pre_activation:.4f}",
-                  delta_color="off", delta_arrow="off")
-        st.code(info.formula, language=None, wrap_lines=True)
-        if info.kind == "conv":
-            _conv_unit(info, features, layer, index)
-        elif info.kind == "pool":
-            _pool_unit(info, features, layer, index)
+    value = features[layer]
+    keys = _unit_keys(layer)
+    picker, numbers = st.columns([3, 1])
+    with numbers:  # their values outlive a closed tab (persist_state="session")
+        if value.ndim == 3:
+            channel = _index_input("Map", value.shape[0], int(value.max(axis=(1, 2)).argmax()), keys["channel"])
+            default_r, default_c = np.unravel_index(int(value[int(channel)].argmax()), value.shape[1:])
+            row = _index_input("Row", value.shape[1], int(default_r), keys["row"])
+            col = _index_input("Column", value.shape[2], int(default_c), keys["col"])
+            index = (int(channel), int(row), int(col))
         else:
-            _dense_unit(info)
+            unit = _index_input("Unit", value.shape[0], int(value.argmax()), keys["unit"],
+                                help="Output units are digits 0–9.")
+            index = (int(unit),)
+    with picker:
+        st.plotly_chart(figures.unit_picker_figure(value, index), key=keys["chart"], width="content",
+                        on_select=lambda: _on_unit_clicked(layer), selection_mode="points",
+                        config={"displayModeBar": False})
+        st.caption("Click a unit to inspect it (each map coloured on its own range; hover for values).")
+    info = explain_unit(model, features, layer, index)
+    st.metric("Activation", f"{info.activation:.4f}", f"pre-activation {info.pre_activation:.4f}",
+              delta_color="off", delta_arrow="off")
+    st.code(info.formula, language=None, wrap_lines=True)
+    if info.kind == "conv":
+        _conv_unit(info, features, layer, index)
+    elif info.kind == "pool":
+        _pool_unit(info, features, layer, index)
+    else:
+        _dense_unit(info)
 
 
 def _conv_unit(info, features, layer: str, index: tuple[int, ...]) -> None:
