@@ -12,7 +12,8 @@ import base64
 import numpy as np
 import pytest
 
-from app.digits.figures import feature_maps_figure, normalise_maps
+from app.digits.figures import feature_maps_figure, normalise_maps, unit_picker_figure
+from app.figures import minmax
 
 
 def decode(value) -> np.ndarray:
@@ -71,3 +72,35 @@ def test_a_grid_with_empty_places_leaves_them_blank():
     m, r, c = where[~empty][:, 0], where[~empty][:, 1], where[~empty][:, 2]
     np.testing.assert_array_equal(raw[~empty], maps[m, r, c])
     assert len(np.unique(m)) == 10
+
+
+@pytest.mark.parametrize("shape", [(32, 28, 28), (64, 7, 7), (128,), (10,)])
+def test_the_unit_picker_knows_every_unit_its_value_and_its_colour(shape):
+    values = np.random.default_rng(len(shape)).normal(size=shape).astype(np.float32)
+    fig = unit_picker_figure(values, (0,) * len(shape))
+    trace = fig.spec["data"][0]
+    where, raw, colour = decode(trace["customdata"]), decode(trace["text"]), decode(trace["marker"]["color"])
+    assert where.shape == (values.size, len(shape))  # [map, row, col] or [unit]: what a click hands back
+    assert where.dtype.kind == "u" and colour.dtype == np.uint8 and trace["marker"]["cmax"] == 255
+    np.testing.assert_array_equal(raw, values[tuple(where.T)])  # hover: that unit's activation
+    expected = normalise_maps(values, "per map", (0.0, 1.0)) if len(shape) == 3 else minmax(values)
+    np.testing.assert_allclose(colour / 255, expected[tuple(where.T)], atol=0.5 / 255)
+    x, y = decode(trace["x"]).astype(int), decode(trace["y"]).astype(int)
+    assert len(set(zip(x, y, strict=True))) == values.size  # one square each
+
+
+@pytest.mark.parametrize(("layer", "clicked", "expected"), [
+    ("conv1", [11, 4, 20], {"channel": 11, "row": 4, "col": 20}),
+    ("conv1", {"0": 3, "1": 2, "2": 1}, {"channel": 3, "row": 2, "col": 1}),  # an array as Plotly may send it
+    ("fc1", [200], {"unit": 200}),
+])
+def test_a_click_on_the_picker_sets_the_unit(monkeypatch, layer, clicked, expected):
+    import streamlit
+
+    from app.digits import unit
+
+    keys = unit._unit_keys(layer)
+    state = {keys["chart"]: {"selection": {"points": [{"customdata": clicked}]}}}
+    monkeypatch.setattr(streamlit, "session_state", state)
+    unit._on_unit_clicked(layer)
+    assert {name: state[keys[name]] for name in expected} == expected

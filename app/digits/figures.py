@@ -127,6 +127,9 @@ def unit_picker_figure(values: np.ndarray, selected: tuple[int, ...], px_per_cel
 
     ``values`` is ``(C, H, W)`` (maps tiled 8 to a row, each scaled to its own range)
     or ``(N,)`` (wrapped 32 to a row). The ``selected`` unit gets a red outline.
+    ``customdata`` is ``[map, row, col]`` or ``[unit]``; hover reads the activation from
+    ``text``. Positions, indices and colours (256 levels) travel as the smallest
+    integers that hold them: a convolution's 25,088 units are most of a stroke's bytes here.
     """
     if values.ndim == 3:
         count, height, width = values.shape
@@ -151,11 +154,11 @@ def unit_picker_figure(values: np.ndarray, selected: tuple[int, ...], px_per_cel
     x, y = x.reshape(-1), y.reshape(-1)
     opaque = dict(selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1)))
     traces = [dict(
-        type="scattergl", x=typed(x, np.int16), y=typed(y, np.int16), mode="markers",
-        customdata=typed(np.column_stack([index, values.reshape(-1)]), np.float32),
-        marker=dict(symbol="square", size=px_per_cell, color=typed(scaled.reshape(-1)), line=dict(width=0),
-                    colorscale=ACTIVATION_SCALE, cmin=0, cmax=1),
-        hovertemplate=label + f"<br>activation %{{customdata[{index.shape[1]}]:.4f}}<extra></extra>", **opaque,
+        type="scattergl", x=typed(x, _smallest(x)), y=typed(y, _smallest(y)), mode="markers",
+        customdata=typed(index, _smallest(index)), text=typed(values.reshape(-1)),
+        marker=dict(symbol="square", size=px_per_cell, color=typed(np.rint(scaled.reshape(-1) * 255), np.uint8),
+                    line=dict(width=0), colorscale=ACTIVATION_SCALE, cmin=0, cmax=255),
+        hovertemplate=label + "<br>activation %{text:.4f}<extra></extra>", **opaque,
     )]
     pick = np.flatnonzero((index == np.asarray(selected)).all(axis=1))
     if len(pick):
@@ -172,6 +175,11 @@ def unit_picker_figure(values: np.ndarray, selected: tuple[int, ...], px_per_cel
         margin=dict(l=20, r=20, t=20, b=20), plot_bgcolor="rgba(0,0,0,0)", clickmode="event+select", dragmode=False,
     )
     return FigureSpec(traces, layout)
+
+
+def _smallest(values: np.ndarray):
+    """The smallest unsigned integer type that holds ``values`` (all >= 0)."""
+    return np.uint8 if values.max(initial=0) < 256 else np.uint16
 
 
 def unit_strip_figure(values: np.ndarray, title: str, mode: str, global_range: tuple[float, float],

@@ -34,10 +34,10 @@ def _on_unit_clicked(layer: str) -> None:
             return
     if not isinstance(data, (list, tuple)):
         return
-    if len(data) == 4:
-        for name, value in zip(("channel", "row", "col"), data[:3], strict=True):
+    if len(data) == 3:  # [map, row, col]
+        for name, value in zip(("channel", "row", "col"), data, strict=True):
             st.session_state[keys[name]] = int(value)
-    elif len(data) == 2:
+    elif len(data) == 1:  # [unit]
         st.session_state[keys["unit"]] = int(data[0])
 
 
@@ -152,14 +152,11 @@ def _dense_unit(info) -> None:
 
 
 def _terms_table(info) -> None:
+    """The largest contributions as a Markdown table under its heading: one element, no dataframe to serialise."""
     if not info.top_terms:
         return
-    st.markdown("**Largest contributions w·x**")
-    st.dataframe(
-        {"input": [t[0] for t in info.top_terms], "weight": [t[1] for t in info.top_terms],
-         "value": [t[2] for t in info.top_terms], "w·x": [t[3] for t in info.top_terms]},
-        hide_index=True, width="stretch",
-    )
+    rows = "\n".join(f"| {name} | {w:.4f} | {x:.4f} | {wx:.4f} |" for name, w, x, wx in info.top_terms)
+    st.markdown(f"**Largest contributions w·x**\n\n| input | weight | value | w·x |\n|:--|--:|--:|--:|\n{rows}")
 
 
 def _flat_channels(array: np.ndarray) -> np.ndarray:
