@@ -105,6 +105,7 @@ def live_controls(
     *,
     disabled_reason: str | None = None,
     speeds: dict[str, float] | None = None,
+    update_seconds: float = UPDATE_SECONDS,
 ) -> LiveRun:
     """Draw Play / Pause / Step / Reset and the speed choice, drive the run, and show it.
 
@@ -125,6 +126,9 @@ def live_controls(
         Training seconds per update by speed name, with a ``"normal"`` entry (default
         :data:`SPEEDS`). A page whose views are cheap can train less per update and
         update more often.
+    update_seconds
+        How often the fragment reruns while playing (default :data:`UPDATE_SECONDS`): the
+        interval between the browser's requests; an update that takes longer delays the next.
     """
     speeds = speeds or SPEEDS
     run = live_run(prefix)
@@ -176,7 +180,7 @@ def live_controls(
     if blocked:
         st.warning(disabled_reason)
 
-    @st.fragment(run_every=UPDATE_SECONDS if run.playing else None)
+    @st.fragment(run_every=update_seconds if run.playing else None)
     def driver() -> None:
         if run.playing:
             tick(run, speeds.get(st.session_state.get(speed_key), speeds["normal"]), SLOT_WAIT)
