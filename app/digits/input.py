@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import base64
+import html
 import io
+import math
 
 import numpy as np
 import streamlit as st
 from PIL import Image
 
-from app import figures as common
 from app.digits import keys as K
 from app.digits.canvas import draw_canvas
 from app.digits.resources import training_digits
@@ -109,21 +110,25 @@ def sees_section(steps, x: np.ndarray | None, naive: bool) -> None:
         st.caption("Nothing yet.")
         return
     caption = "Naive 28×28 resize" if naive else "Downsampled drawing (28×28): the network's input"
-    st.markdown(f'{inline_png(x, 224, caption)}<div style="width:224px;text-align:center;font-size:0.875rem;'
-                f'opacity:0.6">{caption}</div>', unsafe_allow_html=True)
+    st.markdown(picture(x, 224, caption), unsafe_allow_html=True)
 
 
-def inline_png(image: np.ndarray, width: int, alt: str) -> str:
-    """A ``[0, 1]`` grey image as an ``<img>`` of its own pixels, shown ``width`` px wide with square pixels.
+def picture(image: np.ndarray, width: int, caption: str) -> str:
+    """A ``[0, 1]`` grey image and its caption as HTML: an inline PNG of its own pixels, ``width`` px wide.
 
     ``st.image`` would scale it up, encode it, store it as a media file and have the
-    browser fetch it: server work on every stroke. This is 28×28 pixels inline.
+    browser fetch it: server work on every stroke. This sends the image's own pixels
+    (at most ``width`` a side) and the browser scales them up with square pixels.
     """
+    step = max(1, math.ceil(max(image.shape[:2]) / width))  # a large upload: every step-th pixel
     buffer = io.BytesIO()
-    Image.fromarray((np.clip(image, 0, 1) * 255).astype(np.uint8)).save(buffer, format="PNG", compress_level=1)
+    Image.fromarray((np.clip(image[::step, ::step], 0, 1) * 255).astype(np.uint8)).save(
+        buffer, format="PNG", compress_level=1)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return (f'<img src="data:image/png;base64,{data}" alt="{alt}" '
-            f'style="width:{width}px;object-fit:contain;image-rendering:pixelated;border-radius:0.5rem">')
+    return (f'<img src="data:image/png;base64,{data}" alt="{html.escape(caption)}" style="width:{width}px;'
+            'object-fit:contain;image-rendering:pixelated;border-radius:0.5rem">'
+            f'<div style="width:{width}px;text-align:center;font-size:0.875rem;opacity:0.6">'
+            f'{html.escape(caption)}</div>')
 
 
 def steps_section(steps) -> None:
@@ -148,4 +153,4 @@ def steps_section(steps) -> None:
             (steps.centred, "5. Shifted so the centre of mass is at the centre (as MNIST did)"),
         ]
         for col, (img, caption) in zip(st.columns(len(panels)), panels, strict=True):
-            col.image(common.enlarge(img, 140), caption=caption, width=140)
+            col.markdown(picture(img, 140, caption), unsafe_allow_html=True)

@@ -211,7 +211,7 @@ def test_click_a_unit_to_inspect_it(page: Page, app_server: AppServer) -> None:
     cell = 3
     page.mouse.click(box["x"] + 20 + (3 * 29 + 14) * cell, box["y"] + 20 + (29 + 10) * cell)
     expect(by_key(page, f"{K.DIGITS_UNIT_CHANNEL}_conv1").locator("input")).to_have_value("11", timeout=GUESS_TIMEOUT)
-    expect(by_key(page, K.DIGITS_UNIT_BOX)).to_contain_text("ReLU")
+    expect(by_key(page, K.DIGITS_UNIT_BOX)).to_contain_text("ReLU", timeout=GUESS_TIMEOUT)
     no_exception(page)
 
 
@@ -432,7 +432,7 @@ def test_clicks_change_the_link_and_the_link_brings_them_back(page: Page, app_se
         expect(by_key(other, K.DIGITS_UNIT_LAYER).get_by_role("combobox")).to_have_value("Fully-connected 2")
         draw(other, ONE)  # the canvas works on the shared link
         expect(first_guess(other)).to_have_text("1", timeout=GUESS_TIMEOUT)
-        expect(by_key(other, K.DIGITS_UNIT_BOX)).to_contain_text("Unit")
+        expect(by_key(other, K.DIGITS_UNIT_BOX)).to_contain_text("Unit", timeout=GUESS_TIMEOUT)  # drawn after the guess
         open_tab(other, "Layers")
         expect(selected_segment(other, K.DIGITS_COLOR_RANGE)).to_have_text("per layer")
         expect(toggle_input(other, K.DIGITS_LAYER_TOGGLE.format(layer="pool2"))).not_to_be_checked()
