@@ -82,7 +82,7 @@ with main:
     with node_col:
         node_picker(run.trainer)
     live_controls(K.PREFIX, lambda: make_trainer(config, b_config, points if own else None), settle_note,
-                  lambda trainer: show(trainer, display), disabled_reason=problems[0] if problems else None,
+                  lambda trainer: show(trainer, display, own), disabled_reason=problems[0] if problems else None,
                   speeds=LIVE_SPEEDS)
 with left:
     with hider.place("share", st.container()):

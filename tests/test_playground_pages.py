@@ -7,6 +7,7 @@ which is one tick while playing. No assertion depends on how fast a tick is.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -47,6 +48,22 @@ def click(at: AppTest, key: str) -> AppTest:
     return at.button(key=key).click().run()
 
 
+def board(at: AppTest) -> dict:
+    """The data the live view (every picture of the run, one element of our own) was sent in the last run."""
+    def find(node):
+        for child in getattr(node, "children", {}).values():
+            if getattr(child, "key", None) == K.BOARD:
+                return child
+            found = find(child)
+            if found is not None:
+                return found
+        return None
+
+    element = find(at.main)
+    assert element is not None, "no live view on the page"
+    return json.loads(element.proto.json)
+
+
 def test_every_control_is_there_and_step_trains_the_default_circle():
     at = page()
     assert not at.exception
@@ -68,7 +85,8 @@ def test_every_control_is_there_and_step_trains_the_default_circle():
     assert float(metric(at, "Training loss")) < 0.5
     t = trainer(at)
     assert isinstance(t, Trainer) and t.config.hidden == (4, 2) and t.config.dataset == "circle"
-    assert "Network" in texts(at) and "Output" in texts(at)
+    layout = board(at)["layout"]
+    assert "<b>Network</b>" in layout and "<b>Output</b>" in layout and "<b>Loss per epoch</b>" in layout
 
 
 def test_network_editor_adds_and_removes_layers_and_neurons():
@@ -221,7 +239,7 @@ def test_presets_load_their_lesson():
     for _ in range(3):
         click(at, K.STEP)
     dead = len(trainer(at).weights()["dead"])
-    assert dead > 0 and f"L1 has set {dead} of {7 * 8 + 8 * 8 + 8} links to exactly zero" in texts(at)
+    assert dead > 0 and f"L1 has set {dead} of {7 * 8 + 8 * 8 + 8} links to exactly zero" in board(at)["slots"]["dead"]
     at.selectbox(key=K.PRESET).set_value("Features instead of layers").run()
     t = trainer(at)
     assert isinstance(t, Trainer) and t.config.hidden == () and t.config.features == ("xSquared", "ySquared")
@@ -237,10 +255,58 @@ def test_hidden_controls_keep_their_link_values_and_own_data_needs_points():
     assert "at least 10 points" in texts(at) and at.button(key=K.PLAY).disabled
 
 
-def test_clicked_points_are_clamped_to_the_plane_and_junk_is_dropped():
-    from app.playground.canvas import parse_clicked
+def test_a_click_on_the_map_adds_a_point_clamped_to_the_plane_or_erases_the_nearest():
+    import numpy as np
 
-    X, y = parse_clicked([[1, 2, 1], [7.5, -9, -1], ["a", 0, 1], [0, 0, 3], [float("nan"), 0, 1], [2, 2]])
-    assert X.tolist() == [[1.0, 2.0], [6.0, -6.0]] and y.tolist() == [1.0, -1.0]
-    assert parse_clicked("nonsense") is None
-    assert parse_clicked([])[0].shape == (0, 2)
+    from app.playground.own_data import MAX_POINTS, apply_click
+
+    X, y = apply_click(None, 1.234, 2, 1)
+    assert X.tolist() == [[1.23, 2.0]] and y.tolist() == [1.0]
+    X, y = apply_click((X, y), 7.5, -9, -1)
+    assert X.tolist() == [[1.23, 2.0], [6.0, -6.0]] and y.tolist() == [1.0, -1.0]
+    for junk in (("a", 0, 1), (float("nan"), 0, 1), (0, 0, 3), (None, 1, 1)):
+        assert apply_click((X, y), *junk) is None
+    assert apply_click((X, y), 0, 0, 0) is None  # nothing within reach to erase
+    X2, y2 = apply_click((X, y), 5.7, -5.8, 0)  # erases the nearest: the clamped corner point
+    assert X2.tolist() == [[1.23, 2.0]] and y2.tolist() == [1.0]
+    full = (np.zeros((MAX_POINTS, 2)), np.ones(MAX_POINTS))
+    assert apply_click(full, 1, 1, 1) is None
+
+
+def test_own_points_are_clicked_onto_the_output_map_which_then_shows_the_network_beneath_them():
+    from app.playground.own_data import apply_click
+
+    at = page()
+    at.radio(key=K.DATA_SOURCE).set_value("own").run()
+    assert not at.exception and trainer(at) is None
+    empty = board(at)
+    assert 'data-click="1"' in empty["layout"] and "Click on the map" in empty["layout"]
+    assert empty["click"] == {"on": True, "colour": "#0877bd"}  # "Clicks add" starts on blue
+    points = None
+    for i in range(12):  # what twelve clicks on the map do to the points (the e2e test clicks for real)
+        points = apply_click(points, -4 + 0.7 * i, 3 - 0.5 * i, 1 if i % 2 else -1)
+    at.session_state[K.POINTS] = points
+    at.run()
+    assert not at.exception and not at.button(key=K.PLAY).disabled
+    t = trainer(at)
+    assert isinstance(t, Trainer) and len(t.raw_[0]) + len(t.raw_[2]) == 12
+    shown = board(at)
+    assert 'data-click="1"' in shown["layout"]  # the clickable plane is the output map ...
+    assert shown["hrefs"]["out"].startswith("data:image/png;base64,")  # ... with the network's output beneath
+    assert shown["layout"].count("<circle") == len(t.raw_[0])  # training points (test points hidden by default)
+    at.radio(key=K.DATA_SOURCE).set_value("generated").run()
+    assert 'data-click="1"' not in board(at)["layout"]  # generated data: the map takes no clicks
+
+
+def test_the_live_view_sends_its_fixed_markup_unchanged_while_training():
+    at = page({K.SHAPE: "8,8,8,8,8,8", **{K.feature(f): "true" for f in FEATURES}})
+    first = board(at)
+    click(at, K.STEP)
+    second = board(at)
+    assert epoch(at) > 0
+    assert second["layout"] == first["layout"]  # the browser parses the diagram and the points once
+    assert second["hrefs"]["out"] != first["hrefs"]["out"]  # the map changed
+    n_links = 7 * 8 + 5 * 8 * 8 + 8
+    assert len(second["links"]["a"]["stroke"]) == n_links == second["layout"].count("<path")
+    assert second["links"]["a"]["width"] != first["links"]["a"]["width"]  # the weights changed
+    assert second["links"]["a"]["title"] is None  # too many links for hover titles

@@ -31,13 +31,17 @@ def _lut() -> np.ndarray:
 LUT = _lut()
 
 
-def colours(values: np.ndarray, discretize: bool = False) -> np.ndarray:
-    """``(H, W)`` values in [-1, 1] (clamped) -> ``(H, W, 3)`` uint8 in the original's scale."""
+def levels(values: np.ndarray, discretize: bool = False) -> np.ndarray:
+    """``(H, W)`` values in [-1, 1] (clamped, NaN as 0) -> ``(H, W)`` uint8 indices into :data:`LUT`."""
     v = np.nan_to_num(np.asarray(values, dtype=np.float32), nan=0.0)
     if discretize:
         v = np.where(v > 0, 1.0, -1.0)
-    idx = np.clip(np.rint((v + 1.0) * 127.5), 0, 255).astype(np.intp)
-    return LUT[idx]
+    return np.clip(np.rint((v + 1.0) * 127.5), 0, 255).astype(np.uint8)
+
+
+def colours(values: np.ndarray, discretize: bool = False) -> np.ndarray:
+    """``(H, W)`` values in [-1, 1] (clamped) -> ``(H, W, 3)`` uint8 in the original's scale."""
+    return LUT[levels(values, discretize)]
 
 
 def png_uri(rgb: np.ndarray) -> str:
@@ -47,17 +51,32 @@ def png_uri(rgb: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+_PALETTE = LUT.reshape(-1).tolist()
+
+
+def levels_uri(idx: np.ndarray) -> str:
+    """``(H, W)`` uint8 :func:`levels` as a palette PNG in the original's scale (a third of an RGB PNG's bytes to
+    compress, the same picture)."""
+    image = Image.fromarray(np.ascontiguousarray(idx, dtype=np.uint8), mode="P")
+    image.putpalette(_PALETTE)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=1)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
 def scale_to_unit(values: np.ndarray) -> np.ndarray:
     """Map any feature's values into [-1, 1] for colouring (divide by the largest magnitude)."""
     top = float(np.nanmax(np.abs(values))) if values.size else 0.0
     return values / top if top > 0 else values
 
 
-def output_map(values: np.ndarray, train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray] | None,
-               discretize: bool = False, size: int = 340, title: str = "") -> str:
-    """The decision map: heatmap of the output over [-6, 6]², training points (white ring), test points (black).
+def map_frame(train: tuple[np.ndarray, np.ndarray] | None, test: tuple[np.ndarray, np.ndarray] | None,
+              size: int = 340, title: str = "", href: str = "out", clickable: bool = False) -> str:
+    """The decision map's fixed part: axes, training points (white ring), test points (black ring) over an
+    empty ``<image data-href=href>`` that the live view fills with the heatmap (:func:`heatmap_uri`).
 
-    ``values : (R, R)`` row 0 at the top; ``train`` and ``test`` are ``(points (n, 2), labels (n,))``.
+    The points change only with the data, so the browser parses them once, not at every update.
+    ``clickable`` marks the plane as the place where clicks add points (``data-click``).
     """
     pad = 24
     side = size - 2 * pad + 8
@@ -69,8 +88,9 @@ def output_map(values: np.ndarray, train: tuple[np.ndarray, np.ndarray], test: t
     def py(y):
         return 4 + (DOMAIN - np.asarray(y)) / (2 * DOMAIN) * side
 
-    body = [f'<image x="{pad}" y="4" width="{side}" height="{side}" preserveAspectRatio="none" '
-            f'href="{png_uri(colours(values, discretize))}"/>']
+    body = [f'<rect x="{pad}" y="4" width="{side}" height="{side}" fill="rgb{ZERO}"/>',
+            f'<image x="{pad}" y="4" width="{side}" height="{side}" preserveAspectRatio="none" '
+            f'data-href="{escape(href)}" href=""/>']
     for sets, stroke in ((train, "#fff"), (test, "#000")):
         if sets is None or len(sets[0]) == 0:
             continue
@@ -81,6 +101,9 @@ def output_map(values: np.ndarray, train: tuple[np.ndarray, np.ndarray], test: t
         circles = [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.2" fill="rgb({c[0]},{c[1]},{c[2]})"/>'
                    for x, y, c, k in zip(xs, ys, fill, keep, strict=True) if k]
         body.append(f'<g stroke="{stroke}" stroke-width="1">{"".join(circles)}</g>')
+    if clickable:  # on top of the points, transparent: every click on the plane reaches it
+        body.append(f'<g data-pending="1" stroke="#fff" stroke-width="1"></g><rect x="{pad}" y="4" width="{side}" '
+                    f'height="{side}" fill="transparent" data-click="1" style="cursor:crosshair"/>')
     for tick in (-6, -4, -2, 0, 2, 4, 6):
         x, y = float(px(tick)), float(py(tick))
         body.append(f'<text x="{x:.1f}" y="{side + 18}" font-size="10" text-anchor="middle" fill="#666">{tick}'
@@ -89,6 +112,21 @@ def output_map(values: np.ndarray, train: tuple[np.ndarray, np.ndarray], test: t
     label = escape(title or "Decision map")
     return (f'<svg viewBox="0 0 {full} {side + 24}" width="100%" style="max-width:{size + 60}px" role="img" '
             f'aria-label="{label}" xmlns="http://www.w3.org/2000/svg">{"".join(body)}</svg>')
+
+
+def heatmap_uri(values: np.ndarray, discretize: bool = False) -> str:
+    """A map's values as the PNG that fills a :func:`map_frame`."""
+    return levels_uri(levels(values, discretize))
+
+
+def output_map(values: np.ndarray, train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray] | None,
+               discretize: bool = False, size: int = 340, title: str = "") -> str:
+    """The decision map as one picture: :func:`map_frame` with its heatmap filled in.
+
+    ``values : (R, R)`` row 0 at the top; ``train`` and ``test`` are ``(points (n, 2), labels (n,))``.
+    """
+    frame = map_frame(train, test, size, title)
+    return frame.replace('data-href="out" href=""', f'data-href="out" href="{heatmap_uri(values, discretize)}"', 1)
 
 
 def colour_bar(width: int = 260) -> str:
@@ -102,68 +140,62 @@ def colour_bar(width: int = 260) -> str:
             f'<text x="{width - 10}" y="24" font-size="10" text-anchor="end" fill="#666">+1</text></svg>')
 
 
-def network(node_ids: list[list[str]], maps: dict[str, np.ndarray], weights: dict, selected: str | None = None,
-            discretize: bool = False, thumb: int = 20, uid: str = "a") -> str:
-    """The network as TensorFlow Playground draws it: every node a small map of its own output, links
-    coloured by the sign of their weight (blue +, orange −) and thickened by its size; hover a link or a node
-    for its number. A link L1 set to exactly zero is drawn dashed.
-
-    All node maps travel as one PNG atlas (one image, cut by nested viewBoxes): one encoding per update.
-    """
-    box, gap_y, col_w, top = 38, 12, 118, 22
-    n_cols = len(node_ids)
+def _layout(node_ids: list[list[str]], box: int, gap_y: int, col_w: int, top: int):
     tallest = max(len(layer) for layer in node_ids)
     height = top + tallest * (box + gap_y) + 10
-    width = 70 + (n_cols - 1) * col_w + box + 30
+    width = 70 + (len(node_ids) - 1) * col_w + box + 30
     pos: dict[str, tuple[float, float]] = {}
     for c, layer in enumerate(node_ids):
         offset = (tallest - len(layer)) * (box + gap_y) / 2
         for r, node in enumerate(layer):
             pos[node] = (70 + c * col_w, top + offset + r * (box + gap_y))
+    return pos, width, height
+
+
+BOX, GAP_Y, COL_W, TOP = 38, 12, 118, 22
+FEW_LINKS = 120
+"""Hover titles on every link only while they are few (each costs the browser)."""
+
+
+def network_frame(node_ids: list[list[str]], selected: str | None = None, uid: str = "a") -> str:
+    """The network diagram's fixed part (TensorFlow Playground's drawing): node boxes, labels, one path per link
+    in :func:`network_state`'s order. What changes while training (the node maps as one PNG atlas, the links'
+    colour, width and dashes, the hover titles) comes from :func:`network_state` and is set in place by the live
+    view (``data-href``, ``data-links``, ``data-ntitles``): the browser parses this markup once per network.
+    """
+    box = BOX
+    pos, width, height = _layout(node_ids, BOX, GAP_Y, COL_W, TOP)
+    n_cols = len(node_ids)
     nodes = [n for layer in node_ids for n in layer]
-    tiles = []
-    for c, layer in enumerate(node_ids):
-        for node in layer:
-            values = maps[node]
-            step = max(1, values.shape[0] // thumb)
-            small = values[step // 2::step, step // 2::step][:thumb, :thumb]
-            tiles.append(colours(scale_to_unit(small) if c == 0 else small, discretize and c > 0))
-    atlas = np.concatenate(tiles, axis=1)
-    side = atlas.shape[0]
-    links, dead = weights["links"], set(map(tuple, weights["dead"]))
-    w_all = np.array(list(links.values()), dtype=np.float64)
-    link_rgb = colours(np.clip(np.nan_to_num(w_all), -1, 1)[None, :])[0]
-    strength = 1 + 9 * np.minimum(np.abs(np.nan_to_num(w_all)), 5) / 5
-    body = [f'<defs><image id="pgatlas{uid}" width="{atlas.shape[1]}" height="{side}" preserveAspectRatio="none" '
-            f'href="{png_uri(atlas)}"/></defs>']
-    few = len(links) <= 120  # hover titles on every link only while they are few (each costs the browser)
-    body.append('<g fill="none" stroke-opacity="0.85">')  # inherited: no offscreen group layer
-    for k, ((src, dst), w) in enumerate(links.items()):
-        x1, y1 = pos[src][0] + box, pos[src][1] + box / 2
-        x2, y2 = pos[dst][0], pos[dst][1] + box / 2
-        mid = (x1 + x2) / 2
-        if (src, dst) in dead:
-            style = 'stroke="#aaa" stroke-width="1" stroke-dasharray="3,3"'
-        else:
-            r, g, b = link_rgb[k]
-            style = f'stroke="rgb({r},{g},{b})" stroke-width="{strength[k]:.1f}"'
-        title = f"<title>{src} → {dst}: weight {w:.3f}</title>" if few else ""
-        body.append(f'<path d="M{x1:.0f},{y1:.0f}C{mid:.0f},{y1:.0f} {mid:.0f},{y2:.0f} {x2:.0f},{y2:.0f}" '
-                    f'{style}>{title}</path>')
-    body.append("</g>")
-    biases = weights["biases"]
+    n_links = sum(len(a) * len(b) for a, b in zip(node_ids[:-1], node_ids[1:], strict=True))
+    few = n_links <= FEW_LINKS
+    side = 20  # atlas tile side (see network_state)
+    body = [f'<defs><image id="pgatlas{uid}" width="{side * len(nodes)}" height="{side}" preserveAspectRatio="none" '
+            f'data-href="atlas_{uid}" href=""/></defs>']
+    body.append(f'<g fill="none" stroke-opacity="0.85" stroke="#aaa" data-links="{uid}">')
+    for lay in range(n_cols - 1):
+        for dst in node_ids[lay + 1]:
+            for src in node_ids[lay]:
+                x1, y1 = pos[src][0] + box, pos[src][1] + box / 2
+                x2, y2 = pos[dst][0], pos[dst][1] + box / 2
+                mid = (x1 + x2) / 2
+                title = "<title></title>" if few else ""
+                body.append(f'<path d="M{x1:.0f},{y1:.0f}C{mid:.0f},{y1:.0f} {mid:.0f},{y2:.0f} {x2:.0f},{y2:.0f}">'
+                            f'{title}</path>')
+    body.append(f'</g><g data-ntitles="{uid}">')
     for k, node in enumerate(nodes):
         x, y = pos[node]
         c = next(i for i, layer in enumerate(node_ids) if node in layer)
         ring, ring_w = ("#e8553e", 3) if node == selected else ("#888", 1)
-        name = FEATURE_LABELS.get(node, f"neuron {node}" if c < n_cols - 1 else "output")
-        tip = escape(name + (f", bias {biases[node]:.3f}" if node in biases else ""))
-        body.append(f'<g><title>{tip}</title><svg x="{x}" y="{y}" width="{box}" height="{box}" '
+        body.append(f'<g><title></title><svg x="{x}" y="{y}" width="{box}" height="{box}" '
                     f'viewBox="{k * side} 0 {side} {side}" preserveAspectRatio="none">'
                     f'<use href="#pgatlas{uid}"/></svg>'
                     f'<rect x="{x}" y="{y}" width="{box}" height="{box}" fill="none" stroke="{ring}" '
                     f'stroke-width="{ring_w}"/></g>')
-        if c == 0:
+    body.append("</g>")
+    for node in nodes:
+        x, y = pos[node]
+        if node in node_ids[0]:
             body.append(f'<text x="{x - 6}" y="{y + box / 2 + 4}" font-size="12" text-anchor="end" '
                         f'fill="#333">{escape(FEATURE_LABELS.get(node, node))}</text>')
         else:
@@ -171,10 +203,68 @@ def network(node_ids: list[list[str]], maps: dict[str, np.ndarray], weights: dic
                         f'fill="#777">{escape(node)}</text>')
     for c in range(n_cols):
         label = "inputs" if c == 0 else ("output" if c == n_cols - 1 else f"layer {c}")
-        body.append(f'<text x="{70 + c * col_w + box / 2}" y="11" font-size="11" text-anchor="middle" '
+        body.append(f'<text x="{70 + c * COL_W + box / 2}" y="11" font-size="11" text-anchor="middle" '
                     f'fill="#444">{label}</text>')
     return (f'<svg viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px" role="img" '
             f'aria-label="Network diagram" xmlns="http://www.w3.org/2000/svg">{"".join(body)}</svg>')
+
+
+def network_state(node_ids: list[list[str]], maps: dict[str, np.ndarray], weights: dict, discretize: bool = False,
+                  thumb: int = 20) -> dict:
+    """What changes in :func:`network_frame` while training, in its order: ``atlas`` (every node's map as one
+    PNG, one encoding per update), per link ``stroke`` (blue +, orange −, grey dashed when L1 set it to exactly
+    zero), ``width`` (thicker when larger), ``dash``, ``title`` (hover text, only while the links are few), and
+    per node ``ntitle`` (its name and bias)."""
+    def tile(node):
+        values = maps[node]
+        step = max(1, values.shape[0] // thumb)
+        return values[step // 2::step, step // 2::step][:thumb, :thumb]
+
+    inputs = levels(np.concatenate([scale_to_unit(tile(n)) for n in node_ids[0]], axis=1))
+    neurons = [tile(n) for layer in node_ids[1:] for n in layer]
+    atlas = np.concatenate([inputs, levels(np.concatenate(neurons, axis=1), discretize)], axis=1)
+    links, dead = weights["links"], set(map(tuple, weights["dead"]))
+    order = [(src, dst) for lay in range(len(node_ids) - 1) for dst in node_ids[lay + 1] for src in node_ids[lay]]
+    w_all = np.nan_to_num(np.array([links[k] for k in order], dtype=np.float64))
+    rgb = colours(np.clip(w_all, -1, 1)[None, :])[0]
+    is_dead = np.array([k in dead for k in order], dtype=bool)
+    strength = 1 + 9 * np.minimum(np.abs(w_all), 5) / 5
+    stroke = ["#aaa" if d else f"rgb({r},{g},{b})" for (r, g, b), d in zip(rgb.tolist(), is_dead, strict=True)]
+    width = ["1" if d else f"{s:.1f}" for s, d in zip(strength.tolist(), is_dead, strict=True)]
+    dash = ["3,3" if d else "" for d in is_dead]
+    titles = ([f"{src} → {dst}: weight {links[(src, dst)]:.3f}" for src, dst in order]
+              if len(order) <= FEW_LINKS else None)
+    biases = weights["biases"]
+    n_cols = len(node_ids)
+    ntitle = []
+    for c, layer in enumerate(node_ids):
+        for node in layer:
+            name = FEATURE_LABELS.get(node, f"neuron {node}" if c < n_cols - 1 else "output")
+            ntitle.append(name + (f", bias {biases[node]:.3f}" if node in biases else ""))
+    return {"atlas": levels_uri(atlas), "stroke": stroke, "width": width, "dash": dash, "title": titles,
+            "ntitle": ntitle}
+
+
+def network(node_ids: list[list[str]], maps: dict[str, np.ndarray], weights: dict, selected: str | None = None,
+            discretize: bool = False, thumb: int = 20, uid: str = "a") -> str:
+    """The network diagram as one static picture (:func:`network_frame` with :func:`network_state` filled in)."""
+    import re
+
+    frame = network_frame(node_ids, selected, uid)
+    state = network_state(node_ids, maps, weights, discretize, thumb)
+    frame = frame.replace(f'data-href="atlas_{uid}" href=""', f'data-href="atlas_{uid}" href="{state["atlas"]}"', 1)
+    links = iter(range(len(state["stroke"])))
+
+    def link(match):
+        k = next(links)
+        dash = f' stroke-dasharray="{state["dash"][k]}"' if state["dash"][k] else ""
+        title = f"<title>{escape(state['title'][k])}</title>" if state["title"] else ""
+        return f'<path d="{match.group(1)}" stroke="{state["stroke"][k]}" stroke-width="{state["width"][k]}"{dash}>' \
+               f'{title}</path>'
+
+    frame = re.sub(r'<path d="([^"]*)">(?:<title></title>)?</path>', link, frame)
+    titles = iter(state["ntitle"])
+    return re.sub(r"<g><title></title>", lambda m: f"<g><title>{escape(next(titles))}</title>", frame)
 
 
 def loss_curve(train: np.ndarray, test: np.ndarray, width: int = 340, height: int = 120,

@@ -56,7 +56,6 @@ TF_LINK_LOAD = "playground_tf_link_load"
 UPLOAD = "playground_upload"
 EXPORT = "playground_export"
 IMPORT = "playground_import"
-CANVAS = "playground_canvas"
 CLICK_LABEL = "playground_click_label"
 CLEAR_POINTS = "playground_clear_points"
 
@@ -94,5 +93,7 @@ NOTES_BOX = "playground_notes_box"
 EXPORT_BOX = "playground_export_box"
 OWN_DATA_BOX = "playground_own_data"
 HIDDEN_BOX = "playground_hidden_controls"  # invisible: the controls an instructor hid
-PICTURE = "playground_picture"
-"""Prefix of the live SVG pictures' element keys (``playground_picture_output`` ...)."""
+THUMBNAILS = "playground_thumbnails"  # the data sets' pictures
+BOARD = "playground_board"
+"""The live view (every picture of a run in one element, :mod:`app.playground.board`)."""
+CLICKS_SEEN = "playground_clicks_seen"  # the last map click applied to your own points (its id)

@@ -1,6 +1,8 @@
-"""Your own data: upload a CSV of points, or click points onto the plane (a small component of our own).
+"""Your own data: upload a CSV of points, or click points onto the output map.
 
-The points live in this session only (``st.session_state``), never in the link.
+The clicks land on the live view's output map (:mod:`app.playground.board`), over the network's
+current answer, as a student expects: :func:`apply_click_event` turns one click into a change of
+the points. The points live in this session only (``st.session_state``), never in the link.
 """
 
 from __future__ import annotations
@@ -11,10 +13,59 @@ import numpy as np
 import streamlit as st
 
 from app.playground import keys as K
-from app.playground.canvas import bump_revision, point_canvas
+from engine.playground.data import DOMAIN
 from engine.playground.upload import MAX_BYTES, MAX_POINTS, MIN_POINTS, parse_points_csv
 
 SOURCES = {"generated": "Generated data set", "own": "Your own points"}
+CLICK_LABELS = {"blue (+1)": 1, "orange (−1)": -1, "erase": 0}
+ERASE_RADIUS = 0.6
+"""A click in erase mode removes the nearest point within this distance (plane units)."""
+
+
+def click_label() -> int:
+    """What a click on the map does now: +1 or −1 adds a point of that class, 0 erases."""
+    return CLICK_LABELS.get(st.session_state.get(K.CLICK_LABEL) or "", 0)
+
+
+Points = tuple[np.ndarray, np.ndarray]
+
+
+def apply_click(current: Points | None, x, y, label: int) -> Points | None:
+    """The points after one click at ``(x, y)``: a point of class ``label`` (±1) added, clamped to the plane and
+    rounded to 0.01; or (``label`` 0) the nearest point within :data:`ERASE_RADIUS` removed. None when the click
+    changes nothing (junk coordinates, nothing near to erase, already :data:`MAX_POINTS` points)."""
+    try:
+        x, y = float(x), float(y)
+    except (TypeError, ValueError):
+        return None
+    if not np.isfinite([x, y]).all() or label not in (-1, 0, 1):
+        return None
+    X, v = current if current is not None else (np.zeros((0, 2)), np.zeros(0))
+    if label == 0:
+        if not len(X):
+            return None
+        d = np.hypot(X[:, 0] - x, X[:, 1] - y)
+        i = int(np.argmin(d))
+        if d[i] > ERASE_RADIUS:
+            return None
+        return np.delete(X, i, axis=0), np.delete(v, i)
+    if len(X) >= MAX_POINTS:
+        return None
+    point = np.round(np.clip([x, y], -DOMAIN, DOMAIN), 2)
+    return np.vstack([X, point[None, :]]), np.append(v, float(label))
+
+
+def apply_click_event(event) -> bool:
+    """Apply the live view's click trigger ``{"x", "y", "id"}`` to the own points, once per click; return True
+    when the points changed."""
+    if not isinstance(event, dict) or event.get("id") in (None, st.session_state.get(K.CLICKS_SEEN)):
+        return False
+    st.session_state[K.CLICKS_SEEN] = event.get("id")
+    changed = apply_click(points(), event.get("x"), event.get("y"), click_label())
+    if changed is None:
+        return False
+    st.session_state[K.POINTS] = changed
+    return True
 
 
 def points() -> tuple[np.ndarray, np.ndarray] | None:
@@ -41,14 +92,12 @@ def _on_upload(problem: str) -> None:
         return
     st.session_state.pop("playground_upload_error", None)
     st.session_state[K.POINTS] = (X, y)
-    bump_revision()
     st.session_state["playground_upload_notes"] = notes
 
 
 def _on_clear() -> None:
     st.session_state[K.POINTS] = None
     st.session_state.pop("playground_upload_notes", None)
-    bump_revision()
 
 
 def own_data_section(problem: str) -> tuple[bool, tuple | None, str | None]:
@@ -67,19 +116,16 @@ def own_data_section(problem: str) -> tuple[bool, tuple | None, str | None]:
             st.error(f"Not loaded: {error}")
         for note in st.session_state.get("playground_upload_notes", []):
             st.caption(note)
-        with st.container():
-            label = st.segmented_control("Clicks add", ["blue (+1)", "orange (−1)", "erase"], default="blue (+1)",
-                                         key=K.CLICK_LABEL)
-            current = points()
-            clicked = point_canvas(K.CANVAS, current, {"blue (+1)": 1, "orange (−1)": -1}.get(label or "", 0))
-            if clicked is not None:
-                st.session_state[K.POINTS] = clicked
+        st.segmented_control("Clicks add", list(CLICK_LABELS), default="blue (+1)", key=K.CLICK_LABEL,
+                             help="Click on the output map (on the right) to add a point of this class, or erase "
+                                  "the nearest point.")
         st.button("Clear my points", key=K.CLEAR_POINTS, on_click=_on_clear)
         current = points()
         n = 0 if current is None else len(current[0])
         st.caption(f"{n} point(s).")
         if n < MIN_POINTS:
-            return True, None, f"Add at least {MIN_POINTS} points of your own (upload a CSV or click on the plane)."
+            return True, None, (f"Add at least {MIN_POINTS} points of your own (upload a CSV or click on the map on "
+                                "the right).")
         if problem == "classification" and len(np.unique(current[1])) < 2:
             return True, None, "Your points are all one class: add points of the other colour."
         return True, current, None

@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import numpy as np
 import streamlit as st
 
+from app.html_view import svg
 from app.playground import keys as K
 from engine.playground import (
     ACTIVATIONS,
@@ -228,8 +229,11 @@ def data_section(hider: Hider, thumbnails: dict[str, str], problem: str) -> dict
                                             format_func=REG_DATASET_LABELS.get, horizontal=True, **common)
             else:
                 names = list(DATASET_LABELS)
-                st.markdown("".join(f'<span title="{DATASET_LABELS[n]}" style="margin-right:6px">'
-                                    f'{thumbnails[n]}</span>' for n in names), unsafe_allow_html=True)
+                # our own element, not Markdown: Streamlit redraws every element of the page at each live update,
+                # and Markdown would parse these 2,000 dots again ten times a second
+                svg('<div style="display:flex;gap:6px">' + "".join(
+                    f'<span title="{DATASET_LABELS[n]}">{thumbnails[n]}</span>' for n in names) + "</div>",
+                    key=K.THUMBNAILS)
                 v["dataset"] = st.radio("Which data set?", names, 0, key=K.DATASET, format_func=DATASET_LABELS.get,
                                         horizontal=True, **common,
                                         help="The four data sets of TensorFlow Playground (pictured above, in "

@@ -1,19 +1,28 @@
 """What the playground shows of a run, redrawn at every live update (the ``show`` of the live controls).
 
 Everything here is cheap by design (see :mod:`app.playground.figures`): one grid of
-every node's output (numba, a few ms), small PNGs inside inline SVG, no Plotly.
-The numbers a test needs (epoch, losses, accuracy) are ``st.metric`` s.
+every node's output (numba, a few ms), small PNGs inside inline SVG, no Plotly. Per update the
+fragment sends two things: the numbers (epoch, losses, accuracy: ``st.metric`` s, which tests read)
+and one live view (:mod:`app.playground.board`) whose fixed markup the browser parses only when it
+changes; the heatmaps, the links' colours and the loss curve are all that change while training.
+With your own data, that view's output map is where clicks add points.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import math
+from html import escape
 
+import numpy as np
 import streamlit as st
 
-from app.html_view import svg
 from app.playground import figures
 from app.playground import keys as K
+from app.playground.board import board
+from app.playground.own_data import apply_click_event, click_label
+from app.playground.own_data import points as own_points
 from app.playground.settings import Display
 from engine.playground import FEATURE_LABELS, PairTrainer, Trainer
 
@@ -21,12 +30,9 @@ LIVE_SPEEDS = {"one epoch": 0.0, "slow": 0.01, "normal": 0.04, "fast": 0.1}
 """Training seconds per screen update (at least one epoch each). "one epoch" trains like the original's
 browser loop (one epoch per frame); "normal" trains about a hundred epochs of the default network per update."""
 MAP_RESOLUTION = 100
-
-
-def _svg(markup: str, name: str) -> None:
-    """An inline SVG picture (our own element: Markdown parsed every update slowly, ``st.html``'s sanitizer
-    drops these SVGs)."""
-    svg(markup, key=f"{K.PICTURE}_{name}")
+FRAMES = "playground_frames"
+"""Session state: the maps' fixed markup by picture, with the data it was drawn from."""
+COLOUR_BAR = figures.colour_bar()
 
 
 def _num(value: float, digits: int = 3) -> str:
@@ -73,47 +79,119 @@ def _curve(trainer: Trainer) -> str:
     return figures.loss_curve(h[:, 0], h[:, 1])
 
 
-def single(trainer: Trainer, display: Display) -> None:
+def _fingerprint(*sets) -> str:
+    digest = hashlib.sha1()
+    for pair in sets:
+        if pair is None:
+            digest.update(b"-")
+            continue
+        for a in pair:
+            a = np.ascontiguousarray(a)
+            digest.update(str(a.shape).encode() + a.tobytes())
+    return digest.hexdigest()
+
+
+def _map_frame(train, test, size: int = 340, title: str = "", href: str = "out", clickable: bool = False) -> str:
+    """:func:`figures.map_frame`, kept per session while its data is the same (it changes with the data only)."""
+    cache = st.session_state.setdefault(FRAMES, {})
+    key = (_fingerprint(train, test), size, title, clickable)
+    hit = cache.get(href)
+    if hit is None or hit[0] != key:
+        hit = cache[href] = (key, figures.map_frame(train, test, size, title, href, clickable))
+    return hit[1]
+
+
+@functools.lru_cache(maxsize=64)
+def _network_frame(ids: tuple[tuple[str, ...], ...], selected: str | None, uid: str) -> str:
+    return figures.network_frame([list(layer) for layer in ids], selected, uid)
+
+
+def _network(trainer: Trainer, maps, display: Display, selected: str | None, uid: str):
+    """The network's fixed markup and, for the board, its live state."""
+    ids = trainer.node_ids()
+    weights = trainer.weights()
+    state = figures.network_state(ids, maps, weights, display.discretize)
+    frame = _network_frame(tuple(map(tuple, ids)), selected, uid)
+    hrefs = {f"atlas_{uid}": state.pop("atlas")}
+    ntitles = {uid: state.pop("ntitle")}
+    return frame, hrefs, {uid: state}, ntitles, weights
+
+
+def _click(own: bool) -> dict:
+    label = click_label()
+    colour = {1: figures.POS_HEX, -1: figures.NEG_HEX}.get(label, "")
+    return {"on": bool(own), "colour": colour}
+
+
+def _own_caption(own: bool) -> str:
+    if not own:
+        return ""
+    what = {1: "a blue (+1) point", -1: "an orange (−1) point"}.get(click_label(), "nothing: it erases the nearest")
+    return (f'<p class="pg-note">🖱️ <b>Click on the map</b> to add your own points: a click adds {what} '
+            "(choose under “Clicks add” on the left). The run starts again from your new points.</p>")
+
+
+def _after_click(event, own: bool) -> None:
+    """A click on the map (your own data): change the points and rerun the whole page (the run restarts)."""
+    if own and apply_click_event(event):
+        st.rerun(scope="app")
+
+
+def _col(flex: str, part: str, inner: str) -> str:
+    return f'<div class="pg-col" data-part="{part}" style="flex:{flex}">{inner}</div>'
+
+
+def single(trainer: Trainer, display: Display, own: bool = False) -> None:
     """One network: its numbers, its diagram, the output map and the loss curve."""
     with st.container(key=K.METRICS_BOX):
         metrics(trainer)
     maps = trainer.grid(MAP_RESOLUTION)
     ids = trainer.node_ids()
     train, test = _points(trainer, display)
-    left, right = st.columns([1.5, 1], gap="medium")
-    with right:
-        with st.container(key=K.OUTPUT_BOX):
-            st.markdown("**Output** — the network's answer at every point of the plane")
-            _svg(figures.output_map(maps[trainer.output_id], train, test, display.discretize), "output")
-            _svg(figures.colour_bar(), "colour_bar")
-            st.caption("Orange: the network says −1, blue: +1. Dots are the training points"
-                       + (" (white ring) and test points (black ring)." if display.show_test else "."))
-        with st.container(key=K.CURVE_BOX):
-            st.markdown("**Loss per epoch** — test (black), training (grey)")
-            _svg(_curve(trainer), "curve")
-    with left:
-        with st.container(key=K.DIAGRAM_BOX):
-            st.markdown("**Network** — each square is what that neuron computes over the whole plane; links are "
-                        "blue for positive weights, orange for negative, thicker when larger")
-            selected = st.session_state.get(K.NEURON)
-            weights = trainer.weights()
-            _svg(figures.network(ids, maps, weights, selected, display.discretize), "network")
-            dead = len(weights["dead"])
-            st.caption("Hover a square for its bias, a link for its weight (up to 120 links; pick a node above for "
-                       "a big network). Dashed: a weight L1 set to exactly zero."
-                       + (f" **L1 has set {dead} of {len(weights['links'])} links to exactly zero**: those inputs "
-                          "and neurons no longer matter." if dead else ""))
-        with st.container(key=K.NEURON_BOX):
-            choice = st.session_state.get(K.NEURON)
-            if choice in maps:
-                values = maps[choice]
-                if choice in ids[0]:
-                    values = figures.scale_to_unit(values)
-                _svg(figures.output_map(values, train, None, False, size=300,
-                                        title=_node_label(choice, ids)), "node")
-                st.caption(f"{_node_label(choice, ids)}: its output at every point of the plane. A hidden "
-                           "neuron's map is built from the maps of the layer before it — the network composes "
-                           "simple regions into the boundary on the right.")
+    selected = st.session_state.get(K.NEURON)
+    net, hrefs, links, ntitles, weights = _network(trainer, maps, display, selected, "a")
+    hrefs["out"] = figures.heatmap_uri(maps[trainer.output_id], display.discretize)
+    dead = len(weights["dead"])
+    slots = {"curve": _curve(trainer),
+             "dead": (f"<b>L1 has set {dead} of {len(weights['links'])} links to exactly zero</b>: those inputs "
+                      "and neurons no longer matter." if dead else "")}
+    node = ""
+    if selected in maps:
+        values = maps[selected]
+        if selected in ids[0]:
+            values = figures.scale_to_unit(values)
+        label = _node_label(selected, ids)
+        hrefs["node"] = figures.heatmap_uri(values)
+        node = (_map_frame(train, None, 300, label, "node")
+                + f'<p class="pg-cap">{escape(label)}: its output at every point of the plane. A hidden neuron\'s '
+                  "map is built from the maps of the layer before it — the network composes simple regions into "
+                  "the boundary on the right.</p>")
+    left = ('<p class="pg-h"><b>Network</b> — each square is what that neuron computes over the whole plane; links '
+            "are blue for positive weights, orange for negative, thicker when larger</p>" + net
+            + '<p class="pg-cap">Hover a square for its bias, a link for its weight (up to 120 links; pick a node '
+              'above for a big network). Dashed: a weight L1 set to exactly zero. <span data-slot="dead"></span>'
+              "</p>" + node)
+    right = ('<p class="pg-h"><b>Output</b> — the network\'s answer at every point of the plane</p>'
+             + _map_frame(train, test, clickable=own) + COLOUR_BAR
+             + '<p class="pg-cap">Orange: the network says −1, blue: +1. Dots are the training points'
+             + (" (white ring) and test points (black ring).</p>" if display.show_test else ".</p>")
+             + _own_caption(own)
+             + '<p class="pg-h"><b>Loss per epoch</b> — test (black), training (grey)</p><div data-slot="curve">'
+               "</div>")
+    layout = f'<div class="pg-row">{_col("1.5 1 0", "network", left)}{_col("1 1 0", "output", right)}</div>'
+    event = board(K.BOARD, layout, hrefs=hrefs, slots=slots, links=links, ntitles=ntitles, click=_click(own))
+    _after_click(event, own)
+
+
+def own_points_only(display: Display) -> None:
+    """Your own data before there are enough points to train: the empty plane to click them onto."""
+    current = own_points()
+    train = current if current is not None and len(current[0]) else None
+    right = ('<p class="pg-h"><b>Your points</b> — click on the plane to add them</p>'
+             + _map_frame(train, None, clickable=True) + _own_caption(True))
+    layout = f'<div class="pg-row">{_col("1 1 0", "output", right)}{_col("0.6 1 0", "spacer", "")}</div>'
+    event = board(K.BOARD, layout, click=_click(True))
+    _after_click(event, True)
 
 
 def node_picker(trainer) -> None:
@@ -138,43 +216,53 @@ def _node_label(node: str, ids: list[list[str]]) -> str:
     return f"Neuron {node} (layer {layer})"
 
 
-def pair(trainer: PairTrainer, display: Display) -> None:
+def pair(trainer: PairTrainer, display: Display, own: bool = False) -> None:
     """Compare mode: A and B side by side, same epoch."""
     a, b = trainer.trainers
     ha, hb = a.history_.array(), b.history_.array()
     with st.container(key=K.METRICS_BOX):
         for t, name in ((a, "A"), (b, "B")):
             metrics(t, name)
-    cols = st.columns(2, gap="medium")
-    for col, t, name in zip(cols, (a, b), ("A", "B"), strict=True):
-        with col, st.container(key=f"{K.OUTPUT_BOX}_{name.lower()}"):
-            c = t.config
-            st.markdown(f"**{name}**: {', '.join(map(str, c.hidden)) or 'no'} hidden "
-                        f"{'neurons' if c.hidden else 'layer'}, {c.activation}, rate {t.learning_rate:g}"
-                        + (f", {c.regularization} {c.reg_rate:g}" if c.regularization != "none" else "")
-                        + (f", {c.optimizer}" if c.optimizer != "sgd" else "")
-                        + (", cross-entropy" if c.loss == "cross_entropy" else ""))
-            if t.status_ == "diverged":
-                st.error(t.message_)
-            maps = t.grid(MAP_RESOLUTION)
-            train, test = _points(t, display)
-            _svg(figures.output_map(maps[t.output_id], train, test, display.discretize, size=320),
-                 f"output_{name.lower()}")
-            _svg(figures.network(t.node_ids(), maps, t.weights(), None, display.discretize, uid=name.lower()),
-                 f"network_{name.lower()}")
-    with st.container(key=K.CURVE_BOX):
-        st.markdown("**Loss per epoch** — A: test black, training grey; B: test red, training pink")
-        _svg(figures.loss_curve(ha[:, 0], ha[:, 1], width=700, height=150,
-                                extra={"B test": (hb[:, 1], "#e8553e"), "B train": (hb[:, 0], "#f3a99c")}),
-             "curve")
+    hrefs, links, ntitles, cols = {}, {}, {}, []
+    for t, name in ((a, "A"), (b, "B")):
+        uid = name.lower()
+        c = t.config
+        head = f"<b>{name}</b>: " + escape(
+            f"{', '.join(map(str, c.hidden)) or 'no'} hidden {'neurons' if c.hidden else 'layer'}, {c.activation}, "
+            f"rate {t.learning_rate:g}"
+            + (f", {c.regularization} {c.reg_rate:g}" if c.regularization != "none" else "")
+            + (f", {c.optimizer}" if c.optimizer != "sgd" else "")
+            + (", cross-entropy" if c.loss == "cross_entropy" else ""))
+        maps = t.grid(MAP_RESOLUTION)
+        train, test = _points(t, display)
+        net, h, lk, nt, _ = _network(t, maps, display, None, uid)
+        hrefs.update(h)
+        links.update(lk)
+        ntitles.update(nt)
+        hrefs[f"out_{uid}"] = figures.heatmap_uri(maps[t.output_id], display.discretize)
+        diverged = f'<p class="pg-note" style="color:#c0392b">{escape(t.message_)}</p>' \
+            if t.status_ == "diverged" else ""
+        cols.append(_col("1 1 0", f"output_{uid}", f'<p class="pg-h">{head}</p>' + diverged
+                         + _map_frame(train, test, 320, "", f"out_{uid}", own) + net))
+    curve = figures.loss_curve(ha[:, 0], ha[:, 1], width=700, height=150,
+                               extra={"B test": (hb[:, 1], "#e8553e"), "B train": (hb[:, 0], "#f3a99c")})
+    layout = (f'<div class="pg-row">{"".join(cols)}</div>{_own_caption(own)}<div data-part="curve">'
+              '<p class="pg-h"><b>Loss per epoch</b> — A: test black, training grey; B: test red, training pink</p>'
+              '<div data-slot="curve"></div></div>')
+    event = board(K.BOARD, layout, hrefs=hrefs, slots={"curve": curve}, links=links, ntitles=ntitles,
+                  click=_click(own))
+    _after_click(event, own)
 
 
-def show(trainer, display: Display) -> None:
-    """The live view of a single or paired run (nothing to show before one exists)."""
+def show(trainer, display: Display, own: bool = False) -> None:
+    """The live view of a single or paired run (with your own data and no run yet: the plane to click on)."""
     if trainer is None:
-        st.info("Set up the data and the network on the left, then press **Play**.", icon="▶️")
+        if own:
+            own_points_only(display)
+        else:
+            st.info("Set up the data and the network on the left, then press **Play**.", icon="▶️")
         return
     if isinstance(trainer, PairTrainer):
-        pair(trainer, display)
+        pair(trainer, display, own)
     else:
-        single(trainer, display)
+        single(trainer, display, own)

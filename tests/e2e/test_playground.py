@@ -6,6 +6,7 @@ Streamlit exception on the page.
 
 from __future__ import annotations
 
+import re
 import time
 
 from playwright.sync_api import Browser, Locator, Page, expect
@@ -23,6 +24,11 @@ def open_playground(page: Page, base_url: str, query: str = "") -> None:
     expect(button(page, K.PLAY)).to_be_visible(timeout=60_000)
 
 
+def part(page: Page, name: str) -> Locator:
+    """A part of the live view (every picture of the run in one element): "output", "network", "output_a" ..."""
+    return by_key(page, K.BOARD).locator(f'[data-part="{name}"]')
+
+
 def button(page: Page, key: str) -> Locator:
     return by_key(page, key).get_by_role("button").first
 
@@ -37,6 +43,9 @@ def number(page: Page, label: str) -> float:
         return float(metric(page, label).inner_text(timeout=5_000).replace(",", "").rstrip("%"))
     except Exception:  # replaced mid-read by the next update  # noqa: BLE001
         return float("nan")
+
+
+PNG = re.compile(r"^data:image/png;base64,")
 
 
 def wait_until(condition, timeout: float = 60.0, what: str = "") -> None:
@@ -68,8 +77,9 @@ def test_spiral_with_a_layer_more_trains_live_and_its_link_opens_the_same_setup(
     paused = metric(page, "Epoch").inner_text()
     page.wait_for_timeout(800)
     assert metric(page, "Epoch").inner_text() == paused  # Pause really pauses
-    expect(by_key(page, K.OUTPUT_BOX).locator("svg circle").first).to_be_attached()
-    expect(by_key(page, K.DIAGRAM_BOX).locator("svg path").first).to_be_attached()
+    expect(part(page, "output").locator("svg circle").first).to_be_attached()
+    expect(part(page, "output").locator('image[data-href="out"]')).to_have_attribute("href", PNG)
+    expect(part(page, "network").locator("svg path[stroke-width]").first).to_be_attached()
     no_exception(page)
 
     link = page.url
@@ -96,8 +106,8 @@ def test_compare_mode_runs_both_networks(page: Page, app_server: AppServer) -> N
     expect(button(page, K.PLAY)).to_be_enabled(timeout=30_000)
     wait_idle(page)
     assert metric(page, "A Epoch").inner_text() == metric(page, "B Epoch").inner_text()  # lockstep
-    expect(by_key(page, f"{K.OUTPUT_BOX}_a").locator("svg").first).to_be_visible()
-    expect(by_key(page, f"{K.OUTPUT_BOX}_b").locator("svg").first).to_be_visible()
+    expect(part(page, "output_a").locator("svg").first).to_be_visible()
+    expect(part(page, "output_b").locator("svg").first).to_be_visible()
     no_exception(page)
 
 
@@ -117,4 +127,40 @@ def test_bad_settings_and_a_tampered_link_show_messages_not_errors(page: Page, a
         wait_idle(page)
     expect(page.get_by_text("Turn on at least one input feature").first).to_be_visible()
     expect(button(page, K.PLAY)).to_be_disabled()
+    no_exception(page)
+
+
+def test_clicks_on_the_output_map_add_and_erase_own_points_over_the_networks_answer(page: Page,
+                                                                                  app_server: AppServer) -> None:
+    open_playground(page, app_server.url)
+    by_key(page, K.DATA_SOURCE).get_by_text("Your own points", exact=True).click()
+    wait_idle(page)
+    count = by_key(page, K.OWN_DATA_BOX).get_by_text(re.compile(r"^\d+ point\(s\)\.$"))
+    expect(count).to_have_text("0 point(s).", timeout=30_000)
+    plane = part(page, "output").locator("[data-click]")
+    expect(plane).to_be_visible(timeout=30_000)
+
+    def click_at(x: float, y: float) -> None:  # plane coordinates in [-6, 6] (the map moves once a run exists)
+        box = plane.bounding_box()
+        assert box is not None and box["width"] > 100
+        plane.click(position={"x": (x + 6) / 12 * box["width"], "y": (6 - y) / 12 * box["height"]})
+
+    for i in range(12):
+        if i == 6:
+            by_key(page, K.CLICK_LABEL).get_by_text("orange (−1)", exact=True).click()
+            wait_idle(page)
+        click_at(-4 + 0.7 * i, 3 - 0.5 * i)
+        expect(count).to_have_text(f"{i + 1} point(s).", timeout=30_000)
+        wait_idle(page)
+    # enough points of both classes: a run on them, its output map beneath the points, still clickable
+    expect(button(page, K.PLAY)).to_be_enabled(timeout=30_000)
+    expect(part(page, "output").locator('image[data-href="out"]')).to_have_attribute("href", PNG)
+    expect(part(page, "output").locator("svg circle")).to_have_count(6)  # the training half (test points hidden)
+    by_key(page, K.CLICK_LABEL).get_by_text("erase", exact=True).click()
+    wait_idle(page)
+    click_at(-4 + 0.7 * 11, 3 - 0.5 * 11)  # the last point (or the test point nearest to it)
+    expect(count).to_have_text("11 point(s).", timeout=30_000)
+    wait_idle(page)
+    button(page, K.PLAY).click()
+    wait_until(lambda: number(page, "Epoch") > 0, what="a run on the clicked points trains")
     no_exception(page)

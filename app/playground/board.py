@@ -1,0 +1,46 @@
+"""The playground's live view: every picture of a run in one components-v2 element of our own.
+
+Streamlit redraws every element a fragment sends at every update (ten times a second while playing):
+headings, captions, a colour bar and four pictures were most of the browser's time per update. Here
+they travel as one element whose fixed part (the layout, the maps' points and axes, the network's
+boxes and links) the browser parses only when it changes; an update changes only the heatmaps'
+sources, the links' colours and widths, hover texts and the loss curve (see ``components/board.js``).
+
+The same element is where "your own data" is clicked: with ``click`` on, a click on a map's plane
+comes back as a trigger value ``{"x", "y", "id"}`` in plane coordinates.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+_HERE = Path(__file__).parent / "components"
+
+
+@st.cache_resource
+def _component():
+    return st.components.v2.component(
+        "ml_playground_board",
+        html=(_HERE / "board.html").read_text(),
+        css=(_HERE / "board.css").read_text(),
+        js=(_HERE / "board.js").read_text(),
+    )
+
+
+def board(key: str, layout: str, *, hrefs: dict[str, str] | None = None, slots: dict[str, str] | None = None,
+          links: dict[str, dict] | None = None, ntitles: dict[str, list[str]] | None = None,
+          click: dict | None = None):
+    """Draw the live view; return the click trigger (``{"x", "y", "id"}``) of this run, or None.
+
+    ``layout`` is the fixed HTML (with ``data-href``, ``data-slot``, ``data-links``, ``data-ntitles`` and
+    ``data-click`` places); ``hrefs`` the image sources by name; ``slots`` markup by slot name; ``links`` and
+    ``ntitles`` a network's state by its uid (see :func:`app.playground.figures.network_state`); ``click``
+    ``{"on": bool, "colour": css colour of a new point}``.
+    """
+    data = {"layout": layout, "hrefs": hrefs or {}, "slots": slots or {}, "links": links or {},
+            "ntitles": ntitles or {}, "click": click or {"on": False}}
+    result = _component()(key=key, data=data, on_click_change=lambda: None)
+    value = getattr(result, "click", None)
+    return value if isinstance(value, dict) else None
