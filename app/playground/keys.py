@@ -94,6 +94,7 @@ EXPORT_BOX = "playground_export_box"
 OWN_DATA_BOX = "playground_own_data"
 HIDDEN_BOX = "playground_hidden_controls"  # invisible: the controls an instructor hid
 THUMBNAILS = "playground_thumbnails"  # the data sets' pictures
+NUMBERS = "playground_numbers"  # the losses and accuracies beside the epoch (``_a``, ``_b`` in compare mode)
 BOARD = "playground_board"
 """The live view (every picture of a run in one element, :mod:`app.playground.board`)."""
 CLICKS_SEEN = "playground_clicks_seen"  # the last map click applied to your own points (its id)

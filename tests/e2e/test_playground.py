@@ -34,8 +34,11 @@ def button(page: Page, key: str) -> Locator:
 
 
 def metric(page: Page, label: str) -> Locator:
-    box = by_key(page, K.METRICS_BOX).locator('[data-testid="stMetric"]')
-    return box.filter(has=page.get_by_text(label, exact=True)).locator('[data-testid="stMetricValue"]').first
+    """The epoch ("Epoch", "A Epoch": an ``st.metric``) or a number drawn beside it ("Training loss")."""
+    if label.endswith("Epoch"):
+        box = by_key(page, K.METRICS_BOX).locator('[data-testid="stMetric"]')
+        return box.filter(has=page.get_by_text(label, exact=True)).locator('[data-testid="stMetricValue"]').first
+    return by_key(page, K.NUMBERS).locator(f'[data-num="{label}"] .pg-val').first
 
 
 def number(page: Page, label: str) -> float:
