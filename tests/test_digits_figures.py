@@ -1,18 +1,22 @@
-"""The digit page's feature-map figure: every cell's colour, hover position and value, whatever the tiling.
+"""The digit page's layer pictures and unit picker: every cell's colour, place and hover value.
 
-A layer's figure is most of a drawing's bytes, so it is packed (maps touching,
-colours as one byte a cell, white lines as shapes between the maps); these tests
-check that nothing a student sees or hovers over changed in the packing.
+A layer is most of a drawing's bytes, so it is packed (colour levels as a one-byte
+PNG, values as float16, the geometry to find a cell); these tests read every cell
+back the way the browser does and check that nothing a student sees or hovers over
+was lost in the packing.
 """
 
 from __future__ import annotations
 
 import base64
+import json
+import zlib
 
 import numpy as np
 import pytest
 
-from app.digits.figures import feature_maps_figure, normalise_maps, unit_picker_figure
+from app.digits.figures import normalise_maps, unit_picker_figure
+from app.digits.layer_view import colour_table, maps_picture, units_picture
 from app.figures import minmax
 
 
@@ -22,56 +26,71 @@ def decode(value) -> np.ndarray:
     return out.reshape([int(n) for n in str(value["shape"]).split(",")]) if "shape" in value else out
 
 
-def cells(maps: np.ndarray, mode: str = "per map", global_range=(0.0, 1.0), **kwargs):
-    """``(colour in [0, 1], [map, row, col], raw value)`` of every cell, and the figure."""
-    fig = feature_maps_figure(maps, "", mode, global_range, **kwargs)
-    (trace,) = fig.spec["data"]
-    z = decode(trace["z"]).astype(np.float64)
-    colour = (z - trace["zmin"]) / (trace["zmax"] - trace["zmin"])
-    return colour, decode(trace["customdata"]).astype(int), decode(trace["text"]), fig
+def read_picture(data: dict) -> tuple[np.ndarray, np.ndarray]:
+    """A layer picture (:mod:`app.digits.layer_view`) read back: ``(levels, values)``, each ``(count, h, w)``:
+    every cell's colour level (0–255) and the raw value hover shows for it (float16)."""
+    shape = (data["count"], data["h"], data["w"])
+    levels = np.frombuffer(zlib.decompress(base64.b64decode(data["levels"])), np.uint8)
+    values = np.frombuffer(zlib.decompress(base64.b64decode(data["values"])), "<f2").astype(np.float32)
+    return levels.reshape(shape), values.reshape(shape)
 
 
-@pytest.mark.parametrize(("count", "size"), [(32, 28), (32, 14), (64, 14), (64, 7), (1, 28)])
-def test_a_full_grid_sends_one_byte_colours_and_every_cell_knows_its_place(count, size):
+def layer_pictures(at) -> dict[str, dict]:
+    """The data of every layer picture on an AppTest's page (``digits_layer_<name>`` elements), by layer name."""
+    found = {}
+
+    def walk(node) -> None:
+        for child in getattr(node, "children", {}).values():
+            key = str(getattr(child, "key", None) or "")
+            if key.startswith("digits_layer_") and type(child.proto).__name__ == "BidiComponent":
+                found[key.removeprefix("digits_layer_")] = json.loads(child.proto.json)
+            walk(child)
+
+    walk(at.main)
+    return found
+
+
+@pytest.mark.parametrize(("count", "size"), [(32, 28), (32, 14), (64, 14), (64, 7), (1, 28), (10, 5)])
+def test_every_map_cell_has_its_colour_and_value(count, size):
     rng = np.random.default_rng(count + size)
     maps = rng.normal(size=(count, size, size)).astype(np.float32)
     maps[3 % count] = 0.5  # a constant map gets the low colour
-    colour, where, raw, fig = cells(maps)
-    (trace,) = fig.spec["data"]
-    assert trace["z"]["dtype"] == "u1" and trace["zmax"] == 255
-    columns = min(count, 8)
-    assert colour.shape == raw.shape == (count // columns * size, columns * size)  # no gap cells
+    data = maps_picture(maps, "per map", (0.0, 1.0))
+    levels, values = read_picture(data)
     expected = normalise_maps(maps, "per map", (0.0, 1.0))
-    m, r, c = where[..., 0], where[..., 1], where[..., 2]
-    np.testing.assert_array_equal(raw, maps[m, r, c])  # hover: the raw activation of that map's cell
-    np.testing.assert_allclose(colour, expected[m, r, c], atol=0.5 / 255)  # colour: its own map's range
-    assert sorted({(int(a), int(b), int(d)) for a, b, d in where.reshape(-1, 3)}) == [
-        (a, b, d) for a in range(count) for b in range(size) for d in range(size)]  # each cell exactly once
-    lines = fig.spec["layout"]["shapes"]
-    assert len(lines) == (columns - 1) + (count // columns - 1)  # a line between neighbouring maps
+    np.testing.assert_allclose(levels / 255, expected, atol=0.5 / 255)  # colour: its own map's range
+    np.testing.assert_allclose(values, maps, rtol=1e-3, atol=1e-4)  # hover: the raw activation (float16)
+    assert data["cols"] == min(count, 8) and (data["cell"], data["gap"]) == (1, 1)  # 8 to a row, 1-pixel gaps
+    assert data["scale"] * size >= 28  # every map drawn at least 28 pixels a side
 
 
 def test_the_colour_range_modes():
     rng = np.random.default_rng(1)
     maps = np.stack([rng.uniform(0, 1, (7, 7)), rng.uniform(0, 5, (7, 7))]).astype(np.float32)
     for mode, low, high in (("per layer", maps.min(), maps.max()), ("global", -1.0, 9.0)):
-        colour, where, _, _ = cells(maps, mode, (-1.0, 9.0))
-        m, r, c = where[..., 0], where[..., 1], where[..., 2]
-        np.testing.assert_allclose(colour, (maps[m, r, c] - low) / (high - low), atol=0.5 / 255)
+        levels, _ = read_picture(maps_picture(maps, mode, (-1.0, 9.0)))
+        np.testing.assert_allclose(levels / 255, (maps - low) / (high - low), atol=0.5 / 255)
 
 
-def test_a_grid_with_empty_places_leaves_them_blank():
-    maps = np.arange(10 * 5 * 5, dtype=np.float32).reshape(10, 5, 5)  # 8 to a row: 6 empty places in the second
-    colour, where, raw, fig = cells(maps)
-    (trace,) = fig.spec["data"]
-    assert trace["z"]["dtype"] == "f4" and trace["hoverongaps"] is False
-    assert colour.shape == (10, 40)
-    empty = np.zeros_like(colour, dtype=bool)
-    empty[5:, 10:] = True
-    assert np.isnan(colour[empty]).all() and np.isnan(raw[empty]).all()  # no colour, no hover
-    m, r, c = where[~empty][:, 0], where[~empty][:, 1], where[~empty][:, 2]
-    np.testing.assert_array_equal(raw[~empty], maps[m, r, c])
-    assert len(np.unique(m)) == 10
+def test_units_and_the_labelled_output_layer():
+    values = np.linspace(-2.0, 6.0, 200).astype(np.float32)
+    levels, raw = read_picture(units_picture(values, "per layer", (0.0, 1.0)))
+    assert levels.shape == (200, 1, 1)
+    np.testing.assert_allclose(levels.ravel() / 255, (values + 2) / 8, atol=0.5 / 255)
+    np.testing.assert_allclose(raw.ravel(), values, rtol=1e-3)
+    levels, _ = read_picture(units_picture(values, "global", (0.0, 12.0)))
+    np.testing.assert_allclose(levels.ravel() / 255, np.clip(values / 12, 0, 1), atol=0.5 / 255)
+    proba = np.full(10, 0.05, np.float32)
+    proba[7] = 0.55
+    data = units_picture(proba, "global", (0.0, 1.0), labels=[f"{d}" for d in range(10)])
+    assert data["kind"] == "digit" and data["labels"][7] == "7"
+    levels, _ = read_picture(data)
+    np.testing.assert_allclose(levels.ravel() / 255, proba, atol=0.5 / 255)  # probabilities on 0–1 itself
+
+
+def test_the_colour_table_is_the_activation_scale():
+    table = np.frombuffer(base64.b64decode(colour_table()), np.uint8).reshape(256, 3)
+    assert tuple(table[0]) == (68, 1, 84) and tuple(table[-1]) == (253, 231, 37)  # Viridis: dark to yellow
 
 
 @pytest.mark.parametrize("shape", [(32, 28, 28), (64, 7, 7), (128,), (10,)])

@@ -21,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 from app.digits import keys as K
 from app.digits.layers import COLOR_RANGES, LAYER_NOTES
 from engine.digits import LAYERS, load_pretrained
+from tests.test_digits_figures import layer_pictures, read_picture
 
 ROOT = Path(__file__).resolve().parents[1]
 DIGIT_PAGE = str(ROOT / "app_pages" / "digits.py")
@@ -115,8 +116,8 @@ def test_each_layer_toggle_hides_and_shows_its_own_layer():
     assert len(names) == 8
 
     def shown(at: AppTest) -> set[str]:
-        charts, notes = chart_keys(at), " ".join(m.value for m in at.markdown)  # each heading holds its note
-        with_chart = {n for n in names if f"digits_layer_{n}" in charts}
+        pictures, notes = layer_pictures(at), " ".join(m.value for m in at.markdown)  # each heading holds its note
+        with_chart = {n for n in names if n in pictures}
         assert with_chart == {n for n in names if LAYER_NOTES[n] in notes}  # a layer's chart and note go together
         return with_chart
 
@@ -137,18 +138,9 @@ def test_each_layer_toggle_hides_and_shows_its_own_layer():
 
 
 def colours(at: AppTest, layer: str) -> np.ndarray:
-    """The colour positions in [0, 1] of every cell of ``layer``'s heatmaps, sorted (gaps dropped).
-
-    ``(z - zmin) / (zmax - zmin)`` per heatmap trace, whether the figure holds one
-    trace of scaled values or one trace of raw values per map.
-    """
-    out = []
-    for trace in chart(at, f"digits_layer_{layer}")["data"]:
-        z = array(trace["z"]).astype(float)
-        low, high = trace.get("zmin", np.nanmin(z)), trace.get("zmax", np.nanmax(z))
-        out.append(((z - low) / (high - low)).ravel())
-    values = np.concatenate(out)
-    return np.sort(values[np.isfinite(values)])
+    """The colour positions in [0, 1] of every cell of ``layer``'s picture, sorted."""
+    levels, _ = read_picture(layer_pictures(at)[layer])
+    return np.sort(levels.ravel().astype(float) / 255)
 
 
 def test_colour_range_modes_change_the_colours():

@@ -19,6 +19,7 @@ from app.digits import keys as K
 from engine.digits import LAYERS
 from engine.digits.data import load_training_digits
 from engine.digits.strokes import PEN_WIDTH
+from tests.test_digits_figures import layer_pictures
 
 DIGIT_PAGE = str(Path(__file__).resolve().parents[1] / "app_pages" / "digits.py")
 TIMEOUT = 120
@@ -67,10 +68,6 @@ def image_captions(at: AppTest) -> list[str]:
     return [image.caption for element in at.get("image") for image in element.proto.imgs]
 
 
-def chart_keys(at: AppTest) -> set[str]:
-    return {c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")}
-
-
 def chart(at: AppTest, key: str) -> dict:
     (element,) = [c for c in at.get("plotly_chart") if c.proto.id.endswith(f"-{key}")]
     return json.loads(element.proto.spec)
@@ -98,7 +95,7 @@ def test_a_shared_link_opens_with_its_settings():
     assert any("Naive 28×28 resize" in m.value for m in at.markdown)  # under what the network sees
     saliency = chart(at, "digits_saliency_chart")
     assert saliency["layout"]["title"]["text"] == "Saliency for 3"
-    assert "digits_layer_conv2" not in chart_keys(at)  # the Layers tab is closed: not built
+    assert "conv2" not in layer_pictures(at)  # the Layers tab is closed: not built
 
 
 def test_the_other_pen_width_and_source_in_a_link():
@@ -145,7 +142,7 @@ def test_settings_of_closed_tabs_stay_in_the_url_and_in_effect():
         assert value(at, K.DIGITS_UNIT_LAYER) == "output", tab
         for key, param in query.items():
             assert at.query_params.get(key) == param, (tab, key)
-    assert "digits_layer_conv2" not in chart_keys(at) and "digits_layer_conv1" in chart_keys(at)
+    assert "conv2" not in layer_pictures(at) and "conv1" in layer_pictures(at)
 
 
 TRAIN_LINK = {
@@ -226,7 +223,7 @@ def test_an_emptied_source_or_colour_range_draws_the_defaults():
     assert at.slider(key=K.DIGITS_PEN).value == PEN_WIDTH  # the Draw input is shown
     emptied, per_map = open_link({**EXAMPLE, K.DIGITS_COLOR_RANGE: ""}), open_link(EXAMPLE)
     assert not emptied.exception
-    assert chart(emptied, "digits_layer_conv2")["data"] == chart(per_map, "digits_layer_conv2")["data"]
+    assert layer_pictures(emptied)["conv2"] == layer_pictures(per_map)["conv2"]
 
 
 def test_junk_in_every_parameter_at_once_and_unknown_parameters():

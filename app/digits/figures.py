@@ -6,12 +6,9 @@ arrays): see :mod:`app.figures` for why.
 
 from __future__ import annotations
 
-import functools
-import math
-
 import numpy as np
 
-from app.figures import ACTIVATION_SCALE, MARGIN, FigureSpec, image_axes, minmax, typed, value_range
+from app.figures import ACTIVATION_SCALE, FigureSpec, minmax, typed, value_range
 
 BLUES = [[0.0, "rgb(247,251,255)"], [0.125, "rgb(222,235,247)"], [0.25, "rgb(198,219,239)"],
          [0.375, "rgb(158,202,225)"], [0.5, "rgb(107,174,214)"], [0.625, "rgb(66,146,198)"],
@@ -51,75 +48,6 @@ def map_ranges(maps: np.ndarray, mode: str, global_range: tuple[float, float]) -
         return [value_range(lo, hi) for lo, hi in zip(np.nanmin(flat, axis=1), np.nanmax(flat, axis=1), strict=True)]
     low, high = (np.nanmin(maps), np.nanmax(maps)) if mode == "per layer" else global_range
     return [value_range(low, high)] * len(maps)
-
-
-def feature_maps_figure(maps: np.ndarray, title: str, mode: str, global_range: tuple[float, float],
-                        columns: int | None = None, tile_px: int = 56) -> FigureSpec:
-    """All feature maps of a layer ``(C, H, W)`` tiled in one heatmap, white lines between the maps.
-
-    Colour is each value scaled by its map's colour range (``mode``); hover shows
-    the map number, the position and the raw activation (carried as the cells'
-    ``text``: one trace for the whole layer keeps the browser's work small).
-
-    A layer is most of a drawing's bytes, and every byte is encoded, hashed and
-    sent several times on the server, so the maps touch (the lines are shapes, not
-    cells) and the colours travel as 256 levels, one byte a cell. Only a grid with
-    empty places (a trained model whose map count does not fill its last row) sends
-    float colours, whose NaN leaves the empty places blank and without hover.
-    """
-    count, height, width = maps.shape
-    columns = columns or min(count, 8)
-    rows = math.ceil(count / columns)
-    ranges = np.asarray(map_ranges(maps, mode, global_range), dtype=np.float32)
-    scaled = np.clip((maps - ranges[:, :1, None]) / (ranges[:, 1:, None] - ranges[:, :1, None]), 0.0, 1.0)
-    full = rows * columns == count
-    if full:
-        colours, top = typed(_tile(np.rint(scaled * 255), rows, columns), np.uint8), 255
-    else:
-        colours, top = typed(_tile(scaled, rows, columns)), 1
-    trace = dict(
-        type="heatmap", z=colours, text=typed(_tile(maps, rows, columns)), customdata=_positions(count, height, width,
-                                                                                                 columns),
-        zmin=0, zmax=top, colorscale=ACTIVATION_SCALE, showscale=False, hoverongaps=False,
-        hovertemplate="map %{customdata[0]}, row %{customdata[1]}, col %{customdata[2]}"
-                      "<br>activation %{text:.4f}<extra></extra>",
-    )
-    line = dict(color="white", width=2)
-    shapes = [dict(type="line", x0=c * width - 0.5, x1=c * width - 0.5, y0=-0.5, y1=rows * height - 0.5, line=line)
-              for c in range(1, columns)]
-    shapes += [dict(type="line", y0=r * height - 0.5, y1=r * height - 0.5, x0=-0.5, x1=columns * width - 0.5,
-                    line=line) for r in range(1, rows)]
-    px_per_cell = tile_px / max(height, 8)
-    layout = image_axes(dict(
-        title=dict(text=title, font=dict(size=14)), margin={**MARGIN, "t": 30 if title else 8},
-        plot_bgcolor="rgba(0,0,0,0)", showlegend=False, shapes=shapes,
-        height=int(min(900, max(160, rows * height * px_per_cell + 50))),
-    ))
-    layout["xaxis"].update(visible=False)
-    layout["yaxis"].update(visible=False)
-    return FigureSpec([trace], layout)
-
-
-def _tile(maps: np.ndarray, rows: int, columns: int) -> np.ndarray:
-    """Maps ``(C, H, W)`` side by side, ``columns`` to a row: ``(rows * H, columns * W)``; empty places NaN."""
-    count, height, width = maps.shape
-    if rows * columns > count:
-        maps = np.concatenate([maps, np.full((rows * columns - count, height, width), np.nan, maps.dtype)])
-    return maps.reshape(rows, columns, height, width).transpose(0, 2, 1, 3).reshape(rows * height, columns * width)
-
-
-@functools.lru_cache(maxsize=32)
-def _positions(count: int, height: int, width: int, columns: int) -> dict:
-    """``[map, row, col]`` of every cell of a tiled layer, as a typed array (the same for every drawing)."""
-    rows = math.ceil(count / columns)
-    index = np.arange(rows * columns)
-    cells = np.zeros((rows * columns, height, width, 3), dtype=np.uint16)
-    cells[..., 0] = np.where(index < count, index, 0)[:, None, None]
-    cells[..., 1] = np.arange(height)[None, :, None]
-    cells[..., 2] = np.arange(width)[None, None, :]
-    tiled = cells.reshape(rows, columns, height, width, 3).transpose(0, 2, 1, 3, 4).reshape(
-        rows * height, columns * width, 3)
-    return typed(tiled, np.uint8 if max(count, height, width) < 256 else np.uint16)
 
 
 def unit_picker_figure(values: np.ndarray, selected: tuple[int, ...], px_per_cell: int | None = None) -> FigureSpec:
@@ -180,40 +108,6 @@ def unit_picker_figure(values: np.ndarray, selected: tuple[int, ...], px_per_cel
 def _smallest(values: np.ndarray):
     """The smallest unsigned integer type that holds ``values`` (all >= 0)."""
     return np.uint8 if values.max(initial=0) < 256 else np.uint16
-
-
-def unit_strip_figure(values: np.ndarray, title: str, mode: str, global_range: tuple[float, float],
-                      labels: list[str] | None = None, per_row: int = 64) -> FigureSpec:
-    """A fully-connected layer ``(N,)`` as a strip of coloured cells (wrapped every ``per_row``).
-
-    Colour spans the layer's own range (``mode`` "global": the global one); hover
-    shows the unit number and its raw activation.
-    """
-    n = len(values)
-    rows = math.ceil(n / per_row)
-    cols = min(n, per_row)
-    grid = np.full(rows * cols, np.nan, dtype=np.float32)
-    grid[:n] = values
-    units = np.full(rows * cols, -1, dtype=np.int16)
-    units[:n] = np.arange(n)
-    low, high = global_range if mode == "global" else (np.nanmin(values), np.nanmax(values))
-    zmin, zmax = value_range(low, high)
-    trace = dict(
-        type="heatmap", z=typed(grid.reshape(rows, cols)), customdata=typed(units.reshape(rows, cols), np.int16),
-        zmin=zmin, zmax=zmax, colorscale=ACTIVATION_SCALE, showscale=False, xgap=1, ygap=1, hoverongaps=False,
-        hovertemplate="unit %{customdata}<br>activation %{z:.4f}<extra></extra>",
-    )
-    if labels is not None:
-        text = [[""] * cols for _ in range(rows)]
-        for i, label in enumerate(labels):
-            text[i // cols][i % cols] = label
-        trace.update(text=text, texttemplate="%{text}")
-    layout = dict(
-        title=dict(text=title, font=dict(size=14)), margin={**MARGIN, "t": 30 if title else 8},
-        height=60 + 26 * rows if labels is None else 110,
-        xaxis=dict(visible=False), yaxis=dict(visible=False, autorange="reversed"),
-    )
-    return FigureSpec([trace], layout)
 
 
 def training_curves(history: list, metric: str) -> FigureSpec:

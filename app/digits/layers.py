@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from app.digits import figures
 from app.digits import keys as K
+from app.digits.layer_view import maps_picture, show_layer, units_picture
 from engine.digits import LAYERS
 
 LAYER_NOTES = {
@@ -74,21 +74,20 @@ def layers_section(features: dict[str, np.ndarray] | None, view: LayerView) -> N
         shown += 1
         value = features[name]
         if name == "input":
-            header, fig = f"{title} — 28×28", figures.feature_maps_figure(
-                value, "", "per layer", (0.0, 1.0), columns=1, tile_px=160)
+            header, picture = f"{title} — 28×28", maps_picture(value, "per layer", (0.0, 1.0), columns=1,
+                                                              tile_px=160)
         elif value.ndim == 3:
             header = f"{title} — {value.shape[0]} maps of {value.shape[1]}×{value.shape[2]}"
-            fig = figures.feature_maps_figure(value, "", mode, global_range)
+            picture = maps_picture(value, mode, global_range)
         elif name == "output":
             header = f"{title} — softmax probabilities"
-            fig = figures.unit_strip_figure(value, "", "per layer", (0.0, 1.0),
-                                            labels=[f"{d}: {p:.0%}" for d, p in enumerate(value)])
+            picture = units_picture(value, "global", (0.0, 1.0), labels=[f"{d}: {p:.0%}" for d, p in enumerate(value)])
         else:
             header = f"{title} — {value.shape[0]} units"
-            fig = figures.unit_strip_figure(value, "", mode, global_range)
+            picture = units_picture(value, mode, global_range)
         # Heading and note in one element: every element is a message, and messages are most of a rerun's cost.
         st.markdown(f"**{header}**  \n:small[:gray[{LAYER_NOTES[name]}]]")
-        st.plotly_chart(fig, key=f"digits_layer_{name}", config={"displayModeBar": False})
+        show_layer(picture, key=f"digits_layer_{name}")
     logits = ("Logits (before softmax): " + "  ".join(f"{d}: {z:+.2f}" for d, z in enumerate(features["logits"]))
               + "  \n") if view.visible["output"] else ""  # the output layer is the last: right below it
     st.caption(f"{logits}Showing {shown} of {len(LAYERS)} layers. Hover a cell to read its value.")

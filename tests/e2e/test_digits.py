@@ -109,6 +109,31 @@ def test_toggle_layer(page: Page, app_server: AppServer) -> None:
     no_exception(page)
 
 
+def test_hovering_a_layer_reads_the_cell_under_the_mouse(page: Page, app_server: AppServer) -> None:
+    open_digit_page(page, app_server.url)
+    draw(page, ONE)
+    expect(first_guess(page)).to_have_text("1", timeout=GUESS_TIMEOUT)
+    wait_idle(page)
+    conv1 = by_key(page, "digits_layer_conv1")
+    picture = conv1.locator("canvas")
+    picture.scroll_into_view_if_needed()
+    expect(picture).to_have_attribute("data-drawn", "true")
+    expect(picture).to_have_attribute("width", str(8 * 29 - 1))  # 8 maps of 28 a row, 1-pixel gaps
+    box = picture.bounding_box()
+    scale = box["width"] / (8 * 29 - 1)
+    # Map 9 is the second row's second map; its row 5, column 7 is at native pixel (29 + 7, 29 + 5).
+    page.mouse.move(box["x"] + (29 + 7 + 0.5) * scale, box["y"] + (29 + 5 + 0.5) * scale)
+    expect(conv1.locator(".dl-tip")).to_have_text(re.compile(r"^map 9, row 5, col 7: activation -?[\d.e+-]+$"))
+    output = by_key(page, "digits_layer_output").locator("canvas")
+    output.scroll_into_view_if_needed()
+    out = output.bounding_box()
+    page.mouse.move(out["x"] + 49 + 20, out["y"] + 20)  # digit 1's cell (46 pixels and a 3-pixel gap a digit)
+    expect(by_key(page, "digits_layer_output").locator(".dl-tip")).to_have_text(
+        re.compile(r"^digit 1: probability \d+\.\d%$"))
+    page.mouse.move(box["x"] - 30, box["y"] - 30)
+    no_exception(page)
+
+
 def test_play_pause_step_and_finish_training(page: Page, app_server: AppServer) -> None:
     open_digit_page(page, app_server.url)
     page.get_by_role("tab", name=re.compile("Train your own")).click()
