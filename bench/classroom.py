@@ -22,7 +22,7 @@ of them then presses Play on "Train your own" at the same moment, they train for
 ``--seconds``, and all press Pause: how many trained, how many waited their turn,
 the slots busy as the sidebar shows them, errors and memory.
 
-Reports the p50/p95 of mouse-up -> first guess, server CPU seconds per drawing
+Reports the p50/p95 of mouse-up -> first guess, server CPU seconds per drawing, the browsers' CPU per drawing
 (``/proc/<pid>/stat``; with one student, a drawing and a Clear apart; with more,
 everything the server did divided by the drawings), errors (``stException``
 boxes, wrong guesses, timeouts) and server memory. Everything runs on this
@@ -95,6 +95,38 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds a process has used so far (Linux)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def browser_cpu_seconds(server_pid: int) -> float:
+    """CPU seconds used so far by this bench's other child processes: Chromium and the Playwright driver (Linux).
+
+    Every process below this one except the app server's own tree. A student's browser
+    runs on their own laptop; here all of them share the server's cores, so this is
+    what the class's browsers take from the server in this bench.
+    """
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+
+    def below(pid: int, root: int) -> bool:
+        while pid > 1:
+            if pid == root:
+                return True
+            pid = parents.get(pid, 1)
+        return False
+
+    me, total = os.getpid(), 0.0
+    for pid in parents:
+        if pid != me and below(pid, me) and not below(pid, server_pid):
+            try:
+                total += cpu_seconds(pid)
+            except (OSError, IndexError, ValueError):
+                continue  # it ended meanwhile
+    return total
 
 
 def rss_mb(pid: int) -> float:
@@ -256,6 +288,7 @@ async def run_class(args, server, browser) -> None:
     split = {"draw": [], "clear": []} if len(students) == 1 else None
     think_s = args.think_ms / 1000
     rss_start, cpu_start, started = rss_mb(pid), cpu_seconds(pid), time.monotonic()
+    browser_start = browser_cpu_seconds(pid)
     deadline = started + args.seconds
 
     async def keep_drawing(s: Student) -> None:
@@ -266,6 +299,7 @@ async def run_class(args, server, browser) -> None:
     await asyncio.gather(*(keep_drawing(s) for s in students))
     elapsed = time.monotonic() - started
     cpu_used = cpu_seconds(pid) - cpu_start
+    browser_used = browser_cpu_seconds(pid) - browser_start
     rss_end = rss_mb(pid)
     errors = sum(await asyncio.gather(*(exceptions_on(s.page) for s in students)))
 
@@ -281,6 +315,8 @@ async def run_class(args, server, browser) -> None:
     if drawings:
         print(f"server CPU: {cpu_used:.1f} s in all, {1000 * cpu_used / drawings:.0f} ms per drawing (with its Clear"
               f"{' and the training' if trainers else ''}); {cpu_used / elapsed:.2f} cores on average")
+        print(f"browsers' CPU (Chromium and the Playwright driver, on the same cores here): {browser_used:.1f} s in "
+              f"all, {1000 * browser_used / drawings:.0f} ms per drawing; {browser_used / elapsed:.2f} cores on average")
     if split and split["draw"]:
         print(f"  one student: a drawing {1000 * statistics.mean(split['draw']):.0f} ms, a Clear "
               f"{1000 * statistics.mean(split['clear']):.0f} ms of server CPU (means of {len(split['draw'])}; "
