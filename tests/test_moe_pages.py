@@ -6,6 +6,8 @@ once, which is one tick while playing. No assertion depends on how fast a tick i
 
 from __future__ import annotations
 
+import json
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -30,8 +32,54 @@ def page(query: dict | None = None, **state) -> AppTest:
     return at.run()
 
 
+def pictures(at: AppTest) -> dict[str, str]:
+    """The markup of every live picture element on the page, by the element's key (``moe_picture_...``)."""
+    out = {}
+    for element in at.get("bidi_component"):
+        key = element.proto.id.rsplit("-", 1)[-1]
+        out[key] = json.loads(element.proto.json).get("svg", "")
+    return out
+
+
+class _Cards(HTMLParser):
+    """Reads ``{label: value}`` from the figures panel (app.moe.svg.metric_cards) and its plain text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, str] = {}
+        self.text: list[str] = []
+        self._label: str | None = None
+        self._in_value = False
+        self._in_style = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self._in_style = tag == "style"
+        if "data-label" in attrs:
+            self._label = attrs["data-label"]
+        if attrs.get("class") == "moe-value":
+            self._in_value = True
+
+    def handle_endtag(self, tag):
+        self._in_value = self._in_value and tag != "div"
+        self._in_style = False
+
+    def handle_data(self, data):
+        if self._in_style:
+            return
+        self.text.append(data)
+        if self._in_value and self._label is not None:
+            self.values[self._label] = data
+
+
+def cards(at: AppTest) -> _Cards:
+    parser = _Cards()
+    parser.feed(pictures(at)[K.IMBALANCE_BOX])
+    return parser
+
+
 def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+    return cards(at).values[label]
 
 
 def steps(at: AppTest) -> int:
@@ -39,9 +87,10 @@ def steps(at: AppTest) -> int:
 
 
 def texts(at: AppTest) -> str:
-    """Every warning, error, info, success, caption and markdown on the page, as one string."""
+    """Every warning, error, info, success, caption and markdown on the page, and the figures panel's text,
+    as one string."""
     parts = [e.value for kind in (at.warning, at.error, at.info, at.success, at.caption, at.markdown) for e in kind]
-    return "\n".join(str(p) for p in parts)
+    return "\n".join([*(str(p) for p in parts), "".join(cards(at).text)])
 
 
 def param_rows(at: AppTest) -> list[list[str]]:
@@ -230,3 +279,21 @@ def test_pictures_and_charts_show_what_they_are_given():
     assert "digit 0 → expert 0: 75% (3 inputs)" in grid and "digit 1 → expert 1: 0% (0 inputs)" in grid
     lines = svg.line_chart([25, 50], {"a": ([0.5, None], "#000", "none")}, True, "t")
     assert "a: 50.0%" in lines
+
+
+def test_every_view_is_drawn_after_a_few_steps():
+    at = page()
+    for _ in range(40):  # at least two records (one every eval_every steps) for the curves; a Step is timed
+        click(at, K.STEP)
+        if len(at.session_state[K.RUN].trainer.history_) >= 2:
+            break
+    shown = pictures(at)
+    routing, load = shown[K.LIVE_VIEWS].split('<div class="moe-load">')
+    assert routing.count("<img") == 1 and "Routing map" in routing
+    assert load.count("<polygon") == 8  # one band per expert
+    assert shown[K.DECISION_MAP_BOX].count("<img") == 3  # the MoE and the two dense models
+    assert shown[K.EXPERT_MAPS_BOX].count("<img") == 8  # each expert on its own
+    curves = shown[K.CURVES_BOX]
+    assert "Accuracy" in curves and "Loss" in curves and "Class × expert" in curves
+    assert cards(at).values["Step"] == str(steps(at)) and int(steps(at)) > 0
+    assert not at.exception

@@ -1,4 +1,4 @@
-"""The sparkline rows under the MoE page's metrics (app.moe.svg.spark_row)."""
+"""The small SVG and HTML pieces of the MoE page: sparklines (app.moe.svg.spark_row) and the figure cards."""
 
 import re
 
@@ -27,3 +27,16 @@ def test_panels_stay_in_their_columns_and_scale_to_their_range():
     ys1 = [float(p.split(",")[1]) for p in first.split()]
     assert ys1[0] > ys1[1]  # 5 -> 7 rises (SVG y grows downwards)
     assert min(ys1) >= 0 and max(ys1) <= height  # each panel spans its own range inside the row
+
+
+def test_metric_cards_carry_each_label_value_help_and_sparkline():
+    html = svg.metric_cards([[("Max share", "41%", 'Even: 12%; "collapsed" <100 %>', [0.2, 0.4], "area"),
+                              ("Step", "282", "", None, "line")]], summary_html="<strong>Collapse</strong>")
+    cards = re.findall(r'<div class="moe-metric"[^>]*data-label="([^"]+)">(.*?)</div></div>', html)
+    assert [label for label, _ in cards] == ["Max share", "Step"]
+    assert re.search(r'data-label="Max share">.*?<div class="moe-value">41%</div>', html)
+    assert re.search(r'data-label="Step">.*?<div class="moe-value">282</div>', html)
+    assert 'title="Even: 12%; &quot;collapsed&quot; &lt;100 %&gt;"' in html  # help text escaped in its tooltip
+    assert html.count("<svg") == 1  # a sparkline for the card with history only
+    assert html.count('class="moe-help"') == 1  # no help icon without help text
+    assert '<p class="moe-summary"><strong>Collapse</strong></p>' in html

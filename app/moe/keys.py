@@ -24,15 +24,13 @@ RUNS = "moe_runs"  # label -> latest numbers of each run this session (the prese
 SETTINGS_BOX = "moe_settings"
 NOTES_BOX = "moe_notes"
 STATUS_BOX = "moe_status"
-IMBALANCE_BOX = "moe_imbalance"
-ROUTING_MAP_BOX = "moe_routing_map"
-DECISION_MAP_BOX = "moe_decision_map"
-LOAD_CHART_BOX = "moe_load_chart"
-EXPERT_MAPS_BOX = "moe_expert_maps"
-CURVES_BOX = "moe_curves"
-CLASS_EXPERT_BOX = "moe_class_expert"
 PARAMS_BOX = "moe_params"
 RUNS_BOX = "moe_runs_table"
 HELP_BOX = "moe_option_help"
 PICTURE = "moe_picture"
-"""Prefix of the live pictures' element keys (``moe_picture_routing_map`` ...)."""
+"""Prefix of the picture elements' keys (app.html_view; Playwright finds them by ``.st-key-<key>`` too)."""
+IMBALANCE_BOX = f"{PICTURE}_imbalance"  # the figure cards, their sparklines and the summary sentence
+LIVE_VIEWS = f"{PICTURE}_live"  # the routing map (class moe-routing) and the load chart (class moe-load)
+DECISION_MAP_BOX = f"{PICTURE}_decision"
+EXPERT_MAPS_BOX = f"{PICTURE}_expert_map"
+CURVES_BOX = f"{PICTURE}_curves"  # accuracy, loss and the class x expert matrix

@@ -174,3 +174,52 @@ def spark_row(panels: list[tuple[str, list[float] | None, str]], width: int = 64
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
             f'role="img" aria-label="Recent history of the figures above">'
             + "".join(body) + "</svg>")
+
+
+CARD_STYLE = (
+    "<style>"
+    ".moe-panel{container-type:inline-size;font-family:inherit;color:rgb(49,51,63)}"
+    ".moe-cards{display:grid;grid-template-columns:repeat(4,minmax(0,1fr));gap:1rem;margin-bottom:1rem}"
+    "@container (max-width:34rem){.moe-cards{grid-template-columns:repeat(2,minmax(0,1fr))}}"
+    ".moe-metric{border:1px solid rgba(49,51,63,0.2);border-radius:0.5rem;padding:0.75rem 0.9rem 0.4rem;"
+    "min-width:0}"
+    ".moe-label{font-size:0.875rem;line-height:1.4;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}"
+    ".moe-help{display:inline-block;margin-left:0.3rem;width:0.95rem;height:0.95rem;line-height:0.95rem;"
+    "border:1px solid rgba(49,51,63,0.5);border-radius:50%;text-align:center;font-size:0.65rem;cursor:help;"
+    "color:rgba(49,51,63,0.7)}"
+    ".moe-value{font-size:2.25rem;line-height:1.25;padding:0.25rem 0;white-space:nowrap;overflow:hidden;"
+    "text-overflow:ellipsis}"
+    ".moe-spark{height:30px}.moe-spark svg{display:block;width:100%;height:30px}"
+    ".moe-spark svg *{vector-effect:non-scaling-stroke}"
+    ".moe-summary{margin:0;font-size:1rem;line-height:1.6}"
+    "</style>")
+"""The metric cards' look (after ``st.metric(border=True)``), once per panel; the element's shadow root keeps
+it to the panel."""
+
+
+def metric_cards(rows: list[list[tuple[str, str, str, list[float] | None, str]]], summary_html: str = "") -> str:
+    """The page's figures as cards in rows of four, each with its recent history as a sparkline under the value,
+    and an optional sentence (trusted HTML) under them: one piece of HTML for one live element.
+
+    A card is ``(label, value, help, spark values or None, kind)``; ``kind`` as in :func:`spark_row`. Each card
+    carries ``data-label`` and its value ``class="moe-value"``, so tests and benchmarks find them by name.
+
+    Eight ``st.metric`` in two ``st.columns(4)`` rows were 20 messages of every live update and as many React
+    components for the browser to rebuild; this is one.
+    """
+    out = [CARD_STYLE, '<div class="moe-panel">']
+    for row in rows:
+        out.append('<div class="moe-cards">')
+        for label, value, help_text, values, kind in row:
+            helper = (f'<span class="moe-help" title="{escape(help_text)}" aria-label="{escape(help_text)}">?</span>'
+                      if help_text else "")
+            spark = spark_row([(label, values, kind)], width=160, height=30, gap=0).replace(
+                "<svg ", '<svg preserveAspectRatio="none" ', 1) if values else ""
+            out.append(f'<div class="moe-metric" role="group" aria-label="{escape(label)}" '
+                       f'data-label="{escape(label)}"><div class="moe-label">{escape(label)}{helper}</div>'
+                       f'<div class="moe-value">{escape(value)}</div><div class="moe-spark">{spark}</div></div>')
+        out.append("</div>")
+    if summary_html:
+        out.append(f'<p class="moe-summary">{summary_html}</p>')
+    out.append("</div>")
+    return "".join(out)

@@ -17,6 +17,7 @@ Before the first Play both show the untrained model (the router's starting regio
 from __future__ import annotations
 
 import math
+from html import escape
 
 import numpy as np
 import pandas as pd
@@ -36,10 +37,17 @@ EXPERT_RESOLUTION = 40
 RUNS_KEPT = 8
 SPARK_POINTS = 60
 SLOW_VIEW_SECONDS = 1.0
-LIVE_SPEEDS = {"slow": 0.02, "normal": 0.06, "fast": 0.15}
-"""Training seconds per update: the live views are cheap, so train little and update often (≥ 5 a second)."""
 """While playing, the dense models' maps, the expert maps, the class x expert matrix and the curves are
 redrawn at most this often (the routing map, the load chart and the figures every update)."""
+LIVE_SPEEDS = {"slow": 0.02, "normal": 0.06, "fast": 0.15}
+"""Training seconds per update: the live views are cheap, so train little and update often (≥ 5 a second)."""
+ROUTING_MAP_HEADING = ("Routing map", "top-1 expert; pale where the router is unsure")
+LOAD_HEADING = ("Expert load over training", "share of the inputs each expert processed")
+DECISION_HEADING = ("Decision boundaries", "predicted class, dots are validation points")
+EXPERT_MAPS_HEADING = ("Each expert on its own", "its decision boundary over the whole plane; bright where the "
+                       "router sends points to it, faded where its answer is never used")
+DIGITS_HEADING = ("What each expert sees", "the average validation digit routed to it first (count below)")
+LOAD_NOTE = "Colours as in the routing map. A band that thins to nothing is an expert dying."
 SPARSE_SPEED = ("Measured (bench/moe_speed.py, one CPU thread): a training step of 16 experts of width "
                 "64 → 256 → 64, top-2, batch 1,024, with real sparse dispatch costs **0.11–0.12×** the dense "
                 "\"every expert on every input, then mask\" step. Sparse compute is the point of a MoE: work "
@@ -97,17 +105,17 @@ def show_live(trainer: MoETrainer | None, config: MoEConfig, preview: MoETrainer
         st.info("Press **Play** to load the handwritten digits and train; the load, the class × expert matrix and "
                 "the curves appear as it learns.", icon="▶️")
     elif cfg.is_2d:
-        left, right = st.columns([1, 1.6])
-        with left, st.container(key=K.ROUTING_MAP_BOX):
-            st.markdown("**Routing map**: top-1 expert; pale where the router is unsure")
-            task = shown.task_
-            picture = figures.routing_picture(shown.routing_map(MAP_RESOLUTION), cfg.n_experts, task.x_val,
-                                              task.bounds)
-            _picture(picture, "routing_map", alt="Routing map: the plane coloured by each point's top-1 expert")
-        with right:
-            _load_chart(shown)
+        task = shown.task_
+        picture = figures.routing_picture(shown.routing_map(MAP_RESOLUTION), cfg.n_experts, task.x_val, task.bounds)
+        routing = _heading(ROUTING_MAP_HEADING) + figures.inline_png(
+            picture, alt="Routing map: the plane coloured by each point's top-1 expert")
+        # the routing map and the load chart side by side in one element: one message of every update instead
+        # of seven (columns, their boxes, headings and caption)
+        inline_picture('<div style="display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1.6fr);gap:1rem">'
+                       f'<div class="moe-routing">{routing}</div><div class="moe-load">{_load_chart(shown)}</div>'
+                       "</div>", key=K.LIVE_VIEWS)
     else:
-        _load_chart(shown, width=760)
+        inline_picture(f'<div class="moe-load">{_load_chart(shown, width=760)}</div>', key=K.LIVE_VIEWS)
     if trainer is not None:
         _remember(trainer)
 
@@ -142,128 +150,120 @@ def _status(trainer: MoETrainer | None, config: MoEConfig) -> None:
 
 
 def _imbalance(shown: MoETrainer | None, config: MoEConfig) -> None:
-    """The load-balance figures as metrics (tests read these), with their history as sparklines."""
+    """The load-balance figures as cards with their history as sparklines, and one sentence: one element
+    (:func:`app.moe.svg.metric_cards`; tests read the cards by their ``data-label``)."""
     history = shown.history_ if shown is not None else []
     last = history[-1] if history else None
     e = config.n_experts
-    with st.container(key=K.IMBALANCE_BOX):
-        top = st.columns(4)
-        top[0].metric("Max share", _pct(last.max_share if last else None), border=True,
-                      help=f"Share of the inputs the busiest expert processed since the last record. Even: "
-                           f"{1 / e:.0%}; collapsed onto one expert: 100 %.")
-        top[1].metric("Load CV", f"{last.cv:.2f}" if last else "–", border=True,
-                      help="Coefficient of variation of the experts' loads (std / mean): 0 when even.")
-        top[2].metric("Dead experts", f"{last.dead} of {e}" if last else "–", border=True,
-                      help=f"Experts that processed under {DEAD_SHARE:.0%} of the inputs since the last record.")
-        top[3].metric("Dropped", _pct(last.dropped_fraction if last else None), border=True,
-                      help="Expert choice: inputs no expert picked. Top-k with a capacity factor: chosen "
-                           "(input, expert) pairs refused by a full expert. Dropped pairs get no output from that "
-                           "expert (only the shared experts' and the other chosen experts').")
-        _sparks([("Max share", _spark(r.max_share for r in history), "area"),
-                 ("Load CV", _spark(r.cv for r in history), "area"),
-                 ("Dead experts", _spark(r.dead for r in history), "bar"),
-                 ("Dropped", _spark(r.dropped_fraction for r in history), "area")], "top")
-        bottom = st.columns(4)
-        bottom[0].metric("Gate entropy", f"{last.gate_entropy:.2f}" if last else "–", border=True,
-                         help=f"Mean entropy (nats) of the router's distribution over experts on the validation "
-                              f"inputs: "
-                              f"{math.log(e):.2f} (ln {e}) when it cannot tell experts apart, 0 when certain.")
-        bottom[1].metric("Validation accuracy", _pct(last.val_accuracy if last else None), border=True)
-        bottom[2].metric("Training loss", f"{last.train_loss:.3f}" if last else "–", border=True)
-        bottom[3].metric("Step", f"{shown.step_ if shown is not None else 0}", border=True,
-                         help="Optimizer steps trained (one batch each).")
-        _sparks([("Gate entropy", _spark(r.gate_entropy for r in history), "line"),
-                 ("Validation accuracy", _spark(r.val_accuracy for r in history), "line"),
-                 ("Training loss", _spark(r.train_loss for r in history), "line"),
-                 ("Step", None, "line")], "bottom")
-        if last is not None:
-            busiest = int(np.argmax(last.shares))
-            st.markdown(f"**{run_label(shown.config)}**, step {last.step}: expert {busiest} takes "
-                        f"**{last.max_share:.0%}** of the inputs (an even share is {1 / e:.0%}); "
-                        f"**{last.dead} of {e}** experts are dead; load CV **{last.cv:.2f}**.")
+    top = [("Max share", _pct(last.max_share if last else None),
+            f"Share of the inputs the busiest expert processed since the last record. Even: {1 / e:.0%}; "
+            f"collapsed onto one expert: 100 %.", _spark(r.max_share for r in history), "area"),
+           ("Load CV", f"{last.cv:.2f}" if last else "–",
+            "Coefficient of variation of the experts' loads (std / mean): 0 when even.",
+            _spark(r.cv for r in history), "area"),
+           ("Dead experts", f"{last.dead} of {e}" if last else "–",
+            f"Experts that processed under {DEAD_SHARE:.0%} of the inputs since the last record.",
+            _spark(r.dead for r in history), "bar"),
+           ("Dropped", _pct(last.dropped_fraction if last else None),
+            "Expert choice: inputs no expert picked. Top-k with a capacity factor: chosen (input, expert) pairs "
+            "refused by a full expert. Dropped pairs get no output from that expert (only the shared experts' and "
+            "the other chosen experts').", _spark(r.dropped_fraction for r in history), "area")]
+    bottom = [("Gate entropy", f"{last.gate_entropy:.2f}" if last else "–",
+               f"Mean entropy (nats) of the router's distribution over experts on the validation inputs: "
+               f"{math.log(e):.2f} (ln {e}) when it cannot tell experts apart, 0 when certain.",
+               _spark(r.gate_entropy for r in history), "line"),
+              ("Validation accuracy", _pct(last.val_accuracy if last else None), "",
+               _spark(r.val_accuracy for r in history), "line"),
+              ("Training loss", f"{last.train_loss:.3f}" if last else "–", "",
+               _spark(r.train_loss for r in history), "line"),
+              ("Step", f"{shown.step_ if shown is not None else 0}", "Optimizer steps trained (one batch each).",
+               None, "line")]
+    summary = ""
+    if last is not None:
+        busiest = int(np.argmax(last.shares))
+        summary = (f"<strong>{escape(run_label(shown.config))}</strong>, step {last.step}: expert {busiest} takes "
+                   f"<strong>{last.max_share:.0%}</strong> of the inputs (an even share is {1 / e:.0%}); "
+                   f"<strong>{last.dead} of {e}</strong> experts are dead; load CV <strong>{last.cv:.2f}</strong>.")
+    inline_picture(svg.metric_cards([top, bottom], summary), key=K.IMBALANCE_BOX)
 
 
 def _plane_views(trainer: MoETrainer) -> None:
     task, cfg = trainer.task_, trainer.config
     points, labels = task.x_val, task.y_val
-    with st.container(key=K.DECISION_MAP_BOX):
-        st.markdown("**Decision boundaries**: predicted class, dots are validation points")
-        names = [("moe", "Mixture of experts")]
-        if trainer.dense_ is not None:
-            counts = trainer.param_counts()
-            names += [("dense_active", f"Dense, same active ({counts.dense_active_params} parameters)"),
-                      ("dense_total", f"Dense, same total ({counts.dense_total_params} parameters)")]
-        for col, (model, title) in zip(st.columns(3), names, strict=False):
-            dm = trainer.decision_map(MAP_RESOLUTION, model)
-            with col:
-                _picture(figures.decision_picture(dm["label"], dm["confidence"], task.n_classes, points, labels,
-                                                  task.bounds), f"decision_{model}", caption=title)
-    with st.container(key=K.EXPERT_MAPS_BOX):
-        st.markdown("**Each expert on its own**: its decision boundary over the whole plane; bright where the "
-                    "router sends points to it, faded where its answer is never used")
-        maps = trainer.expert_maps(EXPERT_RESOLUTION)
-        shares = trainer.history_[-1].shares if trainer.history_ else None
-        pictures = []
-        for i in range(cfg.n_experts):
-            share = f" · {shares[i]:.0%}" if shares is not None else ""
-            pictures.append((figures.decision_picture(maps["label"][i], maps["confidence"][i], task.n_classes,
-                                                      owned=maps["owned"][i], side=120), f"E{i}{share}"))
-        for s in range(len(maps["shared_label"])):
-            pictures.append((figures.decision_picture(maps["shared_label"][s], maps["shared_confidence"][s],
-                                                      task.n_classes, side=120), f"Shared {s}"))
-        _gallery(pictures, "expert_map")
+    names = [("moe", "Mixture of experts")]
+    if trainer.dense_ is not None:
+        counts = trainer.param_counts()
+        names += [("dense_active", f"Dense, same active ({counts.dense_active_params} parameters)"),
+                  ("dense_total", f"Dense, same total ({counts.dense_total_params} parameters)")]
+    pictures = []
+    for model, title in names:
+        dm = trainer.decision_map(MAP_RESOLUTION, model)
+        pictures.append((figures.decision_picture(dm["label"], dm["confidence"], task.n_classes, points, labels,
+                                                  task.bounds), title))
+    _gallery(pictures, K.DECISION_MAP_BOX, DECISION_HEADING, per_row=3)
+    maps = trainer.expert_maps(EXPERT_RESOLUTION)
+    shares = trainer.history_[-1].shares if trainer.history_ else None
+    pictures = []
+    for i in range(cfg.n_experts):
+        share = f" · {shares[i]:.0%}" if shares is not None else ""
+        pictures.append((figures.decision_picture(maps["label"][i], maps["confidence"][i], task.n_classes,
+                                                  owned=maps["owned"][i], side=120), f"E{i}{share}"))
+    for s in range(len(maps["shared_label"])):
+        pictures.append((figures.decision_picture(maps["shared_label"][s], maps["shared_confidence"][s],
+                                                  task.n_classes, side=120), f"Shared {s}"))
+    _gallery(pictures, K.EXPERT_MAPS_BOX, EXPERT_MAPS_HEADING)
 
 
-def _sparks(panels, row: str) -> None:
-    """The recent history of a row of metrics, one sparkline under each (once there are two records)."""
-    if any(values for _, values, _ in panels):
-        inline_picture(svg.spark_row(panels), key=f"{K.PICTURE}_spark_{row}")
+def _heading(markdown_bold: tuple[str, str]) -> str:
+    """HTML for a view's heading, styled like the page's ``**Title**: text`` Markdown headings."""
+    title, text = markdown_bold
+    return (f'<p style="margin:0 0 0.5rem;font-size:1rem;line-height:1.6"><strong>{escape(title)}</strong>: '
+            f'{escape(text)}</p>')
 
 
-def _picture(image: np.ndarray, name: str, caption: str = "", alt: str = "") -> None:
+def _picture(image: np.ndarray, name: str, caption: str = "", alt: str = "",
+             heading: tuple[str, str] | None = None) -> None:
     """A rendered picture, inline (see :func:`app.moe.figures.inline_png`), through our own element
-    (:mod:`app.html_view`: Markdown with raw HTML costs the browser real time on every update)."""
-    inline_picture(figures.inline_png(image, caption, alt), key=f"{K.PICTURE}_{name}")
+    (:mod:`app.html_view`: Markdown with raw HTML costs the browser real time on every update).
+    A ``heading`` (title, text) travels in the same element: one message per update instead of two."""
+    markup = figures.inline_png(image, caption, alt)
+    inline_picture(_heading(heading) + markup if heading else markup, key=f"{K.PICTURE}_{name}")
 
 
-def _gallery(pictures: list[tuple[np.ndarray, str]], name: str, per_row: int = 8) -> None:
-    for start in range(0, len(pictures), per_row):
-        for k, (col, (picture, caption)) in enumerate(
-                zip(st.columns(per_row), pictures[start : start + per_row], strict=False)):
-            with col:
-                _picture(picture, f"{name}_{start + k}", caption=caption)
+def _gallery(pictures: list[tuple[np.ndarray, str]], key: str, heading: tuple[str, str],
+             per_row: int = 8) -> None:
+    """A heading and pictures with captions in rows of ``per_row``, as one element (one message and one
+    component for the browser; ``st.columns`` made every picture a column, a picture and a message)."""
+    cells = "".join(f"<div>{figures.inline_png(picture, caption)}</div>" for picture, caption in pictures)
+    grid = (f'<div style="display:grid;grid-template-columns:repeat({per_row},minmax(0,1fr));gap:0.75rem">'
+            f"{cells}</div>")
+    inline_picture(_heading(heading) + grid, key=key)
 
 
 def _digit_views(trainer: MoETrainer) -> None:
     cfg = trainer.config
-    with st.container(key=K.EXPERT_MAPS_BOX):
-        st.markdown("**What each expert sees**: the average validation digit routed to it first (count below)")
-        x, _ = trainer.task_.split("val")
-        top = trainer.route(x, batch=False)[0][:, 0]
-        means = figures.mean_images(x, top, cfg.n_experts)
-        counts = np.bincount(top[top >= 0], minlength=cfg.n_experts)
-        _gallery([((np.kron(means[e], np.ones((3, 3), dtype=np.float32)) * 255).astype(np.uint8),
-                   f"E{e} · {counts[e]}") for e in range(cfg.n_experts)], "expert_digit")
+    x, _ = trainer.task_.split("val")
+    top = trainer.route(x, batch=False)[0][:, 0]
+    means = figures.mean_images(x, top, cfg.n_experts)
+    counts = np.bincount(top[top >= 0], minlength=cfg.n_experts)
+    _gallery([((np.kron(means[e], np.ones((3, 3), dtype=np.float32)) * 255).astype(np.uint8),
+               f"E{e} · {counts[e]}") for e in range(cfg.n_experts)], K.EXPERT_MAPS_BOX, DIGITS_HEADING)
 
 
-def _load_chart(trainer: MoETrainer, width: int = 430) -> None:
-    with st.container(key=K.LOAD_CHART_BOX):
-        st.markdown("**Expert load over training**: share of the inputs each expert processed")
-        if len(trainer.history_) < 2:
-            st.caption("Appears after the second record (one every "
-                       f"{trainer.config.eval_every} steps). Press Play or Step.")
-            return
-        steps = [r.step for r in trainer.history_]
-        shares = np.array([r.shares for r in trainer.history_], dtype=np.float32)
-        inline_picture(svg.stacked_area(steps, shares, figures.EXPERT_COLORS, width=width), key=f"{K.PICTURE}_load")
-        st.caption("Colours as in the routing map. A band that thins to nothing is an expert dying.")
+def _load_chart(trainer: MoETrainer, width: int = 430) -> str:
+    """HTML of the load over training: heading, stacked shares (SVG) and caption."""
+    heading = _heading(LOAD_HEADING)
+    if len(trainer.history_) < 2:
+        return heading + _note(f"Appears after the second record (one every {trainer.config.eval_every} steps). "
+                               "Press Play or Step.")
+    steps = [r.step for r in trainer.history_]
+    shares = np.array([r.shares for r in trainer.history_], dtype=np.float32)
+    return heading + svg.stacked_area(steps, shares, figures.EXPERT_COLORS, width=width) + _note(LOAD_NOTE)
 
 
-def _class_expert(trainer: MoETrainer) -> None:
-    with st.container(key=K.CLASS_EXPERT_BOX):
-        what = "digit" if trainer.config.task == "digits" else "class"
-        st.markdown(f"**Class × expert**: where each {what}'s validation inputs go first")
-        inline_picture(svg.heat_grid(trainer.class_expert_matrix("val"), what), key=f"{K.PICTURE}_class_expert")
+def _note(text: str) -> str:
+    """HTML for a caption under a view, styled like ``st.caption``."""
+    return f'<p style="margin:0.25rem 0 0;font-size:0.875rem;color:rgba(49,51,63,0.6)">{escape(text)}</p>'
 
 
 def _curves_and_matrix(trainer: MoETrainer) -> None:
@@ -280,15 +280,15 @@ def _curves_and_matrix(trainer: MoETrainer) -> None:
         loss["Switch balancing loss"] = ([r.aux_loss for r in h], extra, "6 3")
     if any(r.z_loss for r in h):
         loss["Router z-loss"] = ([r.z_loss for r in h], "#8c564b", "6 3")
-    with st.container(key=K.CURVES_BOX):
-        left, middle, right = st.columns(3)
-        with left:
-            inline_picture(svg.line_chart(steps, accuracy, True, "Accuracy (dense models: validation)"),
-                           key=f"{K.PICTURE}_accuracy")
-        with middle:
-            inline_picture(svg.line_chart(steps, loss, False, "Loss (cross-entropy)"), key=f"{K.PICTURE}_loss")
-        with right:
-            _class_expert(trainer)
+    what = "digit" if trainer.config.task == "digits" else "class"
+    matrix = _heading(("Class × expert", f"where each {what}'s validation inputs go first")) + svg.heat_grid(
+        trainer.class_expert_matrix("val"), what)
+    # the two curves and the matrix side by side in one element (one message instead of seven)
+    row = "".join(f"<div>{part}</div>" for part in (
+        svg.line_chart(steps, accuracy, True, "Accuracy (dense models: validation)"),
+        svg.line_chart(steps, loss, False, "Loss (cross-entropy)"), matrix))
+    inline_picture(f'<div style="display:grid;grid-template-columns:repeat(3,minmax(0,1fr));gap:1rem">{row}</div>',
+                   key=K.CURVES_BOX)
 
 
 def _params(config: MoEConfig, last) -> None:

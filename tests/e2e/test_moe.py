@@ -30,8 +30,8 @@ def button(page: Page, key: str) -> Locator:
 
 
 def metric(page: Page, label: str) -> Locator:
-    box = by_key(page, K.IMBALANCE_BOX).locator('[data-testid="stMetric"]')
-    return box.filter(has=page.get_by_text(label, exact=True)).locator('[data-testid="stMetricValue"]')
+    """The value of the figures panel's card ``label`` (app.moe.svg.metric_cards)."""
+    return by_key(page, K.IMBALANCE_BOX).locator(f'.moe-metric[data-label="{label}"] .moe-value')
 
 
 def imbalance(page: Page) -> tuple[str, ...]:
@@ -61,7 +61,7 @@ def choose_preset(page: Page, name: str) -> None:
 
 def test_each_preset_plays_and_its_load_and_imbalance_change(page: Page, app_server: AppServer) -> None:
     open_moe(page, app_server.url)
-    load = by_key(page, K.LOAD_CHART_BOX)
+    load = by_key(page, K.LIVE_VIEWS).locator(".moe-load")
     for name, url_part in (("Collapse", None), ("Balanced", "moe_bias_rate=0.03"),
                            ("Expert choice", "moe_capacity_factor=1")):
         if name != "Collapse":
@@ -73,7 +73,7 @@ def test_each_preset_plays_and_its_load_and_imbalance_change(page: Page, app_ser
         expect(load.locator("svg polygon")).to_have_count(8, timeout=30_000)  # one band per expert
         first = wait_for_change(lambda: imbalance(page), ("–",) * 4)
         wait_for_change(lambda: imbalance(page), first)  # the figures move while it trains
-        expect(by_key(page, K.ROUTING_MAP_BOX).locator("img")).to_be_visible()
+        expect(by_key(page, K.LIVE_VIEWS).locator(".moe-routing img")).to_be_visible()
         button(page, K.PAUSE).click()
         expect(button(page, K.PLAY)).to_be_enabled(timeout=30_000)
         wait_idle(page)
