@@ -292,7 +292,7 @@ def test_own_points_are_clicked_onto_the_output_map_which_then_shows_the_network
     assert not at.exception and trainer(at) is None
     empty = board(at)
     assert 'data-click="1"' in empty["layout"] and "Click on the map" in empty["layout"]
-    assert empty["click"] == {"on": True, "colour": "#0877bd"}  # "Clicks add" starts on blue
+    assert empty["click"]["on"] and empty["click"]["colour"] == "#0877bd"  # "Clicks add" starts on blue
     points = None
     for i in range(12):  # what twelve clicks on the map do to the points (the e2e test clicks for real)
         points = apply_click(points, -4 + 0.7 * i, 3 - 0.5 * i, 1 if i % 2 else -1)

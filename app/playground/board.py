@@ -37,7 +37,7 @@ def board(key: str, layout: str, *, hrefs: dict[str, str] | None = None, slots: 
     ``layout`` is the fixed HTML (with ``data-href``, ``data-slot``, ``data-links``, ``data-ntitles`` and
     ``data-click`` places); ``hrefs`` the image sources by name; ``slots`` markup by slot name; ``links`` and
     ``ntitles`` a network's state by its uid (see :func:`app.playground.figures.network_state`); ``click``
-    ``{"on": bool, "colour": css colour of a new point}``.
+    ``{"on": bool, "colour": css colour of a new point, "seen": id of the last click applied}``.
     """
     data = {"layout": layout, "hrefs": hrefs or {}, "slots": slots or {}, "links": links or {},
             "ntitles": ntitles or {}, "click": click or {"on": False}}

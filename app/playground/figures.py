@@ -161,7 +161,7 @@ def network_frame(node_ids: list[list[str]], selected: str | None = None, uid: s
     """The network diagram's fixed part (TensorFlow Playground's drawing): node boxes, labels, one path per link
     in :func:`network_state`'s order. What changes while training (the node maps as one PNG atlas, the links'
     colour, width and dashes, the hover titles) comes from :func:`network_state` and is set in place by the live
-    view (``data-href``, ``data-links``, ``data-ntitles``): the browser parses this markup once per network.
+    view (``data-atlas``, ``data-links``, ``data-ntitles``): the browser parses this markup once per network.
     """
     box = BOX
     pos, width, height = _layout(node_ids, BOX, GAP_Y, COL_W, TOP)
@@ -170,9 +170,7 @@ def network_frame(node_ids: list[list[str]], selected: str | None = None, uid: s
     n_links = sum(len(a) * len(b) for a, b in zip(node_ids[:-1], node_ids[1:], strict=True))
     few = n_links <= FEW_LINKS
     side = 20  # atlas tile side (see network_state)
-    body = [f'<defs><image id="pgatlas{uid}" width="{side * len(nodes)}" height="{side}" preserveAspectRatio="none" '
-            f'data-href="atlas_{uid}" href=""/></defs>']
-    body.append(f'<g fill="none" stroke-opacity="0.85" stroke="#aaa" data-links="{uid}">')
+    body = [f'<g fill="none" stroke-opacity="0.85" stroke="#aaa" data-links="{uid}">']
     for lay in range(n_cols - 1):
         for dst in node_ids[lay + 1]:
             for src in node_ids[lay]:
@@ -182,16 +180,19 @@ def network_frame(node_ids: list[list[str]], selected: str | None = None, uid: s
                 title = "<title></title>" if few else ""
                 body.append(f'<path d="M{x1:.0f},{y1:.0f}C{mid:.0f},{y1:.0f} {mid:.0f},{y2:.0f} {x2:.0f},{y2:.0f}">'
                             f'{title}</path>')
-    body.append(f'</g><g data-ntitles="{uid}">')
-    for k, node in enumerate(nodes):
+    # the node maps: one canvas over the diagram that the live view paints from the atlas, tile k at node k (one
+    # image decoded per update; an <image> or <use> per node made the browser load the atlas once per node)
+    tiles = ",".join(f"{pos[n][0]:g},{pos[n][1]:g}" for n in nodes)
+    body.append(f'</g><foreignObject x="0" y="0" width="{width}" height="{height}" style="pointer-events:none">'
+                f'<canvas xmlns="http://www.w3.org/1999/xhtml" width="{2 * width}" height="{2 * height}" '
+                f'style="width:100%;height:100%;display:block" data-atlas="atlas_{uid}" data-tiles="{tiles}" '
+                f'data-box="{box}" data-side="{side}" data-scale="2"></canvas></foreignObject>')
+    body.append(f'<g data-ntitles="{uid}">')
+    for node in nodes:
         x, y = pos[node]
-        c = next(i for i, layer in enumerate(node_ids) if node in layer)
         ring, ring_w = ("#e8553e", 3) if node == selected else ("#888", 1)
-        body.append(f'<g><title></title><svg x="{x}" y="{y}" width="{box}" height="{box}" '
-                    f'viewBox="{k * side} 0 {side} {side}" preserveAspectRatio="none">'
-                    f'<use href="#pgatlas{uid}"/></svg>'
-                    f'<rect x="{x}" y="{y}" width="{box}" height="{box}" fill="none" stroke="{ring}" '
-                    f'stroke-width="{ring_w}"/></g>')
+        body.append(f'<g><title></title><rect x="{x}" y="{y}" width="{box}" height="{box}" fill="transparent" '
+                    f'stroke="{ring}" stroke-width="{ring_w}"/></g>')
     body.append("</g>")
     for node in nodes:
         x, y = pos[node]
@@ -226,11 +227,14 @@ def network_state(node_ids: list[list[str]], maps: dict[str, np.ndarray], weight
     links, dead = weights["links"], set(map(tuple, weights["dead"]))
     order = [(src, dst) for lay in range(len(node_ids) - 1) for dst in node_ids[lay + 1] for src in node_ids[lay]]
     w_all = np.nan_to_num(np.array([links[k] for k in order], dtype=np.float64))
-    rgb = colours(np.clip(w_all, -1, 1)[None, :])[0]
+    # colours in 64 steps and widths in half pixels: a link whose weight moved less keeps its attributes, and the
+    # browser restyles only the links that visibly changed
+    level = np.clip(np.rint(levels(np.clip(w_all, -1, 1)).astype(np.float64) / 4) * 4, 0, 255).astype(np.intp)
+    rgb = LUT[level]
     is_dead = np.array([k in dead for k in order], dtype=bool)
-    strength = 1 + 9 * np.minimum(np.abs(w_all), 5) / 5
+    strength = np.round(2 * (1 + 9 * np.minimum(np.abs(w_all), 5) / 5)) / 2
     stroke = ["#aaa" if d else f"rgb({r},{g},{b})" for (r, g, b), d in zip(rgb.tolist(), is_dead, strict=True)]
-    width = ["1" if d else f"{s:.1f}" for s, d in zip(strength.tolist(), is_dead, strict=True)]
+    width = ["1" if d else f"{s:g}" for s, d in zip(strength.tolist(), is_dead, strict=True)]
     dash = ["3,3" if d else "" for d in is_dead]
     titles = ([f"{src} → {dst}: weight {links[(src, dst)]:.3f}" for src, dst in order]
               if len(order) <= FEW_LINKS else None)
@@ -243,28 +247,6 @@ def network_state(node_ids: list[list[str]], maps: dict[str, np.ndarray], weight
             ntitle.append(name + (f", bias {biases[node]:.3f}" if node in biases else ""))
     return {"atlas": levels_uri(atlas), "stroke": stroke, "width": width, "dash": dash, "title": titles,
             "ntitle": ntitle}
-
-
-def network(node_ids: list[list[str]], maps: dict[str, np.ndarray], weights: dict, selected: str | None = None,
-            discretize: bool = False, thumb: int = 20, uid: str = "a") -> str:
-    """The network diagram as one static picture (:func:`network_frame` with :func:`network_state` filled in)."""
-    import re
-
-    frame = network_frame(node_ids, selected, uid)
-    state = network_state(node_ids, maps, weights, discretize, thumb)
-    frame = frame.replace(f'data-href="atlas_{uid}" href=""', f'data-href="atlas_{uid}" href="{state["atlas"]}"', 1)
-    links = iter(range(len(state["stroke"])))
-
-    def link(match):
-        k = next(links)
-        dash = f' stroke-dasharray="{state["dash"][k]}"' if state["dash"][k] else ""
-        title = f"<title>{escape(state['title'][k])}</title>" if state["title"] else ""
-        return f'<path d="{match.group(1)}" stroke="{state["stroke"][k]}" stroke-width="{state["width"][k]}"{dash}>' \
-               f'{title}</path>'
-
-    frame = re.sub(r'<path d="([^"]*)">(?:<title></title>)?</path>', link, frame)
-    titles = iter(state["ntitle"])
-    return re.sub(r"<g><title></title>", lambda m: f"<g><title>{escape(next(titles))}</title>", frame)
 
 
 def loss_curve(train: np.ndarray, test: np.ndarray, width: int = 340, height: int = 120,

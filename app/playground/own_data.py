@@ -57,14 +57,14 @@ def apply_click(current: Points | None, x, y, label: int) -> Points | None:
 
 def apply_click_event(event) -> bool:
     """Apply the live view's click trigger ``{"x", "y", "id"}`` to the own points, once per click; return True
-    when the points changed."""
+    for a new click (whether or not it changed the points: the map must be redrawn either way, to drop the dot it
+    drew while waiting)."""
     if not isinstance(event, dict) or event.get("id") in (None, st.session_state.get(K.CLICKS_SEEN)):
         return False
-    st.session_state[K.CLICKS_SEEN] = event.get("id")
+    st.session_state[K.CLICKS_SEEN] = str(event.get("id"))
     changed = apply_click(points(), event.get("x"), event.get("y"), click_label())
-    if changed is None:
-        return False
-    st.session_state[K.POINTS] = changed
+    if changed is not None:
+        st.session_state[K.POINTS] = changed
     return True
 
 

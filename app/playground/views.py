@@ -138,7 +138,7 @@ def _network(trainer: Trainer, maps, display: Display, selected: str | None, uid
 def _click(own: bool) -> dict:
     label = click_label()
     colour = {1: figures.POS_HEX, -1: figures.NEG_HEX}.get(label, "")
-    return {"on": bool(own), "colour": colour}
+    return {"on": bool(own), "colour": colour, "seen": st.session_state.get(K.CLICKS_SEEN)}
 
 
 def _own_caption(own: bool) -> str:
@@ -150,7 +150,8 @@ def _own_caption(own: bool) -> str:
 
 
 def _after_click(event, own: bool) -> None:
-    """A click on the map (your own data): change the points and rerun the whole page (the run restarts)."""
+    """A click on the map (your own data): change the points and rerun the whole page (the run restarts, and the
+    map is redrawn with the points as they are now)."""
     if own and apply_click_event(event):
         st.rerun(scope="app")
 

@@ -1,11 +1,13 @@
 // The decision-boundary playground's live view (components v2): every picture of a run in one element.
 // Python sends a fixed layout (headings, captions, the maps' points and axes, the network's boxes and
-// links) and, at every update, only what training changes: image sources by name (data-href), the
+// links) and, at every update, only what training changes: image sources by name (data-href; a
+// canvas[data-atlas] of that name paints the network's node maps from it), the
 // links' colour / width / dash / hover text in frame order (data-links), the nodes' hover text
 // (data-ntitles) and small parts redrawn whole (data-slot). The layout is parsed again only when it
 // changes (other data, another network), and nothing is touched that did not change.
 // With data.click.on, a click on a map's plane (data-click) reports its plane coordinates as the
-// trigger value "click" ({x, y, id}), and a dot of data.click.colour marks it until Python redraws.
+// trigger value "click" ({x, y, id}), and a dot of data.click.colour marks it until Python has applied
+// it (data.click.seen is its id).
 export default function (component) {
   const { parentElement, data, setTriggerValue } = component;
   const board = parentElement.querySelector(".pg-board");
@@ -40,6 +42,10 @@ export default function (component) {
   }
   st.setTriggerValue = setTriggerValue;
   st.click = d.click || null;
+  if (st.click && st.click.seen && st.click.seen === `${st.id}:${st.n}`) {
+    // Python has applied our last click: the points it draws replace the dots drawn while waiting
+    for (const g of board.querySelectorAll("[data-pending]")) g.replaceChildren();
+  }
   const layout = typeof d.layout === "string" ? d.layout : "";
   if (layout !== st.layout) {
     board.innerHTML = layout;
@@ -49,6 +55,7 @@ export default function (component) {
   for (const [name, uri] of Object.entries(d.hrefs || {})) {
     if (st.hrefs[name] === uri) continue;
     for (const el of board.querySelectorAll(`[data-href="${name}"]`)) el.setAttribute("href", uri);
+    for (const canvas of board.querySelectorAll(`canvas[data-atlas="${name}"]`)) paintAtlas(canvas, uri);
     st.hrefs[name] = uri;
   }
   for (const [name, markup] of Object.entries(d.slots || {})) {
@@ -83,4 +90,21 @@ export default function (component) {
     }
     st.ntitles[name] = titles;
   }
+}
+
+// A network's node maps: the atlas (one tile per node, in order) decoded once and drawn at every node's box.
+function paintAtlas(canvas, uri) {
+  canvas.__uri = uri;
+  const img = new Image();
+  img.onload = () => {
+    if (canvas.__uri !== uri) return;  // a newer atlas is on its way
+    const xy = (canvas.dataset.tiles || "").split(",").map(Number);
+    const box = Number(canvas.dataset.box), side = Number(canvas.dataset.side), s = Number(canvas.dataset.scale) || 1;
+    const ctx = canvas.getContext("2d");
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    for (let k = 0; 2 * k + 1 < xy.length; k++) {
+      ctx.drawImage(img, k * side, 0, side, side, xy[2 * k] * s, xy[2 * k + 1] * s, box * s, box * s);
+    }
+  };
+  img.src = uri;
 }
