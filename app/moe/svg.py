@@ -1,12 +1,12 @@
-"""Small SVG charts for the views that change on every live update.
+"""Small SVG charts (and the figure cards) for the views that change on every live update.
 
 A Plotly chart that the page redraws about ten times a second costs the browser
 most of its time (it remounts on each update): measured on the 2-core development
 machine, one Plotly load chart in the training fragment cut the updates from about
 8 a second to 1.5. These charts are a few kilobytes of SVG text that the browser
-draws natively, through ``st.markdown(..., unsafe_allow_html=True)`` (``st.html``
+draws natively, through the page's picture element (:mod:`app.html_view`; ``st.html``
 strips SVG), with a ``<title>`` tooltip on every band, line and cell.
-Pure functions: data in, SVG text out.
+Pure functions: data in, SVG or HTML text out.
 """
 
 from __future__ import annotations

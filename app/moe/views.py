@@ -11,6 +11,11 @@
   Every Plotly chart the browser remounts costs it real time, so these stay out
   of the fast loop.
 
+Each view is one element of :mod:`app.html_view` (heading, picture and caption in one
+piece of HTML): every Streamlit element of a fragment is a message the browser handles
+on every update, so the fast part is four of them (status box, progress, the figure
+cards, the routing map beside the load chart).
+
 Before the first Play both show the untrained model (the router's starting regions).
 """
 
