@@ -36,7 +36,7 @@ from app.playground.settings import (
     link_box,
     read_link_in_url,
 )
-from app.playground.views import LIVE_SPEEDS, node_picker, settle_note, show
+from app.playground.views import LIVE_SPEEDS, LIVE_UPDATE_SECONDS, node_picker, settle_note, show
 
 st.title("🧠 Decision boundaries")
 st.caption("A small neural network learns to separate orange from blue points while you watch — TensorFlow "
@@ -83,7 +83,7 @@ with main:
         node_picker(run.trainer)
     live_controls(K.PREFIX, lambda: make_trainer(config, b_config, points if own else None), settle_note,
                   lambda trainer: show(trainer, display, own), disabled_reason=problems[0] if problems else None,
-                  speeds=LIVE_SPEEDS)
+                  speeds=LIVE_SPEEDS, update_seconds=LIVE_UPDATE_SECONDS)
 with left:
     with hider.place("share", st.container()):
         export_import_section(run)
