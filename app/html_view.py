@@ -19,16 +19,21 @@ _HERE = Path(__file__).parent / "components"
 
 
 @st.cache_resource
-def _component():
+def own_component(folder: Path, stem: str):
+    """A components-v2 element of ours, registered once per server as ``ml_playground_<stem>``.
+
+    Its markup, style and code are ``<stem>.html``, ``<stem>.css`` and ``<stem>.js`` in ``folder``
+    (each page keeps its own under ``app/<page>/components/``).
+    """
     return st.components.v2.component(
-        "ml_playground_svg_view",
-        html=(_HERE / "svg_view.html").read_text(),
-        css=(_HERE / "svg_view.css").read_text(),
-        js=(_HERE / "svg_view.js").read_text(),
+        f"ml_playground_{stem}",
+        html=(folder / f"{stem}.html").read_text(),
+        css=(folder / f"{stem}.css").read_text(),
+        js=(folder / f"{stem}.js").read_text(),
     )
 
 
 def svg(markup: str, key: str) -> None:
     """Show one picture (SVG or HTML markup); ``key`` names it, so an update replaces the picture in place
     (and the browser skips one whose markup did not change)."""
-    _component()(key=key, data={"svg": markup})
+    own_component(_HERE, "svg_view")(key=key, data={"svg": markup})

@@ -12,19 +12,10 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from app.html_view import own_component
 from engine.digits.strokes import CANVAS, parse_strokes, render_strokes
 
 _HERE = Path(__file__).parent / "components"
-
-
-@st.cache_resource
-def _component():
-    return st.components.v2.component(
-        "ml_playground_draw_canvas",
-        html=(_HERE / "draw_canvas.html").read_text(),
-        css=(_HERE / "draw_canvas.css").read_text(),
-        js=(_HERE / "draw_canvas.js").read_text(),
-    )
 
 
 def draw_canvas(key: str, pen_width: int) -> np.ndarray:
@@ -34,7 +25,7 @@ def draw_canvas(key: str, pen_width: int) -> np.ndarray:
     # both the canvas' starting drawing and Python's starting value.
     kept_key = f"{key}_kept_strokes"
     kept = st.session_state.get(kept_key, [])
-    result = _component()(
+    result = own_component(_HERE, "draw_canvas")(
         key=key,
         data={"pen_width": int(pen_width), "strokes": kept},
         default={"strokes": {"strokes": kept, "version": 0}},

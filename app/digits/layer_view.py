@@ -28,10 +28,10 @@ from pathlib import Path
 
 import numpy as np
 import plotly.colors
-import streamlit as st
 
 from app.digits.figures import map_ranges
 from app.figures import ACTIVATION_SCALE, value_range
+from app.html_view import own_component
 
 _HERE = Path(__file__).parent / "components"
 FLOAT16_MAX = 65504.0
@@ -89,16 +89,6 @@ def units_picture(values: np.ndarray, mode: str, global_range: tuple[float, floa
                 lut=colour_table(), labels=list(labels or []))
 
 
-@st.cache_resource
-def _component():
-    return st.components.v2.component(
-        "ml_playground_layer_view",
-        html=(_HERE / "layer_view.html").read_text(),
-        css=(_HERE / "layer_view.css").read_text(),
-        js=(_HERE / "layer_view.js").read_text(),
-    )
-
-
 def show_layer(picture: dict, key: str) -> None:
     """Draw a picture from :func:`maps_picture` or :func:`units_picture` (``key`` names it in the page)."""
-    _component()(key=key, data=picture)
+    own_component(_HERE, "layer_view")(key=key, data=picture)

@@ -14,19 +14,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import streamlit as st
+from app.html_view import own_component
 
 _HERE = Path(__file__).parent / "components"
-
-
-@st.cache_resource
-def _component():
-    return st.components.v2.component(
-        "ml_playground_board",
-        html=(_HERE / "board.html").read_text(),
-        css=(_HERE / "board.css").read_text(),
-        js=(_HERE / "board.js").read_text(),
-    )
 
 
 def board(key: str, layout: str, *, hrefs: dict[str, str] | None = None, slots: dict[str, str] | None = None,
@@ -41,6 +31,6 @@ def board(key: str, layout: str, *, hrefs: dict[str, str] | None = None, slots: 
     """
     data = {"layout": layout, "hrefs": hrefs or {}, "slots": slots or {}, "links": links or {},
             "ntitles": ntitles or {}, "click": click or {"on": False}}
-    result = _component()(key=key, data=data, on_click_change=lambda: None)
+    result = own_component(_HERE, "board")(key=key, data=data, on_click_change=lambda: None)
     value = getattr(result, "click", None)
     return value if isinstance(value, dict) else None
