@@ -316,7 +316,8 @@ async def run_class(args, server, browser) -> None:
         print(f"server CPU: {cpu_used:.1f} s in all, {1000 * cpu_used / drawings:.0f} ms per drawing (with its Clear"
               f"{' and the training' if trainers else ''}); {cpu_used / elapsed:.2f} cores on average")
         print(f"browsers' CPU (Chromium and the Playwright driver, on the same cores here): {browser_used:.1f} s in "
-              f"all, {1000 * browser_used / drawings:.0f} ms per drawing; {browser_used / elapsed:.2f} cores on average")
+              f"all, {1000 * browser_used / drawings:.0f} ms per drawing; "
+              f"{browser_used / elapsed:.2f} cores on average")
     if split and split["draw"]:
         print(f"  one student: a drawing {1000 * statistics.mean(split['draw']):.0f} ms, a Clear "
               f"{1000 * statistics.mean(split['clear']):.0f} ms of server CPU (means of {len(split['draw'])}; "

@@ -215,3 +215,35 @@ def test_the_load_history_grows_past_its_first_allocation(monkeypatch):
     t.train_steps(11)
     loads = t.load_history()
     assert loads.shape == (11, 4) and (loads.sum(1) == 8).all() and loads.dtype == np.int64
+
+
+def test_the_dense_comparisons_train_as_if_each_had_its_own_adam():
+    """One backward pass and one Adam over the MoE and both dense models is the same as separate training:
+    the MoE's weights do not change with the dense models beside it, and each dense model matches a copy
+    trained alone by torch's reference Adam on the same batches."""
+    import copy
+
+    from torch.nn import functional as F
+
+    config = SMALL.replace(steps=12, learning_rate=0.05)
+    joint, alone = MoETrainer(config, device="cpu"), MoETrainer(config.replace(dense_baselines=False), device="cpu")
+    copies = {name: copy.deepcopy(net) for name, net in joint.dense_.nets.items()}
+    start = {name: [p.detach().clone() for p in net.parameters()] for name, net in copies.items()}
+    batches = []
+    next_batch = joint._next_batch
+    joint._next_batch = lambda: batches.append(next_batch()) or batches[-1]
+    joint.train_steps(12)
+    alone.train_steps(12)
+    for (name, a), b in zip(joint.model_.state_dict().items(), alone.model_.state_dict().values(), strict=True):
+        assert torch.allclose(a, b, atol=1e-6), name
+    for name, net in copies.items():
+        optimizer = torch.optim.Adam(net.parameters(), lr=config.learning_rate, foreach=False)
+        for idx in batches:
+            loss = F.cross_entropy(net(joint.x_train_[idx]), joint.y_train_[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        for (pname, a), b, before in zip(net.named_parameters(), joint.dense_.nets[name].parameters(), start[name],
+                                         strict=True):
+            assert torch.allclose(a, b, atol=1e-5), (name, pname)
+            assert not torch.allclose(b, before, atol=1e-4), (name, pname)  # it did train

