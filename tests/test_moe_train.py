@@ -217,10 +217,26 @@ def test_the_load_history_grows_past_its_first_allocation(monkeypatch):
     assert loads.shape == (11, 4) and (loads.sum(1) == 8).all() and loads.dtype == np.int64
 
 
+def test_the_learning_rate_follows_the_cosine_schedule_by_hand():
+    config = SMALL.replace(learning_rate=0.1, steps=40)
+    assert config.lr_schedule == "cosine"
+    assert config.lr_at(0) == pytest.approx(0.1)
+    assert config.lr_at(20) == pytest.approx(0.1 * (0.05 + 0.95 * 0.5))  # cos(pi/2) = 0
+    assert config.lr_at(40) == pytest.approx(0.005) and config.lr_at(400) == pytest.approx(0.005)
+    assert config.lr_at(10) == pytest.approx(0.1 * (0.05 + 0.95 * (1 + np.cos(np.pi / 4)) / 2))
+    rates = [config.lr_at(s) for s in range(41)]
+    assert all(a > b for a, b in zip(rates, rates[1:], strict=False))
+    constant = config.replace(lr_schedule="constant")
+    assert {constant.lr_at(s) for s in (0, 20, 40)} == {0.1}
+    t = MoETrainer(config, device="cpu")
+    t.train_steps(11)  # the 11th optimizer step is step 10 (0-based)
+    assert [g["lr"] for g in t.optimizer_.param_groups] == [pytest.approx(config.lr_at(10))]
+
+
 def test_the_dense_comparisons_train_as_if_each_had_its_own_adam():
     """One backward pass and one Adam over the MoE and both dense models is the same as separate training:
     the MoE's weights do not change with the dense models beside it, and each dense model matches a copy
-    trained alone by torch's reference Adam on the same batches."""
+    trained alone by torch's reference Adam on the same batches with the same schedule."""
     import copy
 
     from torch.nn import functional as F
@@ -238,10 +254,11 @@ def test_the_dense_comparisons_train_as_if_each_had_its_own_adam():
         assert torch.allclose(a, b, atol=1e-6), name
     for name, net in copies.items():
         optimizer = torch.optim.Adam(net.parameters(), lr=config.learning_rate, foreach=False)
-        for idx in batches:
+        for step, idx in enumerate(batches):
             loss = F.cross_entropy(net(joint.x_train_[idx]), joint.y_train_[idx])
             optimizer.zero_grad()
             loss.backward()
+            optimizer.param_groups[0]["lr"] = config.lr_at(step)
             optimizer.step()
         for (pname, a), b, before in zip(net.named_parameters(), joint.dense_.nets[name].parameters(), start[name],
                                          strict=True):

@@ -30,7 +30,7 @@ CHOICES: dict[str, tuple] = {
     "bias_rate": (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0),
     "z_loss_coef": (0.0, 0.0001, 0.001, 0.01, 0.1, 1.0),
     "capacity_factor": (0.0, 0.1, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 4.0),
-    "learning_rate": (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 10.0, 100.0),
+    "learning_rate": (0.0003, 0.001, 0.003, 0.01, 0.03, 0.05, 0.1, 0.3, 1.0, 10.0, 100.0),
     "steps": (100, 200, 300, 600, 1000, 2000, 5000),
     "batch_size": (32, 64, 128, 256, 512, 1024),
     "expert_hidden": (2, 4, 8, 16, 32, 64, 128),
@@ -43,16 +43,18 @@ LABELS = {
     "gate": {"full": "Softmax over all experts", "topk": "Softmax over the chosen k"},
     "router_init": {"points": "Around training points", "default": "PyTorch default"},
     "dispatch": {"auto": "Automatic", "sparse": "Sparse (gather per expert)", "dense": "Dense (run all, mask)"},
+    "lr_schedule": {"cosine": "Cosine decay", "constant": "Constant"},
 }
 FIELDS = ("task", "n_experts", "top_k", "router", "gate", "aux_loss_coef", "bias_rate", "z_loss_coef",
-          "capacity_factor", "n_shared", "learning_rate", "steps", "batch_size", "expert_hidden", "seed",
-          "router_init", "dense_baselines", "dispatch", "task_noise", "n_samples")
+          "capacity_factor", "n_shared", "learning_rate", "lr_schedule", "steps", "batch_size", "expert_hidden",
+          "seed", "router_init", "dense_baselines", "dispatch", "task_noise", "n_samples")
 """The config fields the page exposes, each as widget ``moe_<field>`` (the rest keep their defaults)."""
 
 BENCH = {
-    "Collapse": "Measured over 5 seeds (bench/moe_collapse.py): 4.2 ± 0.75 of 8 experts dead at the end.",
+    "Collapse": "Measured over 5 seeds (bench/moe_collapse.py): 4.4 ± 0.8 of 8 experts dead at the end, "
+                "every seed with at least one.",
     "Balanced": "Measured over 5 seeds (bench/moe_collapse.py): no expert dead.",
-    "Expert choice": "Measured over 5 seeds (bench/moe_collapse.py): no expert dead, but about 9 % of the inputs "
+    "Expert choice": "Measured over 5 seeds (bench/moe_collapse.py): no expert dead, but about 11 % of the inputs "
                      "get no expert.",
 }
 """What the benchmark measured for the three presets of the collapse demonstration."""
@@ -157,6 +159,9 @@ def _widgets(disabled: bool) -> dict[str, object]:
     with st.expander("Training and data", key="moe_training_box"):
         pick("learning_rate", "Learning rate (Adam)", "Step size of Adam for the MoE and the dense models. "
              "Try 10 or 100 to watch training diverge.", fmt=lambda x: f"{x:g}")
+        choose("lr_schedule", "Learning-rate schedule", "Cosine decay lowers the step size smoothly to 5 % of "
+               "the learning rate by the last step, so the maps settle instead of drifting; constant keeps it "
+               "(the picture keeps moving a little). *Source: Loshchilov & Hutter 2017, SGDR.*", horizontal=True)
         pick("steps", "Training steps", "Optimizer steps in one run (one batch each).", fmt=str)
         pick("batch_size", "Batch size", "Inputs per step; capacity and expert choice share out one batch.", fmt=str)
         pick("expert_hidden", "Hidden units per expert", "Every expert is an MLP: inputs → this many ReLU units "

@@ -54,7 +54,7 @@ EXPERT_MAPS_HEADING = ("Each expert on its own", "its decision boundary over the
 DIGITS_HEADING = ("What each expert sees", "the average validation digit routed to it first (count below)")
 LOAD_NOTE = "Colours as in the routing map. A band that thins to nothing is an expert dying."
 SPARSE_SPEED = ("Measured (bench/moe_speed.py, one CPU thread): a training step of 16 experts of width "
-                "64 → 256 → 64, top-2, batch 1,024, with real sparse dispatch costs **0.11–0.12×** the dense "
+                "64 → 256 → 64, top-2, batch 1,024, with real sparse dispatch costs **0.10–0.12×** the dense "
                 "\"every expert on every input, then mask\" step. Sparse compute is the point of a MoE: work "
                 "per input follows the *active* parameters, capacity the *total*.")
 
@@ -90,7 +90,7 @@ def settle_note(trainer: MoETrainer):
     """``on_finish`` of the live controls: a note saying how the run ended and how balanced it was."""
     last = trainer.history_[-1] if trainer.history_ else None
     if trainer.status_ == "diverged":
-        return "error", (f"{trainer.message_} Press Reset, choose a smaller learning rate (the presets use 0.03) "
+        return "error", (f"{trainer.message_} Press Reset, choose a smaller learning rate (the presets use 0.05) "
                          "and press Play.")
     if last is None:
         return "info", trainer.message_ or "The run ended before its first record."

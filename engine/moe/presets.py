@@ -19,7 +19,7 @@ PRESETS: dict[str, MoEConfig] = {
     "Capacity limit": _BASE.replace(capacity_factor=1.0),
     "Noisy top-2": _BASE.replace(router="noisy_topk", top_k=2, gate="topk"),
     "Shared expert": _BASE.replace(top_k=2, n_shared=1, bias_rate=0.01),
-    "Digits": _BASE.replace(task="digits", expert_hidden=32, bias_rate=0.1, learning_rate=0.001, steps=600),
+    "Digits": _BASE.replace(task="digits", expert_hidden=32, bias_rate=0.1, learning_rate=0.003, steps=600),
 }
 """Named configurations; the first three are the collapse demonstration."""
 

@@ -185,6 +185,8 @@ class MoETrainer:
             loss = sum(self.dense_.losses(xb, yb), loss)
         self.optimizer_.zero_grad(set_to_none=True)
         loss.backward()
+        for group in self.optimizer_.param_groups:
+            group["lr"] = cfg.lr_at(self.step_)
         self.optimizer_.step()
         if cfg.bias_rate > 0 and cfg.router != "expert_choice":
             with torch.no_grad():
