@@ -123,3 +123,25 @@ def test_a_click_on_the_picker_sets_the_unit(monkeypatch, layer, clicked, expect
     monkeypatch.setattr(streamlit, "session_state", state)
     unit._on_unit_clicked(layer)
     assert {name: state[keys[name]] for name in expected} == expected
+
+
+def test_the_probability_chart_draws_every_digit_at_its_probability():
+    import re
+
+    from app.digits.figures import PROBA_SIZE, probability_bars
+
+    proba = np.array([0.0, 0.62, 0.2, 0.1, 0.05, 0.03, 0.0, 0.0, 0.004, 0.0])
+    svg = probability_bars(proba, highlight=1)
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    bars = re.findall(r'<g data-digit="(\d)" data-p="([0-9.]+)"><title>digit \d: ([0-9.]+)%</title>'
+                      r'<rect x="[0-9.]+" y="([0-9.]+)" width="[0-9.]+" height="([0-9.]+)" fill="([^"]+)"/>', svg)
+    assert [int(b[0]) for b in bars] == list(range(10))
+    assert [float(b[1]) for b in bars] == pytest.approx(proba, abs=1e-6)
+    assert [float(b[2]) for b in bars] == pytest.approx(proba * 100, abs=0.006)
+    heights = np.array([float(b[4]) for b in bars])
+    assert heights / heights.max() == pytest.approx(proba / proba.max(), abs=1e-3)  # bar height follows p
+    bottom = {round(float(b[3]) + float(b[4]), 1) for b in bars}
+    assert len(bottom) == 1 and bottom.pop() < PROBA_SIZE[1]  # every bar stands on the same axis
+    assert [b[5] for b in bars].count("#ff4b4b") == 1 and bars[1][5] == "#ff4b4b"  # the first guess is red
+    assert ">62%<" in svg and ">0%<" in svg and ">0.4%<" not in svg  # labels from 1 %; 0 % is an axis tick
+    assert "nan" not in probability_bars(np.full(10, np.nan)).lower()  # a broken model never breaks the SVG

@@ -1,7 +1,8 @@
-"""Plotly figures of the draw-a-digit page. Pure functions: data in, figure out.
+"""Figures of the draw-a-digit page. Pure functions: data in, figure out.
 
-Every figure is a :class:`app.figures.FigureSpec` (plain plotly.js JSON with typed
-arrays): see :mod:`app.figures` for why.
+Every Plotly figure is a :class:`app.figures.FigureSpec` (plain plotly.js JSON with
+typed arrays): see :mod:`app.figures` for why. The probability chart, which changes
+with every stroke, is a small SVG (:func:`probability_bars`).
 """
 
 from __future__ import annotations
@@ -15,18 +16,46 @@ BLUES = [[0.0, "rgb(247,251,255)"], [0.125, "rgb(222,235,247)"], [0.25, "rgb(198
          [0.75, "rgb(33,113,181)"], [0.875, "rgb(8,81,156)"], [1.0, "rgb(8,48,107)"]]
 
 
-def probability_bars(proba: np.ndarray, highlight: int | None = None) -> FigureSpec:
-    """Bar chart of the ten class probabilities."""
-    proba = [float(p) for p in proba]
-    trace = dict(
-        type="bar", x=[str(d) for d in range(10)], y=proba,
-        marker=dict(color=["#ff4b4b" if d == highlight else "#8da0cb" for d in range(10)]),
-        text=[f"{p:.0%}" if p >= 0.01 else "" for p in proba], textposition="outside",
-        hovertemplate="digit %{x}: %{y:.2%}<extra></extra>",
-    )
-    layout = dict(height=230, margin=dict(l=10, r=10, t=10, b=30), showlegend=False,
-                  yaxis=dict(range=[0, 1.12], tickformat=".0%"), xaxis=dict(title=dict(text="digit"), type="category"))
-    return FigureSpec([trace], layout)
+PROBA_SIZE = (280, 170)
+"""Width and height of the probability chart's drawing, in SVG units (it scales to its column)."""
+
+
+def probability_bars(proba: np.ndarray, highlight: int | None = None) -> str:
+    """SVG bar chart of the ten class probabilities on a fixed 0-100 % axis.
+
+    Each bar carries its digit and probability as a hover title and, from 1 %, as a
+    label above it; the ``highlight`` digit (the first guess) is red, the rest blue.
+    One small SVG instead of a Plotly chart: the chart changes with every stroke and
+    every Clear, and Plotly's own redraw was the browser's largest piece of script
+    per drawing.
+    """
+    width, height = PROBA_SIZE
+    left, right, top, bottom = 32, width - 4, 14, height - 30
+    slot = (right - left) / 10
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
+             f'role="img" aria-label="probability of each digit" class="digits-proba" '
+             f'style="font:11px sans-serif;max-width:{width * 1.3:.0f}px">']
+    for tick in (0, 0.25, 0.5, 0.75, 1.0):
+        y = bottom - tick * (bottom - top)
+        parts.append(f'<line x1="{left}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e6e6ea"/>'
+                     f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" fill="#666">{tick:.0%}</text>')
+    for digit, p in enumerate(float(v) for v in proba):
+        p = min(max(p, 0.0), 1.0) if np.isfinite(p) else 0.0
+        x, h = left + digit * slot + slot * 0.15, p * (bottom - top)
+        colour = "#ff4b4b" if digit == highlight else "#8da0cb"
+        parts.append(f'<g data-digit="{digit}" data-p="{p:.6f}"><title>digit {digit}: {p:.2%}</title>'
+                     f'<rect x="{x:.1f}" y="{bottom - h:.2f}" width="{slot * 0.7:.1f}" height="{h:.2f}" '
+                     f'fill="{colour}"/>'
+                     f'<rect x="{left + digit * slot:.1f}" y="{top}" width="{slot:.1f}" height="{bottom - top}" '
+                     f'fill="transparent"/></g>')
+        if p >= 0.01:
+            parts.append(f'<text x="{x + slot * 0.35:.1f}" y="{bottom - h - 3:.1f}" text-anchor="middle" '
+                         f'fill="#333">{p:.0%}</text>')
+        parts.append(f'<text x="{left + (digit + 0.5) * slot:.1f}" y="{bottom + 14}" text-anchor="middle" '
+                     f'fill="#333">{digit}</text>')
+    parts.append(f'<text x="{(left + right) / 2:.0f}" y="{height - 4}" text-anchor="middle" fill="#666">digit</text>'
+                 '</svg>')
+    return "".join(parts)
 
 
 def normalise_maps(maps: np.ndarray, mode: str, global_range: tuple[float, float]) -> np.ndarray:

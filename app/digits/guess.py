@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from app import html_view
 from app.digits import figures
 from engine.digits.assess import assess_input, assess_prediction
 
@@ -30,8 +31,7 @@ def guess_section(image: np.ndarray | None, steps, x: np.ndarray | None, model,
     with st.container(horizontal=True):
         for label, digit in (("First guess", order[0]), ("Second guess", order[1])):
             st.metric(label, str(digit), f"{proba[digit]:.1%}", delta_color="off", delta_arrow="off")
-    st.plotly_chart(figures.probability_bars(proba, int(order[0])), key="digits_proba_chart",
-                    config={"displayModeBar": False})
+    html_view.svg(figures.probability_bars(proba, int(order[0])), key="digits_proba_chart")
     st.caption(f"Predicted by {model_name}.")
     for note in (verdict, assess_prediction(proba)):
         if note.message:
