@@ -145,3 +145,38 @@ def test_the_probability_chart_draws_every_digit_at_its_probability():
     assert [b[5] for b in bars].count("#ff4b4b") == 1 and bars[1][5] == "#ff4b4b"  # the first guess is red
     assert ">62%<" in svg and ">0%<" in svg and ">0.4%<" not in svg  # labels from 1 %; 0 % is an axis tick
     assert "nan" not in probability_bars(np.full(10, np.nan)).lower()  # a broken model never breaks the SVG
+
+
+def test_the_training_curves_put_each_epoch_at_its_place_with_a_dot_and_tooltip():
+    import re
+    from types import SimpleNamespace
+
+    from app.digits.figures import training_curves
+
+    history = [SimpleNamespace(epoch=e, train_loss=loss, val_loss=loss + 0.1, train_accuracy=acc,
+                               val_accuracy=acc - 0.05)
+               for e, loss, acc in ((1, 0.9, 0.70), (2, 0.5, 0.85), (3, 0.3, 0.95))]
+    html = training_curves(history)
+    loss_svg, accuracy_svg = re.findall(r"<svg.*?</svg>", html)
+    assert "Loss (cross-entropy)" in loss_svg and "Accuracy" in accuracy_svg
+    for svg in (loss_svg, accuracy_svg):
+        lines = re.findall(r'<polyline points="([^"]+)"', svg)
+        assert len(lines) == 2  # training and validation
+        xs = [[float(p.split(",")[0]) for p in line.split()] for line in lines]
+        assert xs[0] == xs[1] and xs[0][1] - xs[0][0] == pytest.approx(xs[0][2] - xs[0][1])  # epochs evenly spaced
+        assert svg.count("<circle") == 6  # a dot per epoch and series
+    ys = [float(p.split(",")[1]) for p in re.findall(r'<polyline points="([^"]+)"', accuracy_svg)[0].split()]
+    assert ys[0] > ys[1] > ys[2]  # accuracy rises: SVG y grows downwards
+    assert "validation, epoch 3: 90.0%" in accuracy_svg and "training loss, epoch 1: 0.900" in loss_svg
+    assert ">epoch 2<" in loss_svg  # the x axis runs over epochs 1-3 and is labelled
+
+
+def test_a_single_epoch_still_shows_its_dots():
+    from types import SimpleNamespace
+
+    from app.digits.figures import training_curves
+
+    html = training_curves([SimpleNamespace(epoch=1, train_loss=0.5, val_loss=float("nan"), train_accuracy=0.8,
+                                            val_accuracy=0.75)])
+    assert html.count("<circle") == 3  # the NaN validation loss leaves a gap, not a broken chart
+    assert "nan" not in html.lower()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from app.figures import ACTIVATION_SCALE, FigureSpec, minmax, typed, value_range
+from app.svg_charts import line_chart
 
 BLUES = [[0.0, "rgb(247,251,255)"], [0.125, "rgb(222,235,247)"], [0.25, "rgb(198,219,239)"],
          [0.375, "rgb(158,202,225)"], [0.5, "rgb(107,174,214)"], [0.625, "rgb(66,146,198)"],
@@ -139,25 +140,23 @@ def _smallest(values: np.ndarray):
     return np.uint8 if values.max(initial=0) < 256 else np.uint16
 
 
-def training_curves(history: list, metric: str) -> FigureSpec:
-    """Loss or accuracy per epoch, training vs validation."""
+def training_curves(history: list) -> str:
+    """Loss and accuracy per epoch, training vs validation: two small SVG line charts side by side.
+
+    Redrawn on every live update of a run (Plotly charts there cost the student's
+    browser most of its time while training: see :mod:`app.svg_charts`).
+    """
     epochs = [r.epoch for r in history]
-    if metric == "loss":
-        series = [("training loss", [r.train_loss for r in history]),
-                  ("validation loss", [r.val_loss for r in history])]
-        yaxis = dict(title=dict(text="cross-entropy"), rangemode="tozero")
-    else:
-        series = [("training", [r.train_accuracy for r in history]),
-                  ("validation", [r.val_accuracy for r in history])]
-        yaxis = dict(title=dict(text="accuracy"), tickformat=".0%")
-    traces = [dict(type="scatter", x=epochs, y=[float(v) for v in values], name=name, mode="lines+markers")
-              for name, values in series]
-    xaxis = dict(title=dict(text="epoch"))
-    if len(epochs) <= 20:
-        xaxis["dtick"] = 1
-    layout = dict(height=260, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=1.15),
-                  xaxis=xaxis, yaxis=yaxis)
-    return FigureSpec(traces, layout)
+    loss = {"training loss": ([float(r.train_loss) for r in history], "#1f77b4", "none"),
+            "validation loss": ([float(r.val_loss) for r in history], "#ff7f0e", "none")}
+    accuracy = {"training": ([float(r.train_accuracy) for r in history], "#1f77b4", "none"),
+                "validation": ([float(r.val_accuracy) for r in history], "#ff7f0e", "none")}
+    charts = [line_chart(epochs, loss, False, "Loss (cross-entropy)", width=330, height=230, x_label="epoch",
+                         x_min=1.0, markers=True),
+              line_chart(epochs, accuracy, True, "Accuracy", width=330, height=230, x_label="epoch", x_min=1.0,
+                         markers=True)]
+    return ('<div style="display:flex;gap:1.5rem;flex-wrap:wrap">'
+            + "".join(f'<div style="flex:1 1 280px;min-width:0">{c}</div>' for c in charts) + "</div>")
 
 
 def confusion_figure(confusion: np.ndarray) -> FigureSpec:

@@ -13,6 +13,7 @@ from dataclasses import replace
 import streamlit as st
 
 from app import figures as common
+from app import html_view
 from app.digits import figures
 from app.digits import keys as K
 from app.digits.models import request_model
@@ -150,11 +151,7 @@ def _show(trainer: DigitTrainer | None) -> None:
     m4.metric("Batches trained", f"{trainer.epoch_ * trainer.batches_per_epoch_ + trainer.batch_}",
               f"{trainer.seconds_:.1f} s", delta_color="off", delta_arrow="off")
     if trainer.history_:
-        left, right = st.columns(2)
-        left.plotly_chart(figures.training_curves(trainer.history_, "loss"), key="digits_train_loss",
-                          config={"displayModeBar": False})
-        right.plotly_chart(figures.training_curves(trainer.history_, "accuracy"), key="digits_train_acc",
-                           config={"displayModeBar": False})
+        html_view.svg(figures.training_curves(trainer.history_), key="digits_train_curves")
 
 
 def _results() -> None:

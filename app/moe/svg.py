@@ -1,49 +1,19 @@
-"""Small SVG charts (and the figure cards) for the views that change on every live update.
+"""The MoE page's small SVG charts (and the figure cards) for the views that change on every live update.
 
-A Plotly chart that the page redraws about ten times a second costs the browser
-most of its time (it remounts on each update): measured on the 2-core development
-machine, one Plotly load chart in the training fragment cut the updates from about
-8 a second to 1.5. These charts are a few kilobytes of SVG text that the browser
-draws natively, through the page's picture element (:mod:`app.html_view`; ``st.html``
-strips SVG), with a ``<title>`` tooltip on every band, line and cell.
-Pure functions: data in, SVG or HTML text out.
+Built on the shared pieces of :mod:`app.svg_charts` (axes, frame, line charts; see
+there why live charts are SVG and not Plotly), with a ``<title>`` tooltip on every
+band and cell. Pure functions: data in, SVG or HTML text out.
 """
 
 from __future__ import annotations
 
-import math
 from html import escape
 
 import numpy as np
 
-FONT = 'font-family="sans-serif" font-size="11" fill="#555"'
-PAD = dict(left=44, right=10, top=10, bottom=26)
+from app.svg_charts import FONT, PAD, axes, frame, line_chart
 
-
-def _frame(width: int, height: int, body: list[str], label: str) -> str:
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
-            f'role="img" aria-label="{escape(label)}" style="max-width:{width * 1.6:.0f}px">' + "".join(body)
-            + "</svg>")
-
-
-def _axes(box: tuple[float, float, float, float], x_max: float, y_ticks: list[tuple[float, str]],
-          x_label: str) -> list[str]:
-    """Gridlines and tick labels for the plot area ``box = (left, right, top, bottom)`` in pixels,
-    x from 0 to ``x_max``; ``y_ticks`` are ``(fraction of the height, text)``."""
-    left, right, top, bottom = box
-    label_y = bottom + 18
-    out = []
-    for value, text in y_ticks:
-        y = bottom - value * (bottom - top)
-        out.append(f'<line x1="{left}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd" stroke-width="1"/>')
-        out.append(f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" {FONT}>{escape(text)}</text>')
-    for frac in (0.0, 0.5, 1.0):
-        x = left + frac * (right - left)
-        anchor = "start" if frac == 0 else "end" if frac == 1 else "middle"
-        text = f"{x_max * frac:,.0f}" if frac != 0.5 or not x_label else f"{x_label} {x_max * frac:,.0f}"
-        out.append(f'<text x="{x:.1f}" y="{label_y:.1f}" text-anchor="{anchor}" {FONT}>{escape(text)}</text>')
-    return out
-
+__all__ = ["heat_grid", "line_chart", "metric_cards", "spark_row", "stacked_area"]
 
 def stacked_area(steps, shares: np.ndarray, colors, width: int = 430, height: int = 210) -> str:
     """Shares ``(T, E)`` over ``steps`` ``(T,)`` stacked to 1, expert 0 at the bottom, one colour per expert."""
@@ -62,47 +32,8 @@ def stacked_area(steps, shares: np.ndarray, colors, width: int = 430, height: in
         tip = f"Expert {e}: {shares[-1, e]:.1%} of the inputs at step {steps[-1]:,.0f}"
         body.append(f'<polygon points="{upper} {lower}" fill="{colors[e % len(colors)]}" fill-opacity="0.85" '
                     f'stroke="white" stroke-width="0.5"><title>{escape(tip)}</title></polygon>')
-    body += _axes((left, right, top, bottom), x_max, [(v, f"{v:.0%}") for v in (0, 0.25, 0.5, 0.75, 1.0)], "step")
-    return _frame(width, height, body, "Share of the inputs each expert processed over training")
-
-
-def line_chart(steps, series: dict[str, tuple[list, str, str]], percent: bool, title: str,
-               width: int = 260, height: int = 250) -> str:
-    """Lines over ``steps``; ``series`` maps a name to ``(values, colour, dash)`` (None values leave gaps)."""
-    steps = np.asarray(steps, dtype=np.float64)
-    finite = [v for values, _, _ in series.values() for v in values if v is not None and math.isfinite(v)]
-    y_max = 1.0 if percent else max(max(finite, default=1.0), 1e-6) * 1.05
-    legend_h = 15 * len(series) + 4
-    plot_h = height - legend_h
-    left, right, top, bottom = PAD["left"], width - PAD["right"], PAD["top"] + 14, plot_h - PAD["bottom"]
-    x_max = max(float(steps[-1]), 1.0) if len(steps) else 1.0
-    body = [f'<text x="{left}" y="12" font-family="sans-serif" font-size="12" font-weight="bold" fill="#333">'
-            f'{escape(title)}</text>']
-    ticks = [(v, f"{v:.0%}") for v in (0, 0.25, 0.5, 0.75, 1.0)] if percent else [
-        (f, f"{y_max * f:.2g}") for f in (0, 0.25, 0.5, 0.75, 1.0)]
-    body += _axes((left, right, top, bottom), x_max, ticks, "step")
-    for i, (name, (values, colour, dash)) in enumerate(series.items()):
-        points, segments = [], []
-        for x, v in zip(steps, values, strict=True):
-            if v is None or not math.isfinite(v):
-                if points:
-                    segments.append(points)
-                points = []
-                continue
-            y = bottom - min(max(v / y_max, 0.0), 1.0) * (bottom - top)
-            points.append(f"{left + x / x_max * (right - left):.1f},{y:.1f}")
-        if points:
-            segments.append(points)
-        last = next((v for v in reversed(values) if v is not None and math.isfinite(v)), None)
-        tip = f"{name}: {last:.1%}" if percent and last is not None else f"{name}: {last:.3f}" if last else name
-        for seg in segments:
-            body.append(f'<polyline points="{" ".join(seg)}" fill="none" stroke="{colour}" stroke-width="2" '
-                        f'stroke-dasharray="{dash}"><title>{escape(tip)}</title></polyline>')
-        lx, ly = 8, plot_h + 6 + 15 * i
-        body.append(f'<line x1="{lx:.0f}" x2="{lx + 22:.0f}" y1="{ly:.0f}" y2="{ly:.0f}" stroke="{colour}" '
-                    f'stroke-width="2" stroke-dasharray="{dash}"/>')
-        body.append(f'<text x="{lx + 28:.0f}" y="{ly + 4:.0f}" {FONT}>{escape(tip)}</text>')
-    return _frame(width, height, body, title)
+    body += axes((left, right, top, bottom), x_max, [(v, f"{v:.0%}") for v in (0, 0.25, 0.5, 0.75, 1.0)], "step")
+    return frame(width, height, body, "Share of the inputs each expert processed over training")
 
 
 def heat_grid(matrix: np.ndarray, row_label: str, col_prefix: str = "E", width: int = 250) -> str:
@@ -134,7 +65,7 @@ def heat_grid(matrix: np.ndarray, row_label: str, col_prefix: str = "E", width: 
                 body.append(f'<text x="{left + (j + 0.5) * cell_w:.1f}" y="{y + cell_h / 2 + 4:.1f}" '
                             f'text-anchor="middle" font-family="sans-serif" font-size="10" fill="{colour}">'
                             f'{v:.0%}</text>')
-    return _frame(width, height, body, f"Where each {row_label}'s inputs go")
+    return frame(width, height, body, f"Where each {row_label}'s inputs go")
 
 
 def spark_row(panels: list[tuple[str, list[float] | None, str]], width: int = 640, height: int = 34,
