@@ -48,6 +48,12 @@ def axes(box: tuple[float, float, float, float], x_max: float, y_ticks: list[tup
     return out
 
 
+def nice_step(rough: float) -> float:
+    """The smallest of 1, 2, 2.5 or 5 times a power of ten that is at least ``rough`` (> 0): a round tick step."""
+    power = 10.0 ** math.floor(math.log10(rough))
+    return next(m * power for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * power >= rough * (1 - 1e-9))
+
+
 def line_chart(steps, series: dict[str, tuple[list, str, str]], percent: bool, title: str,
                width: int = 260, height: int = 250, x_label: str = "step", x_min: float = 0.0,
                markers: bool = False) -> str:
@@ -59,15 +65,21 @@ def line_chart(steps, series: dict[str, tuple[list, str, str]], percent: bool, t
     """
     steps = np.asarray(steps, dtype=np.float64)
     finite = [v for values, _, _ in series.values() for v in values if v is not None and math.isfinite(v)]
-    y_max = 1.0 if percent else max(max(finite, default=1.0), 1e-6) * 1.05
+    if percent:
+        y_max, y_step = 1.0, 0.25
+    else:
+        top = max(finite, default=1.0)
+        top = top if top > 0 else 1.0  # nothing above zero: a plain 0-1 axis
+        y_step = nice_step(top / 4)  # about four round steps up to the largest value
+        y_max = y_step * max(1, math.ceil(top / y_step - 1e-9))
     legend_h = 15 * len(series) + 4
     plot_h = height - legend_h
     left, right, top, bottom = PAD["left"], width - PAD["right"], PAD["top"] + 14, plot_h - PAD["bottom"]
     x_max = max(float(steps[-1]), x_min + 1.0) if len(steps) else x_min + 1.0
     body = [f'<text x="{left}" y="12" font-family="sans-serif" font-size="12" font-weight="bold" fill="#333">'
             f'{escape(title)}</text>']
-    ticks = [(v, f"{v:.0%}") for v in (0, 0.25, 0.5, 0.75, 1.0)] if percent else [
-        (f, f"{y_max * f:.2g}") for f in (0, 0.25, 0.5, 0.75, 1.0)]
+    count = round(y_max / y_step)
+    ticks = [(k / count, f"{k * y_step:.0%}" if percent else f"{k * y_step:.4g}") for k in range(count + 1)]
     body += axes((left, right, top, bottom), x_max, ticks, x_label, x_min)
     for i, (name, (values, colour, dash)) in enumerate(series.items()):
         points, segments, dots = [], [], []

@@ -40,3 +40,19 @@ def test_metric_cards_carry_each_label_value_help_and_sparkline():
     assert html.count("<svg") == 1  # a sparkline for the card with history only
     assert html.count('class="moe-help"') == 1  # no help icon without help text
     assert '<p class="moe-summary"><strong>Collapse</strong></p>' in html
+
+
+def test_line_charts_put_round_ticks_up_to_just_above_the_largest_value():
+    from app.svg_charts import line_chart, nice_step
+
+    assert [nice_step(r) for r in (0.38, 0.1, 0.011, 1.2, 7.0)] == [0.5, 0.1, 0.02, 2.0, 10.0]
+    chart = line_chart([1, 2, 3], {"loss": ([1.52, 0.3, 0.14], "#000", "none")}, False, "Loss", x_label="epoch",
+                       x_min=1.0)
+    grid = r'<line x1="[^"]+" x2="[^"]+" y1="([^"]+)"[^>]*stroke="#ddd"[^>]*/><text[^>]*>([^<]+)</text>'
+    ticks = re.findall(grid, chart)
+    assert [label for _, label in ticks] == ["0", "0.5", "1", "1.5", "2"]
+    ys = [float(y) for y, _ in ticks]
+    assert all(abs((a - b) - (ys[0] - ys[1])) < 0.11 for a, b in zip(ys, ys[1:], strict=False))  # evenly spaced
+    flat = line_chart([0, 1], {"zero": ([0.0, 0.0], "#000", "none")}, False, "t")
+    assert [label for _, label in re.findall(grid, flat)] == [
+        "0", "0.25", "0.5", "0.75", "1"]
