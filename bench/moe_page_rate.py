@@ -37,6 +37,11 @@ STEP_VALUE = ('.moe-metric[data-label="Step"] .moe-value, '
 """The "Step" figure: a card of the figures panel, or (older versions of the page) an ``st.metric``."""
 
 
+def step_number(text: str) -> int:
+    """The "Step" figure as shown ("1,234") as a number."""
+    return int(text.replace(",", ""))
+
+
 def descendants_cpu_seconds(root: int, skip: int) -> float:
     """User + system CPU time so far of every live descendant of process ``root`` except ``skip`` and its
     own descendants: here the browser's processes (renderer, GPU, network), whose work per update long tasks
@@ -91,14 +96,13 @@ def main(argv: list[str] | None = None) -> None:
         cpu = cpu_seconds(server.process.pid) - cpu
         browser_cpu = descendants_cpu_seconds(os.getpid(), server.process.pid) - browser_cpu
         long_ms = page.evaluate("() => { window.__obs.disconnect(); return window.__long; }")
-        while int(seen[-1][1].replace(",", "")) < stable_step and time.perf_counter() - played < 120:
+        while step_number(seen[-1][1]) < stable_step and time.perf_counter() - played < 120:
             page.wait_for_timeout(20)
             seen.append((time.perf_counter(), step.inner_text()))
-        when, shown = next(((t, int(v.replace(",", ""))) for t, v in seen if int(v.replace(",", "")) >= stable_step),
-                           (math.nan, 0))
+        when, shown = next(((t, step_number(v)) for t, v in seen if step_number(v) >= stable_step), (math.nan, 0))
         stable_seconds = when - played
         updates = len(values) - 1
-        steps = int(values[-1].replace(",", "")) - int(values[0].replace(",", ""))
+        steps = step_number(values[-1]) - step_number(values[0])
         print(f"speed {args.speed}: {updates / elapsed:.1f} visual updates/s, {steps / elapsed:.0f} training steps/s "
               f"over {elapsed:.1f} s; per update: server {cpu * 1000 / max(updates, 1):.0f} ms CPU, browser "
               f"{long_ms / max(updates, 1):.0f} ms in long tasks and {browser_cpu * 1000 / max(updates, 1):.0f} ms CPU "

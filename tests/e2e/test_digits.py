@@ -37,10 +37,17 @@ ONE = [[(140, 50), (140, 230)]]
 ZERO = [[(140 + 55 * math.cos(2 * math.pi * i / 24), 140 + 85 * math.sin(2 * math.pi * i / 24)) for i in range(25)]]
 
 
-def test_draw_one(page: Page, app_server: AppServer) -> None:
-    open_digit_page(page, app_server.url)
+def draw_a_one(page: Page, settle: bool = False) -> None:
+    """Draw the 1 and wait until it is guessed (``settle``: and until the run has drawn every view)."""
     draw(page, ONE)
     expect(first_guess(page)).to_have_text("1", timeout=GUESS_TIMEOUT)
+    if settle:
+        wait_idle(page)
+
+
+def test_draw_one(page: Page, app_server: AppServer) -> None:
+    open_digit_page(page, app_server.url)
+    draw_a_one(page)
     no_exception(page)
 
 
@@ -63,16 +70,14 @@ def test_deep_link_draws_and_guesses(page: Page, fresh_app_server: AppServer, qu
     open_digit_page_direct(page, fresh_app_server.url, query)
     expect(page.locator('[data-testid="stDialog"]'), "a dialog covers the page").to_have_count(0)
     expect(page.get_by_role("heading", name=re.compile("Draw a digit"))).to_be_visible()
-    draw(page, ONE)
-    expect(first_guess(page)).to_have_text("1", timeout=GUESS_TIMEOUT)
+    draw_a_one(page)
     no_exception(page)
 
 
 def test_clear_then_draw_zero(page: Page, app_server: AppServer) -> None:
     open_digit_page(page, app_server.url)
     guesses = by_key(page, K.DIGITS_GUESS_BOX)
-    draw(page, ONE)
-    expect(first_guess(page)).to_have_text("1", timeout=GUESS_TIMEOUT)
+    draw_a_one(page)
 
     clear_canvas(page)
     expect(guesses).to_contain_text("Draw a digit", timeout=GUESS_TIMEOUT)
@@ -88,9 +93,7 @@ def test_clear_then_draw_zero(page: Page, app_server: AppServer) -> None:
 
 def test_toggle_layer(page: Page, app_server: AppServer) -> None:
     open_digit_page(page, app_server.url)
-    draw(page, ONE)
-    expect(first_guess(page)).to_have_text("1", timeout=GUESS_TIMEOUT)
-    wait_idle(page)
+    draw_a_one(page, settle=True)
     chart = by_key(page, "digits_layer_conv1")
     layers = by_key(page, K.DIGITS_LAYERS_BOX)
     toggle = by_key(page, K.DIGITS_LAYER_TOGGLE.format(layer="conv1")).get_by_text("Convolution 1")
@@ -111,9 +114,7 @@ def test_toggle_layer(page: Page, app_server: AppServer) -> None:
 
 def test_hovering_a_layer_reads_the_cell_under_the_mouse(page: Page, app_server: AppServer) -> None:
     open_digit_page(page, app_server.url)
-    draw(page, ONE)
-    expect(first_guess(page)).to_have_text("1", timeout=GUESS_TIMEOUT)
-    wait_idle(page)
+    draw_a_one(page, settle=True)
     conv1 = by_key(page, "digits_layer_conv1")
     picture = conv1.locator("canvas")
     picture.scroll_into_view_if_needed()
@@ -209,8 +210,7 @@ def test_touch_tap_draws_a_dot_and_gets_a_warning(browser, app_server: AppServer
 
 def test_drawing_survives_switching_input_source(page: Page, app_server: AppServer) -> None:
     open_digit_page(page, app_server.url)
-    draw(page, ONE)
-    expect(first_guess(page)).to_have_text("1", timeout=GUESS_TIMEOUT)
+    draw_a_one(page)
     source = by_key(page, K.DIGITS_SOURCE)
     source.get_by_text("Example digit").click()
     wait_idle(page)
@@ -225,8 +225,7 @@ def test_drawing_survives_switching_input_source(page: Page, app_server: AppServ
 
 def test_click_a_unit_to_inspect_it(page: Page, app_server: AppServer) -> None:
     open_digit_page(page, app_server.url)
-    draw(page, ONE)
-    expect(first_guess(page)).to_have_text("1", timeout=GUESS_TIMEOUT)
+    draw_a_one(page)
     page.get_by_role("tab", name=re.compile("Inspect a unit")).click()
     wait_idle(page)
     chart = by_key(page, "digits_unit_picker_conv1")
@@ -510,9 +509,7 @@ def test_a_tampered_link_shows_the_defaults_and_works(page: Page, app_server: Ap
     expect(page.get_by_role("tab", name="Layers")).to_have_attribute("aria-selected", "true")
     expect(selected_segment(page, K.DIGITS_COLOR_RANGE)).to_have_text("per map")
     expect(toggle_input(page, K.DIGITS_NAIVE)).not_to_be_checked()
-    draw(page, ONE)
-    expect(first_guess(page)).to_have_text("1", timeout=GUESS_TIMEOUT)
-    wait_idle(page)
+    draw_a_one(page, settle=True)
     expect(toggle_input(page, K.DIGITS_LAYER_TOGGLE.format(layer="fc1"))).to_be_checked()
     query = url_query(page)
     assert not any(len(value) > 40 for value in query.values()), query  # the junk is gone from the URL
