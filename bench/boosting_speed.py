@@ -78,7 +78,7 @@ def page_reruns(repeats: int) -> tuple[list[tuple[float, float]], list[tuple[flo
     from app.boosting import keys as K
 
     logging.disable(logging.WARNING)  # bare mode warns on every element
-    page = str(Path(__file__).resolve().parents[1] / "app_pages" / "boosting.py")
+    page = str(Path(__file__).resolve().parents[1] / "pages" / "boosting.py")
     runpy.run_path(page)  # grows and caches the default ensemble
     out = timed(lambda: runpy.run_path(page), 5 * repeats)
 

@@ -4,7 +4,7 @@
     python bench/digits_rerun_cost.py --compare ../other-checkout [--drawings 30]
     python bench/digits_rerun_cost.py --profile out.pstats [--drawings 10]
 
-Starts the app (``streamlit run streamlit_app.py``) in a child process whose
+Starts the app (``streamlit run`` of ``app.paths.ENTRY_SCRIPT``) in a child process whose
 script runs are instrumented: each run's CPU time in its own thread, how many
 forward messages it sent and how many bytes they were; the server reports its
 own CPU time (``getrusage``: every thread, microseconds) when asked. One
@@ -141,7 +141,11 @@ if profile_path:
     server_module.Server.start = start
 
 from streamlit.web import cli
-sys.argv = ["streamlit", "run", "streamlit_app.py", *sys.argv[3:]]
+try:  # the checkout's own entry script (the working directory comes first on sys.path)
+    from app.paths import ENTRY_SCRIPT
+except ImportError:  # a checkout from before app/paths.py
+    ENTRY_SCRIPT = "streamlit_app.py"
+sys.argv = ["streamlit", "run", ENTRY_SCRIPT, *sys.argv[3:]]
 sys.exit(cli.main())
 """
 

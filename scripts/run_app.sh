@@ -7,5 +7,5 @@ source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 PORT="${PORT:-8501}"
 ADDRESS="${ADDRESS:-localhost}"
 echo "==> ML Playground: open http://${ADDRESS}:${PORT} in your browser (Ctrl+C stops it)"
-exec python -m streamlit run streamlit_app.py --server.port "$PORT" --server.address "$ADDRESS" \
+exec python -m streamlit run "$APP_ENTRY" --server.port "$PORT" --server.address "$ADDRESS" \
   --server.headless true --browser.gatherUsageStats false

@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # Shared set-up for the two README commands: a virtual environment with the pinned
-# requirements in .venv (re-installed only when requirements.txt changes).
+# requirements in .venv and the project's own packages (app, engine) installed into it
+# in editable mode, so imports do not depend on the working directory (re-installed only
+# when requirements.txt or pyproject.toml changes). Exports APP_ENTRY, the entry script.
 # Source it: `source scripts/setup.sh`. Honours PYTHON=/path/to/python3.11+.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
+# The entry script, relative to the repository root: the one name of it on the shell side
+# (app/paths.py's ENTRY_SCRIPT on the Python side; tests/test_layout.py checks they agree).
+# Run it from the repository root: Streamlit reads .streamlit/config.toml from there.
+# (Set APP_ENTRY to serve another script with the same settings, as the class-mode tests do.)
+export APP_ENTRY="${APP_ENTRY:-app/entry/streamlit_app.py}"
 
 pick_python() {
   for candidate in "${PYTHON:-}" python3.13 python3.12 python3.11 python3; do
@@ -35,11 +42,13 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 
 STAMP="$VENV/.requirements.sha256"
-WANT="$(sha256sum "$ROOT/requirements.txt" | cut -d' ' -f1)"
+WANT="$(cat "$ROOT/requirements.txt" "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
   echo "==> Installing Python packages (first time: a few minutes)"
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$ROOT/requirements.txt"
+  # The project itself (pyproject.toml: packages app and engine), editable: the checkout's files.
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e "$ROOT"
   echo "$WANT" >"$STAMP"
 fi
 

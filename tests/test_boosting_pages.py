@@ -15,7 +15,7 @@ from app.boosting import keys as K
 from engine.boosting import BoostingConfig, build_views
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = str(ROOT / "app_pages" / "boosting.py")
+PAGE = str(ROOT / "pages" / "boosting.py")
 TIMEOUT = 120
 
 

@@ -20,16 +20,17 @@ from streamlit.testing.v1 import AppTest
 
 from app.digits import keys as K
 from app.digits.layers import COLOR_RANGES, LAYER_NOTES
+from app.paths import ENTRY_SCRIPT, page_file
 from engine.digits import LAYERS, load_pretrained
 from tests.test_digits_figures import layer_pictures, read_picture
 
 ROOT = Path(__file__).resolve().parents[1]
-DIGIT_PAGE = str(ROOT / "app_pages" / "digits.py")
+DIGIT_PAGE = page_file("digits")
 TIMEOUT = 120
 
 
 LAYERS_TAB, UNIT_TAB, SALIENCY_TAB = "Layers", "Inspect a unit", "Saliency"
-"""Tab labels (``app_pages/digits.py``): where only the open tab is built, a test opens the one it reads."""
+"""Tab labels (``pages/digits.py``): where only the open tab is built, a test opens the one it reads."""
 TAB_KEY = getattr(K, "DIGITS_TAB", None)
 """The open tab's key; ``None`` while the page still builds every tab."""
 
@@ -79,7 +80,7 @@ def decimals(text: str) -> list[float]:
 
 
 def test_entry_point_opens_home_with_a_link_to_the_digit_playground():
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=TIMEOUT).run()
+    at = AppTest.from_file(str(ROOT / ENTRY_SCRIPT), default_timeout=TIMEOUT).run()
     assert not at.exception
     assert "ML Playground" in at.title[0].value
     assert any("Draw a digit" in s.value for s in at.subheader)
@@ -87,8 +88,8 @@ def test_entry_point_opens_home_with_a_link_to_the_digit_playground():
 
 
 def test_switching_to_the_digit_page():
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=TIMEOUT).run()
-    at.switch_page("app_pages/digits.py").run()
+    at = AppTest.from_file(str(ROOT / ENTRY_SCRIPT), default_timeout=TIMEOUT).run()
+    at.switch_page(page_file("digits")).run()
     assert not at.exception
     assert "Draw a digit" in at.title[0].value
 

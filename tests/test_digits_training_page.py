@@ -16,7 +16,7 @@ from app.resources import training_slots
 from engine.digits.evaluate import evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
-DIGIT_PAGE = str(ROOT / "app_pages" / "digits.py")
+DIGIT_PAGE = str(ROOT / "pages" / "digits.py")
 TIMEOUT = 120
 SMALL = {K.DIGITS_TRAIN_CONV1: 4, K.DIGITS_TRAIN_CONV2: 8, K.DIGITS_TRAIN_FC: 16}
 

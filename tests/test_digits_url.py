@@ -21,7 +21,7 @@ from engine.digits.data import load_training_digits
 from engine.digits.strokes import PEN_WIDTH
 from tests.test_digits_figures import layer_pictures
 
-DIGIT_PAGE = str(Path(__file__).resolve().parents[1] / "app_pages" / "digits.py")
+DIGIT_PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "digits.py")
 TIMEOUT = 120
 EXAMPLE = {K.DIGITS_SOURCE: "Example digit"}
 """An example digit: the page has a guess, layers and saliency without a canvas."""

@@ -19,7 +19,7 @@ from app.moe.views import run_label
 from engine.moe import PRESETS, MoEConfig
 
 ROOT = Path(__file__).resolve().parents[1]
-MOE_PAGE = str(ROOT / "app_pages" / "moe.py")
+MOE_PAGE = str(ROOT / "pages" / "moe.py")
 TIMEOUT = 120
 
 

@@ -17,7 +17,7 @@ from app.playground import keys as K
 from engine.playground import FEATURES, PairTrainer, Trainer
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = str(ROOT / "app_pages" / "playground.py")
+PAGE = str(ROOT / "pages" / "playground.py")
 TIMEOUT = 120
 
 

@@ -33,7 +33,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 @pytest.fixture(scope="module")
 def app_server() -> Iterator[AppServer]:
-    """``streamlit run streamlit_app.py`` on a free port, ready once ``/_stcore/health`` answers ``ok``."""
+    """``streamlit run app/entry/streamlit_app.py`` on a free port, ready once ``/_stcore/health`` answers ``ok``."""
     try:
         with start_app_server() as server:
             yield server

@@ -1,6 +1,7 @@
 """Start the app and a browser outside pytest too (the browser benchmark uses this).
 
-``app_server()`` runs ``streamlit run streamlit_app.py`` on a free loopback port
+``app_server()`` runs ``streamlit run`` of the entry script (``app.paths.ENTRY_SCRIPT``,
+from the repository root) on a free loopback port
 and yields once ``/_stcore/health`` answers ``ok``; ``launch_chromium()`` uses the
 system Chromium when there is one (with the flags this network needs), else
 Playwright's own browser.
@@ -20,6 +21,9 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from app.paths import ENTRY_SCRIPT
+from engine.workers import WORKERS_ENV
 
 REPO = Path(__file__).resolve().parents[2]
 SYSTEM_CHROMIUM = "/usr/bin/chromium"
@@ -80,14 +84,15 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def app_server(extra_args: list[str] | None = None) -> Iterator[AppServer]:
+def app_server(extra_args: list[str] | None = None, extra_env: dict[str, str] | None = None
+               ) -> Iterator[AppServer]:
     """Run the app headless on a free loopback port until the block ends."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log_fd, log_name = tempfile.mkstemp(prefix="ml-playground-e2e-", suffix=".log")
     log_file = os.fdopen(log_fd, "w")
     command = [
-        sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
+        sys.executable, "-m", "streamlit", "run", ENTRY_SCRIPT,
         "--server.port", str(port),
         "--server.address", "127.0.0.1",
         "--server.headless", "true",
@@ -96,6 +101,10 @@ def app_server(extra_args: list[str] | None = None) -> Iterator[AppServer]:
         *(extra_args or []),
     ]
     env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
+    # The page tests train in their own process (tests/conftest.py); a real server trains in worker processes,
+    # one per spare core, unless the caller's extra_env says otherwise.
+    env.pop(WORKERS_ENV, None)
+    env.update(extra_env or {})
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     server = AppServer(url=url, process=process, log_path=Path(log_name))
     try:

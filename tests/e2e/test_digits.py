@@ -61,10 +61,10 @@ def fresh_app_server() -> Iterator[AppServer]:
         pytest.fail(str(err))
 
 
-# A fresh server's first visit, straight to the deep link: with a `pages/` folder next to
-# streamlit_app.py, Streamlit ran that first run in its legacy multipage mode and covered the
-# page with a "Page not found" dialog whose backdrop swallowed every stroke (the folder is
-# app_pages/ for that reason; tests/test_layout.py guards the name).
+# A fresh server's first visit, straight to the deep link: with a `pages/` folder next to the
+# entry script, Streamlit ran that first run in its legacy multipage mode and covered the
+# page with a "Page not found" dialog whose backdrop swallowed every stroke (the entry script
+# is in app/entry/, away from pages/, for that reason; tests/test_layout.py guards it).
 @pytest.mark.parametrize("query", ["", "digits_pen_width=20"], ids=["plain", "with-query"])
 def test_deep_link_draws_and_guesses(page: Page, fresh_app_server: AppServer, query: str) -> None:
     open_digit_page_direct(page, fresh_app_server.url, query)

@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from app.paths import page_file
+
 st.title("🧪 ML Playground")
 st.markdown(
     "Interactive deep-learning demos that train and run **live** in your browser session. "
@@ -14,7 +16,7 @@ with st.container(key="home_playgrounds", border=True):
         "really sees, every layer's activations, the arithmetic of any unit, and which pixels decided the answer. "
         "Then train your own network in seconds and compare."
     )
-    st.page_link("app_pages/digits.py", label="Open the digit playground", icon="➡️")
+    st.page_link(page_file("digits"), label="Open the digit playground", icon="➡️")
 with st.container(key="home_playground", border=True):
     st.subheader("🧭 Decision boundaries")
     st.markdown(
@@ -22,7 +24,7 @@ with st.container(key="home_playground", border=True):
         "features, add layers and neurons, and watch every neuron's picture of the input space and the decision "
         "boundary form. Compare two networks side by side, draw your own data, export what you trained."
     )
-    st.page_link("app_pages/playground.py", label="Open the decision-boundary playground", icon="➡️")
+    st.page_link(page_file("playground"), label="Open the decision-boundary playground", icon="➡️")
 with st.container(key="home_boosting", border=True):
     st.subheader("🌲 Gradient boosting")
     st.markdown(
@@ -30,7 +32,7 @@ with st.container(key="home_boosting", border=True):
         "the sum so far, the gradients it fitted, and the tree itself. Gradient step, Newton leaves and true "
         "second-order boosting side by side, with challenges that check themselves."
     )
-    st.page_link("app_pages/boosting.py", label="Open the gradient-boosting playground", icon="➡️")
+    st.page_link(page_file("boosting"), label="Open the gradient-boosting playground", icon="➡️")
 with st.container(key="home_moe", border=True):
     st.subheader("🔀 Mixture of experts")
     st.markdown(
@@ -38,4 +40,4 @@ with st.container(key="home_moe", border=True):
         "See plain top-1 routing collapse onto a few experts, and how load balancing, expert choice and capacity "
         "limits change that; total against active parameters, side by side with dense models."
     )
-    st.page_link("app_pages/moe.py", label="Open the mixture-of-experts explorer", icon="➡️")
+    st.page_link(page_file("moe"), label="Open the mixture-of-experts explorer", icon="➡️")

@@ -1,4 +1,8 @@
-"""ML Playground: entry point (``streamlit run streamlit_app.py``)."""
+"""ML Playground: entry point (``streamlit run app/entry/streamlit_app.py`` from the repository root).
+
+It sits in a folder of its own, away from the top-level ``pages/`` folder: see
+``app/paths.py``. The pages are registered in ``app/navigation.py``.
+"""
 
 import os
 
