@@ -1,7 +1,9 @@
 """ML Playground: entry point (``streamlit run app/entry/streamlit_app.py`` from the repository root).
 
 It sits in a folder of its own, away from the top-level ``pages/`` folder: see
-``app/paths.py``. The pages are registered in ``app/navigation.py``.
+``app/paths.py``. The pages are registered in ``app/navigation.py``; with a class
+code set (``CLASS_CODE``), a session sees them only once it has given the code
+(``app/class_code.py``).
 """
 
 import os
@@ -11,9 +13,13 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import streamlit as st  # noqa: E402
 
+from app.class_code import admitted, gate  # noqa: E402
 from app.navigation import pages, sidebar  # noqa: E402
 
 st.set_page_config(page_title="ML Playground", page_icon="🧪", layout="wide")
+if not admitted():  # CLASS_CODE is set and this session has not given it: the gate's own page, nothing else
+    gate()
+    st.stop()
 navigation = st.navigation(pages())
 sidebar()
 navigation.run()

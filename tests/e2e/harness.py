@@ -84,23 +84,32 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def app_server(extra_args: list[str] | None = None, extra_env: dict[str, str] | None = None
-               ) -> Iterator[AppServer]:
-    """Run the app headless on a free loopback port until the block ends."""
+def app_server(extra_args: list[str] | None = None, extra_env: dict[str, str] | None = None,
+               *, run_app: bool = False) -> Iterator[AppServer]:
+    """Run the app headless on a free loopback port until the block ends.
+
+    ``run_app``: start it the way an instructor does, through ``scripts/run_app.sh`` with ``PORT`` and
+    ``ADDRESS=127.0.0.1`` (``extra_env`` adds ``CLASS_MODE``, ``CLASS_CODE``, ``APP_ENTRY``...).
+    """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log_fd, log_name = tempfile.mkstemp(prefix="ml-playground-e2e-", suffix=".log")
     log_file = os.fdopen(log_fd, "w")
-    command = [
-        sys.executable, "-m", "streamlit", "run", ENTRY_SCRIPT,
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-        *(extra_args or []),
-    ]
+    if run_app:
+        command = ["bash", str(REPO / "scripts" / "run_app.sh"), *(extra_args or [])]
+    else:
+        command = [
+            sys.executable, "-m", "streamlit", "run", ENTRY_SCRIPT,
+            "--server.port", str(port),
+            "--server.address", "127.0.0.1",
+            "--server.headless", "true",
+            "--browser.gatherUsageStats", "false",
+            "--server.fileWatcherType", "none",
+            *(extra_args or []),
+        ]
     env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
+    if run_app:
+        env.update(PORT=str(port), ADDRESS="127.0.0.1")
     # The page tests train in their own process (tests/conftest.py); a real server trains in worker processes,
     # one per spare core, unless the caller's extra_env says otherwise.
     env.pop(WORKERS_ENV, None)
