@@ -1,5 +1,29 @@
 """Benchmark a classroom: N students drawing digits on one server, some of them training.
 
+Browserless students (``bench/students.py``: Streamlit's websocket protocol, spoken as the browser
+speaks it, on Locust), with or without a few real Chromium students beside them:
+
+    python bench/classroom.py --browserless 30 --pace 3 --seconds 60
+    python bench/classroom.py --browserless 30 --train 5 --pace 3 --seconds 60
+    python bench/classroom.py --browserless 10 --train 3 --pace 0 --seconds 60
+    python bench/classroom.py --mixed --seconds 60
+    python bench/classroom.py --browserless 30 --train 5 --browsers 1 --seconds 60
+    python bench/classroom.py --browserless 30 --url http://127.0.0.1:8080   # a server (or a school) already up
+
+``--browserless N``: N students drawing on /draw-digit; ``--train M``: M more training on its "Train
+your own" (with --browserless or --mixed); ``--playground``, ``--moe``, ``--boosting``: students
+playing those pages; ``--mixed``: 10 drawing, 10 on /playground, 5 on /boosting, 5 on /moe;
+``--pace S``: seconds between one student's drawings or slider moves (0: as fast as answered);
+``--browsers K``: K Chromium students drawing at the same pace, measured in the same window (the
+end-to-end figure: mouse-up to the guess on screen). The students run in a process of their own
+(Locust patches its process with gevent); they report per interaction p50/p95, the live updates
+delivered per second to each playing student, the server's CPU (its child processes included),
+cores, RSS and errors, and their own CPU. ``--url``: measure a server that is already running
+(its CPU is read from the process listening on the URL's port when it is on this machine, or
+from ``--server-pid``); without it a server is started (``tests/e2e/harness.py``).
+
+Chromium students only (the first version of this bench):
+
     python bench/classroom.py [--students 10] [--seconds 60] [--train 3] [--query digits_tab=Saliency]
     python bench/classroom.py --sessions 30 [--play-all --seconds 30]
 
@@ -35,11 +59,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import json
 import math
 import os
 import re
 import statistics
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +76,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from playwright.async_api import Page, async_playwright  # noqa: E402
 from playwright.async_api import TimeoutError as PageTimeout  # noqa: E402
 
+from bench.students import listening_pids  # noqa: E402
 from tests.e2e.harness import CHROMIUM_ARGS, app_server, chromium_path  # noqa: E402
 from tests.e2e.helpers import CANVAS_SIZE, IDLE  # noqa: E402
 
@@ -97,12 +125,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def browser_cpu_seconds(server_pid: int) -> float:
+def browser_cpu_seconds(server_pid: int | None, *others: int) -> float:
     """CPU seconds used so far by this bench's other child processes: Chromium and the Playwright driver (Linux).
 
     Every process below this one except the app server's own tree. A student's browser
     runs on their own laptop; here all of them share the server's cores, so this is
-    what the class's browsers take from the server in this bench.
+    what the class's browsers take from the server in this bench. ``others``: more trees to leave
+    out (the browserless students' process).
     """
     parents = {}
     for entry in Path("/proc").iterdir():
@@ -121,7 +150,7 @@ def browser_cpu_seconds(server_pid: int) -> float:
 
     me, total = os.getpid(), 0.0
     for pid in parents:
-        if pid != me and below(pid, me) and not below(pid, server_pid):
+        if pid != me and below(pid, me) and not any(below(pid, root) for root in (server_pid, *others) if root):
             try:
                 total += cpu_seconds(pid)
             except (OSError, IndexError, ValueError):
@@ -230,7 +259,7 @@ async def settle(page: Page, training: bool) -> None:
 async def draw_and_clear(s: Student, think_s: float, record: bool, pid: int, split: dict | None) -> None:
     """One cycle: draw, wait for the guess and the end of the run, look, Clear, wait until cleared."""
     page = s.page
-    mark = cpu_seconds(pid)
+    mark = cpu_seconds(pid) if split is not None else 0.0
     await page.evaluate(WATCH)
     await draw(page, DIGITS[s.digit])
     try:
@@ -439,12 +468,42 @@ async def run_sessions(args, server, browser) -> None:
         await play_all(browser, server.url, pages, args.seconds, pid)
 
 
+@dataclass
+class Served:
+    """Where the class connects, and the server processes to meter (none: not on this machine)."""
+
+    url: str
+    pids: list[int]
+
+    @property
+    def process(self):  # the Chromium-only mode reads server.process.pid
+        if not self.pids:
+            raise SystemExit(f"--url {self.url}: no process on this machine listens on its port; give --server-pid")
+        return type("Process", (), {"pid": self.pids[0]})()
+
+
+@contextlib.contextmanager
+def served(args):
+    """The server to measure: ``--url`` (already running), else one started for this run."""
+    if args.url:
+        url = args.url.rstrip("/")
+        port = int(url.rsplit(":", 1)[1]) if url.count(":") == 2 else 80
+        yield Served(url, args.server_pid or listening_pids(port))
+    else:
+        with app_server() as server:
+            yield Served(server.url, [server.process.pid])
+
+
+async def launch(playwright):
+    executable = chromium_path()
+    return await (playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+                  if executable else playwright.chromium.launch())
+
+
 async def run(args) -> None:
-    with app_server() as server:
+    with served(args) as server:
         async with async_playwright() as playwright:
-            executable = chromium_path()
-            browser = await (playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-                             if executable else playwright.chromium.launch())
+            browser = await launch(playwright)
             try:
                 limit = args.seconds + (2400 if args.sessions else 600)  # 30 pages load slowly on 2 cores
                 await asyncio.wait_for(run_sessions(args, server, browser) if args.sessions
@@ -453,20 +512,133 @@ async def run(args) -> None:
                 await browser.close()
 
 
+STUDENTS = Path(__file__).resolve().parent / "students.py"
+
+
+def student_arguments(args) -> list[str]:
+    """The command line of ``bench/students.py`` for this class."""
+    if args.mixed:
+        counts = ["--mixed"] + (["--train", str(args.train)] if args.train else [])
+    else:
+        counts = [f"--{name}={n}" for name, n in (("draw", args.browserless), ("train", args.train),
+                                                    ("playground", args.playground), ("moe", args.moe),
+                                                    ("boosting", args.boosting)) if n]
+    return [*counts, "--pace", str(args.pace), "--think-ms", str(args.think_ms), "--seconds", str(args.seconds),
+            "--arrive", str(args.arrive)]
+
+
+async def run_browserless(args) -> None:
+    """Browserless students in a process of their own, and ``--browsers`` Chromium students beside them."""
+    with served(args) as server, tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "students.json"
+        command = [sys.executable, str(STUDENTS), "--url", server.url, *student_arguments(args), "--json", str(out)]
+        for pid in server.pids:
+            command += ["--server-pid", str(pid)]
+        print("students:", " ".join(command[1:]), flush=True)
+        students = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE,
+                                                        stderr=asyncio.subprocess.STDOUT)
+        window = {"open": asyncio.Event(), "closed": asyncio.Event()}
+        lines: list[str] = []
+
+        async def follow() -> None:
+            while line := await students.stdout.readline():
+                text = line.decode(errors="replace").rstrip()
+                lines.append(text)
+                if text.startswith("WINDOW START"):
+                    window["open"].set()
+                elif text.startswith("WINDOW END"):
+                    window["closed"].set()
+            window["open"].set()
+            window["closed"].set()
+
+        follower = asyncio.create_task(follow())
+        browser_report = None
+        if args.browsers:
+            async with async_playwright() as playwright:
+                browser = await launch(playwright)
+                try:
+                    browser_report = await browsers_beside(args, server, browser, window, students.pid)
+                finally:
+                    await browser.close()
+        await students.wait()
+        await follower
+        report = json.loads(out.read_text()) if out.exists() else None
+    print("\n".join(line for line in lines if not line.startswith("WINDOW")))
+    if report is None:
+        raise SystemExit(f"bench/students.py exited with {students.returncode} and no report")
+    if browser_report:
+        print(browser_report)
+    if args.json:
+        Path(args.json).write_text(json.dumps({"students": report, "browsers": browser_report}, indent=1))
+
+
+async def browsers_beside(args, server: Served, browser, window: dict, students_pid: int) -> str:
+    """K Chromium students drawing at the class's pace; their latencies counted inside the students' window."""
+    pages = await open_pages(browser, server.url, args.browsers, "")
+    students = [Student(n, page, digit="1" if n % 2 == 0 else "0") for n, page in enumerate(pages)]
+    await asyncio.gather(*(draw_and_clear(s, 0.0, False, 0, None) for s in students))  # warm-up
+    await window["open"].wait()
+    started = time.monotonic()
+    chromium_start = browser_cpu_seconds(None, *server.pids, students_pid)
+
+    async def keep_drawing(s: Student) -> None:
+        await asyncio.sleep(s.number * 0.3)
+        while not window["closed"].is_set():
+            cycle = time.monotonic()
+            await draw_and_clear(s, args.think_ms / 1000, True, 0, None)
+            if args.pace > 0:
+                await asyncio.sleep(max(0.0, args.pace - (time.monotonic() - cycle)))
+
+    await asyncio.gather(*(keep_drawing(s) for s in students))
+    elapsed = time.monotonic() - started
+    chromium = browser_cpu_seconds(None, *server.pids, students_pid) - chromium_start
+    latencies = [ms for s in students for ms in s.latencies]
+    wrong = [w for s in students for w in s.wrong]
+    timeouts = sum(s.timeouts for s in students)
+    errors = sum(await asyncio.gather(*(exceptions_on(s.page) for s in students)))
+    return (f"  Chromium students ({args.browsers}, beside the others, in the same window): mouse-up -> guess on "
+            f"screen p50 {percentile(latencies, 0.5):.0f} ms, p95 {percentile(latencies, 0.95):.0f} ms, "
+            f"n {len(latencies)}; errors: {errors} exception box(es), {len(wrong)} wrong, {timeouts} timeout(s); "
+            f"Chromium and the Playwright driver used {chromium / elapsed:.2f} cores of this machine")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--students", type=int, default=10, help="browser contexts drawing at once (default 10)")
+    parser.add_argument("--students", type=int, default=10, help="Chromium only: browser contexts drawing at once "
+                                                                 "(default 10)")
     parser.add_argument("--seconds", type=float, default=60.0, help="how long they draw (default 60)")
     parser.add_argument("--think-ms", type=float, default=300.0,
                         help="pause between seeing a guess and clearing for the next drawing (default 300)")
-    parser.add_argument("--train", type=int, default=0, metavar="M", help="M of the students train a model")
+    parser.add_argument("--train", type=int, default=0, metavar="M",
+                        help="M students train a model: with --browserless or --mixed, M more browserless sessions; "
+                             "else M of the Chromium students")
     parser.add_argument("--query", default="", help="the link the students open, after '?' (e.g. "
                                                       "'digits_tab=Saliency'); default: the page's defaults")
     parser.add_argument("--sessions", type=int, default=0, metavar="S",
                         help="instead: connect S sessions, draw once in each, check for errors")
     parser.add_argument("--play-all", action="store_true",
                         help="with --sessions: then all press Play at once, train --seconds, and pause")
-    asyncio.run(run(parser.parse_args(argv)))
+    parser.add_argument("--browserless", type=int, default=0, metavar="N",
+                        help="N browserless students drawing on /draw-digit (bench/students.py)")
+    parser.add_argument("--playground", type=int, default=0, help="browserless students playing /playground")
+    parser.add_argument("--moe", type=int, default=0, help="browserless students playing /moe")
+    parser.add_argument("--boosting", type=int, default=0, help="browserless students moving /boosting's sliders")
+    parser.add_argument("--mixed", action="store_true",
+                        help="the mixed class: 10 drawing, 10 on /playground, 5 on /boosting, 5 on /moe")
+    parser.add_argument("--pace", type=float, default=3.0,
+                        help="browserless mode: seconds between one student's drawings (±20%%); 0: as fast as "
+                             "answered (default 3)")
+    parser.add_argument("--browsers", type=int, default=0, metavar="K",
+                        help="browserless mode: K Chromium students drawing beside them (the end-to-end figure)")
+    parser.add_argument("--arrive", type=float, default=2.0, help="browserless students connecting per second")
+    parser.add_argument("--url", help="measure this running server (or balancer) instead of starting one")
+    parser.add_argument("--server-pid", type=int, action="append",
+                        help="with --url: a server process to meter with its children (repeat); default: the "
+                             "process listening on the URL's port")
+    parser.add_argument("--json", help="browserless mode: write the report here as JSON")
+    args = parser.parse_args(argv)
+    browserless = args.browserless or args.mixed or args.playground or args.moe or args.boosting
+    asyncio.run(run_browserless(args) if browserless else run(args))
 
 
 if __name__ == "__main__":
