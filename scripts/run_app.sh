@@ -8,7 +8,12 @@
 #   CLASS_CODE  when set, every session is asked for this code before anything else.
 #   MAX_UPLOAD_MB  the largest file a student may upload (default 10, what today's pages need).
 #   PRINT_COMMAND=1  print the command instead of running it.
+#   WORKERS     1 (default): one process. More: a school, WORKERS processes behind HAProxy on
+#               PORT and ADDRESS, each with these settings (scripts/serve_school.sh).
 set -euo pipefail
+if [ "${WORKERS:-1}" != 1 ] && [ "${PRINT_COMMAND:-0}" != 1 ]; then
+  exec bash "$(dirname "${BASH_SOURCE[0]}")/serve_school.sh"
+fi
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
 PORT="${PORT:-8501}"

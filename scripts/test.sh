@@ -27,5 +27,16 @@ if ! have_browser; then
   fi
 fi
 
+# HAProxy for the school tests (tests/test_school.py, tests/test_deploy.py): Debian's package as root.
+if ! command -v haproxy >/dev/null 2>&1 && [ ! -x /usr/sbin/haproxy ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> Installing HAProxy from Debian's packages"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null
+  else
+    echo "==> HAProxy is not installed: the school tests will be skipped (sudo apt-get install haproxy)"
+  fi
+fi
+
 echo "==> Running the test suite"
 exec python -m pytest --durations=15 "$@"  # the slowest tests, to keep the suite well inside CI's limit
