@@ -3,12 +3,16 @@
 Every playground trains live through :func:`live_controls`:
 
 - **Play** starts a run (from the page's current settings and seed) or resumes a
-  paused one; a fragment then reruns itself about ten times a second, and each
-  of its runs trains one bounded tick inside a server-wide CPU slot
-  (:mod:`engine.scheduler`) and redraws the progress. When every slot is busy the
-  page says how many sessions are ahead instead of training.
-- **Pause** stops the ticks; the run stays where it is, and Play resumes it.
-- **Step** trains exactly one tick while paused (it waits for a slot if needed).
+  paused one. The run goes to a training worker process (:mod:`engine.workers`),
+  which trains it continuously and sends a snapshot after every short tick; a
+  fragment reruns itself about ten times a second, picks up the newest snapshot
+  and draws it. Drawing is all the web process does for a playing run, so an update
+  is cheap and never long enough for the browser's next rerun to cut it short.
+  With ``ML_PLAYGROUND_TRAINING_WORKERS=0`` (the page tests) each fragment run
+  trains one bounded tick itself, inside a server-wide CPU slot (:mod:`engine.scheduler`).
+- **Pause** takes the run back from its worker after the current tick; the run stays
+  where it is, and Play resumes it.
+- **Step** trains exactly one tick while paused (in a worker, or in a slot).
 - **Reset** throws the run away; the next Play starts again from the seed.
 - **Speed** is the training time per screen update.
 
@@ -29,7 +33,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from app.resources import training_slots
+from app.resources import training_pool, training_slots
 from engine.live import LiveTrainer
 
 UPDATE_SECONDS = 0.1
@@ -55,6 +59,8 @@ class LiveRun:
     note: Note | None = None
     waiting: str = ""
     owner: str = field(default_factory=lambda: uuid.uuid4().hex)
+    remote_seconds: float | None = None
+    """Training seconds per update of the run a worker holds now (None: no worker holds it)."""
 
     @property
     def in_progress(self) -> bool:
@@ -76,7 +82,7 @@ def settle(run: LiveRun, on_finish: Callable[[LiveTrainer], Note | None]) -> boo
         return False
     run.playing = False
     run.waiting = ""
-    training_slots().leave(run.owner)
+    release(run)
     # Streamlit may interrupt ``on_finish`` at any st.* call (a full rerun arriving during a
     # fragment run): only a completed call counts, otherwise the next run settles again.
     note = on_finish(run.trainer)
@@ -84,10 +90,49 @@ def settle(run: LiveRun, on_finish: Callable[[LiveTrainer], Note | None]) -> boo
     return True
 
 
+def release(run: LiveRun) -> None:
+    """Give up the run's place: its queue entry, or its worker (which stops training it)."""
+    training_slots().leave(run.owner)
+    pool = training_pool()
+    if pool is not None:
+        pool.drop(run.owner)
+    run.remote_seconds = None
+
+
+def replace_trainer(run: LiveRun, trainer: LiveTrainer | None) -> None:
+    """Start over with ``trainer`` (or nothing), paused: a settings change, a preset, Reset, an import."""
+    release(run)
+    run.trainer, run.playing, run.settled, run.note, run.waiting = trainer, False, False, None, ""
+
+
+def forward(run: LiveRun, path: str, *args) -> None:
+    """Call ``run.trainer.<path>(*args)`` here and on the worker's copy, if a worker trains it.
+
+    For changes the page makes to a run in progress (a new learning rate, Finish now).
+    """
+    target = run.trainer
+    *parents, name = path.split(".")
+    for part in parents:
+        target = getattr(target, part)
+    getattr(target, name)(*args)
+    pool = training_pool()
+    if pool is not None and run.remote_seconds is not None:
+        pool.call(run.owner, path, *args)
+
+
 def tick(run: LiveRun, seconds: float, wait: float) -> bool:
-    """Train one bounded tick inside a CPU slot; return False (and remember why) if none was free."""
+    """Train one bounded tick (in a worker, or here inside a CPU slot); return False (and remember why) if
+    none could be had."""
     if run.trainer is None or run.trainer.finished:
         return False
+    pool = training_pool()
+    if pool is not None:
+        stepped = pool.step(run.owner, run.trainer, seconds, timeout=max(wait, 30.0))
+        if stepped is None:
+            run.waiting = "The training process did not answer in time: try Step again in a moment."
+            return False
+        run.trainer, run.waiting = stepped, ""
+        return True
     with training_slots().slot(run.owner, wait=wait) as admission:
         if admission.granted:
             run.trainer.step(seconds)
@@ -95,6 +140,43 @@ def tick(run: LiveRun, seconds: float, wait: float) -> bool:
             return True
     run.waiting = admission.describe()
     return False
+
+
+def follow(run: LiveRun, seconds: float, period: float, make_trainer: Callable[[], LiveTrainer]) -> None:
+    """One update of a playing run that a worker trains: hand it over if needed, take the newest snapshot."""
+    pool = training_pool()
+    if run.trainer is None or run.trainer.finished:
+        return
+    if run.remote_seconds is None or not pool.knows(run.owner):  # Play, or back after the pool paused it
+        pool.start(run.owner, run.trainer, seconds, period)
+        run.remote_seconds = seconds
+    elif run.remote_seconds != seconds:
+        pool.set_speed(run.owner, seconds)
+        run.remote_seconds = seconds
+    update = pool.latest(run.owner)
+    if update is None:
+        run.waiting = pool.describe(run.owner)
+        return
+    run.waiting = ""
+    if update.error:
+        run.trainer, run.playing, run.settled, run.remote_seconds = make_trainer(), False, False, None
+        run.note = ("error", update.error)
+        return
+    if update.trainer is not None:
+        run.trainer = update.trainer
+    if update.final:
+        run.remote_seconds = None  # finished (settled next), or paused because the page looked away: resumes
+
+
+def take_back(run: LiveRun) -> None:
+    """Pause: the worker hands the run back after its current tick, so Step continues from the true state."""
+    pool = training_pool()
+    if pool is None or run.remote_seconds is None:
+        return
+    trainer = pool.pause(run.owner)
+    if trainer is not None:
+        run.trainer = trainer
+    run.remote_seconds = None
 
 
 def live_controls(
@@ -147,6 +229,7 @@ def live_controls(
     def on_pause() -> None:
         run.playing = False
         run.waiting = ""
+        take_back(run)
         training_slots().leave(run.owner)
 
     def on_step() -> None:
@@ -159,8 +242,7 @@ def live_controls(
                                    "Try again in a moment.")
 
     def on_reset() -> None:
-        run.trainer, run.playing, run.settled, run.note, run.waiting = None, False, False, None, ""
-        training_slots().leave(run.owner)
+        replace_trainer(run, None)
 
     blocked = disabled_reason is not None
     play, pause, step, reset, speed = st.columns([1, 1, 1, 1, 2], vertical_alignment="bottom")
@@ -182,8 +264,13 @@ def live_controls(
 
     @st.fragment(run_every=update_seconds if run.playing else None)
     def driver() -> None:
-        if run.playing:
-            tick(run, speeds.get(st.session_state.get(speed_key), speeds["normal"]), SLOT_WAIT)
+        seconds = speeds.get(st.session_state.get(speed_key), speeds["normal"])
+        if run.playing and training_pool() is not None:
+            follow(run, seconds, update_seconds, make_trainer)
+            if not run.playing:  # the run was lost (its worker crashed): redraw the buttons with the message
+                st.rerun(scope="app")
+        elif run.playing:
+            tick(run, seconds, SLOT_WAIT)
         if settle(run, on_finish):
             st.rerun(scope="app")  # redraw the buttons and whatever the outcome changed
         if run.waiting:

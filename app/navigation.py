@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.paths import page_file
-from app.resources import training_slots
+from app.resources import training_pool, training_slots
 
 
 def pages() -> list:
@@ -24,10 +24,19 @@ def pages() -> list:
 
 
 def sidebar() -> None:
-    """How busy the server's training slots are (cheap: no torch, no figures)."""
-    slots = training_slots()
-    waiting = len(slots.queue())
+    """How busy the server's training is (cheap: no torch, no figures)."""
+    pool = training_pool()
     with st.sidebar:
+        if pool is not None:
+            busy = pool.busy
+            st.caption(f"Training on this server: **{busy} run{'s' if busy != 1 else ''} on {pool.size} training "
+                       f"process{'es' if pool.size != 1 else ''}**",
+                       help="Live training runs in separate processes, one per spare CPU core, so drawing stays "
+                            "quick for everyone. Runs on one process share it in turns: each trains at the same "
+                            "rate and updates its page about ten times a second.")
+            return
+        slots = training_slots()
+        waiting = len(slots.queue())
         st.caption(f"Training slots on this server: **{slots.busy} of {slots.slots} busy**"
                    + (f", {waiting} waiting" if waiting else ""),
                    help="Live training shares the server's CPU: at most this many training updates run at once, "

@@ -18,7 +18,7 @@ from app.digits import figures
 from app.digits import keys as K
 from app.digits.models import request_model
 from app.digits.resources import pen_style_digits, training_digits
-from app.live import live_controls, live_run
+from app.live import forward, live_controls, live_run
 from engine.digits.evaluate import evaluate
 from engine.digits.model import ACTIVATIONS
 from engine.digits.train import DEFAULT_CONFIG, LEARNED_ACCURACY, DigitTrainer, TrainConfig
@@ -87,7 +87,7 @@ def train_section() -> None:
         run = live_controls(K.DIGITS_TRAIN, make_trainer, _settle, _show)
         finish, shipped = st.columns(2)
         finish.button("Finish now and use this model", key=K.DIGITS_TRAIN_FINISH, on_click=_finish_now,
-                      args=(run,), disabled=not run.in_progress or run.trainer.progress == 0,
+                      args=(run,), disabled=not run.in_progress or (not run.playing and run.trainer.progress == 0),
                       help="End the run here (paused or playing). The model is checked on the validation digits "
                            "first and used only if it learned something.")
         shipped.button("Use the shipped model", key=K.DIGITS_TRAIN_USE_SHIPPED, on_click=request_model,
@@ -98,7 +98,7 @@ def train_section() -> None:
 
 def _finish_now(run) -> None:
     if run.trainer is not None and not run.trainer.finished:
-        run.trainer.stop()
+        forward(run, "stop")  # a worker training it stops too; its final snapshot settles the run
 
 
 def _settle(trainer: DigitTrainer):

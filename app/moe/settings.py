@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.live import live_run
+from app.live import live_run, replace_trainer
 from app.moe import keys as K
-from app.resources import training_slots
 from engine.moe import DEFAULT_PRESET, OPTION_HELP, PRESET_HELP, PRESETS, MoEConfig
 from engine.moe.data import TITLES
 
@@ -90,9 +89,7 @@ def _on_preset() -> None:
     if name not in PRESETS:
         return
     _apply(PRESETS[name])
-    run = live_run(K.PREFIX)
-    run.trainer, run.playing, run.settled, run.note, run.waiting = None, False, False, None, ""
-    training_slots().leave(run.owner)
+    replace_trainer(live_run(K.PREFIX), None)
 
 
 def _preset_from_link() -> None:

@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import streamlit as st
 
-from app.live import LiveRun
+from app.live import LiveRun, forward, replace_trainer
 from app.playground import figures
 from app.playground import keys as K
 from app.playground.own_data import version
@@ -39,8 +39,7 @@ def page_style(hider: Hider) -> None:
 
 
 def _reset(run: LiveRun, trainer) -> None:
-    run.trainer, run.playing, run.settled, run.note, run.waiting = trainer, False, False, None, ""
-    training_slots().leave(run.owner)
+    replace_trainer(run, trainer)
 
 
 def make_trainer(config: PlaygroundConfig, b_config: PlaygroundConfig | None, points) -> Trainer | PairTrainer:
@@ -64,11 +63,11 @@ def ensure_trainer(run: LiveRun, config: PlaygroundConfig, b_config: PlaygroundC
         _reset(run, make_trainer(config, b_config, points))
         st.session_state[K.RUN_CONFIG] = key
         return
-    if isinstance(run.trainer, PairTrainer):
-        run.trainer.a.set_learning_rate(config.learning_rate)
-        run.trainer.b.set_learning_rate(b_config.learning_rate)
-    else:
-        run.trainer.set_learning_rate(config.learning_rate)
+    pairs = [("a", config), ("b", b_config)] if isinstance(run.trainer, PairTrainer) else [("", config)]
+    for part, wanted in pairs:
+        trainer = getattr(run.trainer, part) if part else run.trainer
+        if trainer.learning_rate != wanted.learning_rate:  # a worker training it gets the new rate too
+            forward(run, f"{part}.set_learning_rate" if part else "set_learning_rate", wanted.learning_rate)
 
 
 def _apply_preset(name: str) -> None:

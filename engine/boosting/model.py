@@ -135,6 +135,14 @@ class EnsembleBuilder:
         self._stack = None  # [training points; points]
         self._train0 = None  # DMatrix of all training points unturned
 
+    def __getstate__(self) -> dict:
+        """Pickled without the xgboost module and the cached DMatrix (neither pickles; both come back on use)."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("_xgb", "_train0")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._xgb, self._train0 = _xgb(), None
+
     @property
     def n_built(self) -> int:
         return len(self.trees)

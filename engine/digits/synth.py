@@ -180,3 +180,11 @@ def make_synthetic_digits(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray
     rng.shuffle(labels)
     images = np.stack([preprocess(draw_digit(int(lab), rng)) for lab in labels]) if n else np.zeros((0, 28, 28))
     return images.astype(np.float32), labels
+
+
+def read_only_synthetic_digits(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`make_synthetic_digits` as read-only arrays, for sharing between sessions and processes."""
+    images, labels = make_synthetic_digits(n, seed)
+    images.flags.writeable = False
+    labels.flags.writeable = False
+    return images, labels

@@ -101,15 +101,10 @@ class DigitTrainer:
         self.net_ = DigitNet(config.arch, generator=self.torch_rng_).to(self.device)
         self.net_.dropout_generator = self.torch_rng_ if self.device.type == "cpu" else (
             torch.Generator(device=self.device).manual_seed(config.seed))
-        self.x_train_ = _shared_tensor(data.x_train, np.float32, self.device).unsqueeze(1)
-        self.y_train_ = _shared_tensor(data.y_train, np.int64, self.device)
-        self.x_val_ = _shared_tensor(data.x_val, np.float32, self.device).unsqueeze(1)
-        self.y_val_ = _shared_tensor(data.y_val, np.int64, self.device)
-        self.x_extra_ = self.y_extra_ = None
+        self.extra = extra
+        self._attach_data()
         n_extra = 0
-        if extra is not None and len(extra[1]) and config.extra_fraction > 0:
-            self.x_extra_ = _shared_tensor(extra[0], np.float32, self.device).unsqueeze(1)
-            self.y_extra_ = _shared_tensor(extra[1], np.int64, self.device)
+        if self.y_extra_ is not None:
             n_extra = min(len(extra[1]), int(round(config.extra_fraction * len(self.y_train_))))
         self.n_extra_ = n_extra
         self.batches_per_epoch_ = max(1, -(-(len(self.y_train_) + n_extra) // config.batch_size))
@@ -183,6 +178,39 @@ class DigitTrainer:
         more = (idx[idx >= n_train] - n_train).to(self.device)
         return (torch.cat([self.x_train_[own], self.x_extra_[more]]),
                 torch.cat([self.y_train_[own], self.y_extra_[more]]))
+
+    _DATA_TENSORS = ("x_train_", "y_train_", "x_val_", "y_val_", "x_extra_", "y_extra_")
+
+    def _attach_data(self) -> None:
+        """Tensors over the shared digit arrays (no copy on the CPU)."""
+        data, extra = self.data, self.extra
+        self.x_train_ = _shared_tensor(data.x_train, np.float32, self.device).unsqueeze(1)
+        self.y_train_ = _shared_tensor(data.y_train, np.int64, self.device)
+        self.x_val_ = _shared_tensor(data.x_val, np.float32, self.device).unsqueeze(1)
+        self.y_val_ = _shared_tensor(data.y_val, np.int64, self.device)
+        self.x_extra_ = self.y_extra_ = None
+        if extra is not None and len(extra[1]) and self.config.extra_fraction > 0:
+            self.x_extra_ = _shared_tensor(extra[0], np.float32, self.device).unsqueeze(1)
+            self.y_extra_ = _shared_tensor(extra[1], np.int64, self.device)
+
+    def __getstate__(self) -> dict:
+        """Pickled without the data tensors: they are views of ``data`` and ``extra``, rebuilt on load
+        (and those two travel as recipes when they came from :func:`engine.snapshots.shared`)."""
+        return {k: v for k, v in self.__dict__.items() if k not in self._DATA_TENSORS}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._attach_data()
+        # The LR scheduler marks optimizer.step to check the call order; that mark does not survive
+        # pickling, and without it every scheduler step warns. Mark it again (it only sets a flag).
+        optimizer, step = self.optimizer_, self.optimizer_.step
+
+        def tracked_step(*args, **kwargs):
+            optimizer._opt_called = True
+            return step(*args, **kwargs)
+
+        tracked_step._wrapped_by_lr_sched = True
+        optimizer.step = tracked_step
 
     def step(self, max_seconds: float = 0.5, max_batches: int | None = None) -> int:
         """Train for at most ``max_seconds`` (and ``max_batches``), always at least one batch.

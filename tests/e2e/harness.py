@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.paths import ENTRY_SCRIPT
+from engine.workers import WORKERS_ENV
 
 REPO = Path(__file__).resolve().parents[2]
 SYSTEM_CHROMIUM = "/usr/bin/chromium"
@@ -109,6 +110,9 @@ def app_server(extra_args: list[str] | None = None, extra_env: dict[str, str] | 
     env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
     if run_app:
         env.update(PORT=str(port), ADDRESS="127.0.0.1")
+    # The page tests train in their own process (tests/conftest.py); a real server trains in worker processes,
+    # one per spare core, unless the caller's extra_env says otherwise.
+    env.pop(WORKERS_ENV, None)
     env.update(extra_env or {})
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     server = AppServer(url=url, process=process, log_path=Path(log_name))

@@ -348,21 +348,20 @@ def test_closing_a_training_tab_frees_its_slot(browser: Browser, app_server: App
         _play(trainer)
         expect(by_key(trainer, K.DIGITS_TRAIN_BOX).locator('[data-testid="stMetric"]').filter(
             has_text="Batches trained").locator('[data-testid="stMetricValue"]')).not_to_have_text("0", timeout=60_000)
-        trainer_context.close()  # mid-run, without pausing
-
         watcher = watcher_context.new_page()
         open_digit_page(watcher, app_server.url)
         sidebar = watcher.locator('[data-testid="stSidebar"]')
-        # Queued places expire after a few seconds without a request; a reload shows the slots again.
-        for _ in range(10):
+        expect(sidebar).to_contain_text(re.compile(r"Training on this server: 1 run on \d+ training process"))
+        trainer_context.close()  # mid-run, without pausing
+
+        # A run whose page stopped asking is paused after a few seconds; a reload shows the count again.
+        for _ in range(15):
             watcher.reload()
             wait_idle(watcher)
-            text = sidebar.inner_text()
-            if re.search(r"0 of \d+ busy", text) and "waiting" not in text:
+            if re.search(r"Training on this server: 0 runs", sidebar.inner_text()):
                 break
             watcher.wait_for_timeout(1000)
-        expect(sidebar).to_contain_text(re.compile(r"Training slots on this server: 0 of \d+ busy"))
-        expect(sidebar).not_to_contain_text("waiting")
+        expect(sidebar).to_contain_text(re.compile(r"Training on this server: 0 runs on \d+ training process"))
         no_exception(watcher)
     finally:
         for context in (trainer_context, watcher_context):

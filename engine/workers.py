@@ -1,0 +1,473 @@
+"""Live training in worker processes, so the web server's process only draws.
+
+One Streamlit process answers every student under one GIL. Training inside it made
+every drawing wait behind every training tick, and a tick longer than the page's
+update interval had its output thrown away (the browser's next fragment rerun cuts
+a running one short). So a playing run lives in a *training worker*: a separate
+process that trains it continuously in short ticks and sends a snapshot of the
+trainer after each tick. The page's fragment only picks up the newest snapshot and
+draws it, which is quick and never cut short.
+
+- A pool has one worker per training slot (:func:`engine.scheduler.default_slots`;
+  ``ML_PLAYGROUND_TRAINING_WORKERS`` overrides, ``0`` trains in the web process as before).
+- A worker shares its core between the runs it holds, round robin, in ticks of at most
+  :data:`CYCLE` / (runs held) seconds: each run gets a snapshot about ten times a second
+  and all runs train at the same rate. A new run goes to the worker holding the fewest.
+- A run that trains less than its update period per update ("slow") is throttled to
+  that duty cycle, as the live controls promise.
+- Snapshots are pickled with :mod:`engine.snapshots`: weights, optimizer state,
+  generators and history travel; shared data sets travel as their recipes.
+- A run whose page stops asking for snapshots (a closed tab) is paused by the pool after
+  :data:`STALE_SECONDS`; its last state stays available for a while in case the page returns.
+- A worker that dies (killed, out of memory) is restarted; its runs report an error
+  instead of hanging.
+
+This module never imports Streamlit; a notebook or a benchmark can use the pool directly.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from collections import OrderedDict
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, Pipe
+from pathlib import Path
+from typing import Any
+
+from engine import snapshots
+from engine.scheduler import default_slots
+
+WORKERS_ENV = "ML_PLAYGROUND_TRAINING_WORKERS"
+CYCLE = 0.1
+"""Seconds in which a worker gives each of its playing runs one tick (so about ten snapshots a second)."""
+MIN_TICK = 0.005
+"""The shortest tick a worker asks of a trainer (it always does at least one unit anyway)."""
+STALE_SECONDS = 5.0
+"""A playing run whose page has not asked for a snapshot for this long is paused (a closed tab)."""
+FORGET_SECONDS = 120.0
+"""How long the last state of a run nobody asks for is kept in the web process."""
+READY_TIMEOUT = 120.0
+"""How long a new worker may take to import torch and friends before it counts as failed."""
+
+log = logging.getLogger(__name__)
+
+
+def default_workers() -> int:
+    """``ML_PLAYGROUND_TRAINING_WORKERS`` if set (0: train in the web process), else one per training slot."""
+    raw = os.environ.get(WORKERS_ENV, "").strip()
+    if raw:
+        try:
+            return max(0, int(raw))
+        except ValueError:
+            pass
+    return default_slots()
+
+
+# ------------------------------------------------------------------------------------------ the worker
+@dataclass
+class _Held:
+    """A run inside a worker."""
+
+    trainer: Any
+    seconds: float  # training seconds per update
+    period: float  # the page's update interval
+    once: bool = False  # Step: one tick, then hand it back
+    due: float = 0.0
+
+
+def _warm_imports() -> None:
+    """Import the engines before the first run arrives (torch, numba kernels, xgboost)."""
+    from engine.runtime import configure_threads
+
+    configure_threads()
+    import engine.boosting  # noqa: F401
+    import engine.digits.train  # noqa: F401
+    import engine.moe  # noqa: F401
+    from engine.playground import warm_up
+
+    warm_up()
+
+
+def worker_main(conn) -> None:
+    """The worker process: receive runs, train them in turns, send snapshots (see the module docstring)."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    _warm_imports()
+    conn.send(("ready", os.getpid()))
+    runs: OrderedDict[Hashable, _Held] = OrderedDict()
+    seq = 0
+
+    def send_snapshot(owner: Hashable, held: _Held, final: bool) -> None:
+        nonlocal seq
+        seq += 1
+        conn.send(("snapshot", owner, seq, snapshots.dumps(held.trainer), final))
+
+    while True:
+        now = time.monotonic()
+        wait = None if not runs else max(0.0, min(h.due for h in runs.values()) - now)
+        try:
+            while conn.poll(wait):
+                wait = 0.0
+                message = conn.recv()
+                kind, owner = message[0], message[1] if len(message) > 1 else None
+                if kind == "quit":
+                    return
+                if kind in ("start", "step"):
+                    _, owner, blob, seconds, period = message
+                    runs.pop(owner, None)
+                    runs[owner] = _Held(snapshots.loads(blob), float(seconds), float(period), once=kind == "step")
+                elif kind == "pause" and owner in runs:
+                    send_snapshot(owner, runs.pop(owner), final=True)
+                elif kind == "drop":
+                    runs.pop(owner, None)
+                elif kind == "speed" and owner in runs:
+                    runs[owner].seconds = float(message[2])
+                elif kind == "call" and owner in runs:
+                    _, owner, path, args = message
+                    target = runs[owner].trainer
+                    *parents, name = path.split(".")
+                    for part in parents:
+                        target = getattr(target, part)
+                    getattr(target, name)(*args)
+        except (EOFError, OSError):
+            return  # the web process is gone
+        now = time.monotonic()
+        owner = next((o for o, h in runs.items() if h.due <= now), None)
+        if owner is None:
+            continue
+        held = runs.pop(owner)
+        runs[owner] = held  # to the back: round robin
+        tick = max(MIN_TICK, min(held.seconds, CYCLE / len(runs)))
+        try:
+            held.trainer.step(tick)
+        except Exception:  # a bug in a trainer must not take the other runs down
+            runs.pop(owner, None)
+            conn.send(("error", owner, traceback.format_exc()))
+            continue
+        held.due = now + held.period if held.seconds < held.period else 0.0
+        final = held.once or held.trainer.finished
+        if final:
+            runs.pop(owner, None)
+        send_snapshot(owner, held, final)
+
+
+# ------------------------------------------------------------------------------------------ the pool
+@dataclass
+class Update:
+    """What :meth:`TrainingPool.latest` hands the page.
+
+    ``trainer`` is the newest snapshot (None when there is none); ``final`` says the run
+    has left the worker (finished, paused, or stepped once); ``error`` is a sentence for
+    the student when the run was lost (its worker crashed, or the trainer raised).
+    """
+
+    trainer: Any = None
+    final: bool = False
+    error: str = ""
+
+
+@dataclass
+class _Run:
+    worker: int
+    blob: bytes | None = None
+    seq: int = 0
+    consumed: int = 0
+    final: bool = False
+    error: str = ""
+    started: float = field(default_factory=time.monotonic)
+    seen: float = field(default_factory=time.monotonic)
+    snapshots: int = 0
+
+
+class _Worker:
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.process = None
+        self.conn = None
+        self.ready = False
+        self.pid: int | None = None
+        self.send_lock = threading.Lock()
+        self.started = 0.0
+
+
+class TrainingPool:
+    """Worker processes that train live runs (see the module docstring). Thread-safe.
+
+    Parameters
+    ----------
+    workers : int
+        Worker processes (>= 1).
+    stale_seconds : float
+        A playing run whose page has not asked for a snapshot for this long is paused.
+    """
+
+    def __init__(self, workers: int | None = None, stale_seconds: float = STALE_SECONDS) -> None:
+        self.stale_seconds = float(stale_seconds)
+        self.size = max(1, int(workers if workers is not None else default_workers() or 1))
+        self._cond = threading.Condition()
+        self._runs: dict[Hashable, _Run] = {}
+        self._closing = False
+        self.restarts = 0
+        self._workers = [_Worker(i) for i in range(self.size)]
+        for worker in self._workers:
+            self._start(worker)
+        self._janitor = threading.Thread(target=self._clean, name="training-pool-janitor", daemon=True)
+        self._janitor.start()
+        atexit.register(self._mark_closing)  # workers end with the process (their socket closes): no restarts
+
+    def _mark_closing(self) -> None:
+        with self._cond:
+            self._closing = True
+
+    # -- workers ---------------------------------------------------------------------------
+    def _start(self, worker: _Worker) -> None:
+        # A plain ``python -m engine.workers`` over one end of a socket pair, not multiprocessing's spawn: spawn
+        # re-imports the parent's ``__main__``, which inside Streamlit is the app's own script.
+        parent, child = Pipe()
+        root = str(Path(__file__).resolve().parents[1])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+        process = subprocess.Popen([sys.executable, "-m", "engine.workers", str(child.fileno())],
+                                   pass_fds=(child.fileno(),), env=env, cwd=root)
+        child.close()
+        worker.process, worker.conn, worker.ready, worker.started = process, parent, False, time.monotonic()
+        threading.Thread(target=self._read, args=(worker, parent), name=f"training-pool-reader-{worker.index}",
+                         daemon=True).start()
+
+    def _read(self, worker: _Worker, conn) -> None:
+        try:
+            while True:
+                message = conn.recv()
+                kind = message[0]
+                with self._cond:
+                    if kind == "ready":
+                        worker.ready, worker.pid = True, message[1]
+                    elif kind == "snapshot":
+                        _, owner, seq, blob, final = message
+                        run = self._runs.get(owner)
+                        if run is not None and run.worker == worker.index:
+                            run.blob, run.seq, run.final = blob, seq, final
+                            run.snapshots += 1
+                    elif kind == "error":
+                        _, owner, text = message
+                        log.error("Training run %s failed in worker %s:\n%s", owner, worker.index, text)
+                        run = self._runs.get(owner)
+                        if run is not None:
+                            run.error = ("Training stopped with an internal error (it is in the server's log). "
+                                         "The run was reset: press Play to start again.")
+                            run.final = True
+                    self._cond.notify_all()
+        except (EOFError, OSError):
+            pass
+        self._lost(worker, conn)
+
+    def _lost(self, worker: _Worker, conn) -> None:
+        """A worker's pipe closed: fail its runs and start a new worker (unless the pool is closing)."""
+        with self._cond:
+            if worker.conn is not conn:
+                return  # an old pipe of a worker already replaced
+            code = worker.process.poll() if worker.process is not None else None
+            for run in self._runs.values():
+                if run.worker == worker.index and not run.final:
+                    run.error = ("The training process on the server stopped unexpectedly"
+                                 f"{f' (exit code {code})' if code is not None else ''}. Your run was lost and "
+                                 "a fresh one is ready: press Play to start again.")
+                    run.final = True
+            self._cond.notify_all()
+            if self._closing:
+                return
+            log.error("Training worker %s (pid %s) stopped with exit code %s; starting a new one.",
+                      worker.index, worker.pid, code)
+            self.restarts += 1
+            self._start(worker)
+
+    def _send(self, index: int, message: tuple) -> None:
+        worker = self._workers[index]
+        with worker.send_lock:
+            try:
+                worker.conn.send(message)
+            except (OSError, ValueError) as error:  # a dead worker: its reader reports it
+                log.warning("Could not reach training worker %s: %s", index, error)
+
+    # -- runs ------------------------------------------------------------------------------
+    def _least_loaded(self) -> int:
+        counts = [0] * self.size
+        for run in self._runs.values():
+            if not run.final:
+                counts[run.worker] += 1
+        return min(range(self.size), key=lambda i: (counts[i], not self._workers[i].ready))
+
+    def start(self, owner: Hashable, trainer, seconds: float, period: float = CYCLE) -> None:
+        """Hand ``trainer`` to a worker, which trains it ``seconds`` per ``period`` (at most continuously)."""
+        blob = snapshots.dumps(trainer)
+        with self._cond:
+            old = self._runs.get(owner)
+            if old is not None and not old.final:
+                self._send(old.worker, ("drop", owner))
+            index = self._least_loaded()
+            self._runs[owner] = _Run(worker=index)
+        self._send(index, ("start", owner, blob, seconds, period))
+
+    def step(self, owner: Hashable, trainer, seconds: float, timeout: float = 30.0):
+        """Train ``trainer`` one tick in a worker and return it (None if no answer came within ``timeout``)."""
+        blob = snapshots.dumps(trainer)
+        with self._cond:
+            index = self._least_loaded()
+            self._runs[owner] = _Run(worker=index)
+        self._send(index, ("step", owner, blob, seconds, CYCLE))
+        return self._wait_final(owner, timeout)
+
+    def pause(self, owner: Hashable, timeout: float = 10.0):
+        """Take the run back from its worker after its current tick; return the trainer (None if unknown)."""
+        with self._cond:
+            run = self._runs.get(owner)
+            if run is None:
+                return None
+            if not run.final:
+                self._send(run.worker, ("pause", owner))
+        return self._wait_final(owner, timeout)
+
+    def _wait_final(self, owner: Hashable, timeout: float):
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                run = self._runs.get(owner)
+                if run is None:
+                    return None
+                if run.final:
+                    self._runs.pop(owner, None)
+                    return None if run.error or run.blob is None else snapshots.loads(run.blob)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                self._cond.wait(remaining)
+
+    def drop(self, owner: Hashable) -> None:
+        """Forget the run (Reset, a finished run): the worker stops training it."""
+        with self._cond:
+            run = self._runs.pop(owner, None)
+        if run is not None and not run.final:
+            self._send(run.worker, ("drop", owner))
+
+    def set_speed(self, owner: Hashable, seconds: float) -> None:
+        """Change the training seconds per update of a playing run."""
+        with self._cond:
+            run = self._runs.get(owner)
+        if run is not None and not run.final:
+            self._send(run.worker, ("speed", owner, seconds))
+
+    def call(self, owner: Hashable, path: str, *args) -> None:
+        """Call ``trainer.<path>(*args)`` on the worker's copy (e.g. ``"a.set_learning_rate"``) before its next tick."""
+        with self._cond:
+            run = self._runs.get(owner)
+        if run is not None and not run.final:
+            self._send(run.worker, ("call", owner, path, args))
+
+    def latest(self, owner: Hashable) -> Update | None:
+        """The newest snapshot not yet handed out, or the run's end; None when nothing is new.
+
+        Asking also tells the pool the page is still there (see :data:`STALE_SECONDS`).
+        """
+        with self._cond:
+            run = self._runs.get(owner)
+            if run is None:
+                return None
+            run.seen = time.monotonic()
+            if run.error:
+                self._runs.pop(owner, None)
+                return Update(error=run.error, final=True)
+            if run.seq == run.consumed and not (run.final and run.blob is None):
+                return None
+            run.consumed = run.seq
+            blob, final = run.blob, run.final
+            if final:
+                self._runs.pop(owner, None)
+        return Update(trainer=None if blob is None else snapshots.loads(blob), final=final)
+
+    def placement(self, owner: Hashable) -> int | None:
+        """Which worker holds the run (None if none)."""
+        with self._cond:
+            run = self._runs.get(owner)
+            return None if run is None else run.worker
+
+    def knows(self, owner: Hashable) -> bool:
+        """True while the pool has the run: a worker trains it, or its end waits to be collected."""
+        with self._cond:
+            return owner in self._runs
+
+    def holds(self, owner: Hashable) -> bool:
+        """True while a worker is training this run (or about to)."""
+        with self._cond:
+            run = self._runs.get(owner)
+            return run is not None and not run.final
+
+    def describe(self, owner: Hashable) -> str:
+        """A sentence for the page while the run waits for its worker (empty once it trains)."""
+        with self._cond:
+            run = self._runs.get(owner)
+            if run is None or run.final or run.snapshots:
+                return ""
+            worker = self._workers[run.worker]
+            if not worker.ready:
+                return "Starting a training process on the server (the first run after a restart takes a few seconds)…"
+            return ""
+
+    # -- inspection ------------------------------------------------------------------------
+    @property
+    def busy(self) -> int:
+        """Runs being trained now."""
+        with self._cond:
+            return sum(1 for run in self._runs.values() if not run.final)
+
+    def pids(self) -> list[int | None]:
+        """The workers' process ids (None while one starts)."""
+        with self._cond:
+            return [worker.process.pid if worker.process is not None else None for worker in self._workers]
+
+    def wait_ready(self, timeout: float = READY_TIMEOUT) -> bool:
+        """Block until every worker has started (tests and benchmarks)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not all(worker.ready for worker in self._workers):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
+            return True
+
+    def _clean(self) -> None:
+        """Pause runs whose page stopped asking; forget what nobody collected."""
+        while not self._closing:
+            time.sleep(min(1.0, self.stale_seconds / 4))
+            now = time.monotonic()
+            with self._cond:
+                for owner, run in list(self._runs.items()):
+                    if not run.final and now - run.seen > self.stale_seconds:
+                        self._send(run.worker, ("pause", owner))
+                        run.seen = now  # ask once; the final snapshot arrives by itself
+                    elif run.final and now - run.seen > FORGET_SECONDS:
+                        del self._runs[owner]
+
+    def close(self) -> None:
+        """Stop every worker (the pool cannot be used afterwards)."""
+        with self._cond:
+            self._closing = True
+        for worker in self._workers:
+            self._send(worker.index, ("quit",))
+        for worker in self._workers:
+            if worker.process is not None:
+                try:
+                    worker.process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    worker.process.kill()
+                    worker.process.wait(timeout=5)
+
+
+if __name__ == "__main__":  # python -m engine.workers FD: a worker, talking over the socket FD (see TrainingPool)
+    worker_main(Connection(int(sys.argv[1])))
