@@ -83,23 +83,22 @@ class _Held:
     due: float = 0.0
 
 
-def _warm_imports() -> None:
-    """Import the engines before the first run arrives (torch, numba kernels, xgboost)."""
-    from engine.runtime import configure_threads
+def _configure_threads() -> None:
+    """One math thread, no spin-waiting: set in the environment now, applied to torch once a run imported it.
 
-    configure_threads()
-    import engine.boosting  # noqa: F401
-    import engine.digits.train  # noqa: F401
-    import engine.moe  # noqa: F401
-    from engine.playground import warm_up
+    A worker imports only what its runs need (unpickling a trainer imports its engine): torch, numba
+    and xgboost together would cost about 500 MB per worker, one engine about half that.
+    """
+    from engine.runtime import configure_environment, configure_threads
 
-    warm_up()
+    configure_environment()
+    if "torch" in sys.modules:
+        configure_threads()
 
 
 def worker_main(conn) -> None:
     """The worker process: receive runs, train them in turns, send snapshots (see the module docstring)."""
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    _warm_imports()
+    _configure_threads()
     conn.send(("ready", os.getpid()))
     runs: OrderedDict[Hashable, _Held] = OrderedDict()
     seq = 0
@@ -122,7 +121,13 @@ def worker_main(conn) -> None:
                 if kind in ("start", "step"):
                     _, owner, blob, seconds, period = message
                     runs.pop(owner, None)
-                    runs[owner] = _Held(snapshots.loads(blob), float(seconds), float(period), once=kind == "step")
+                    try:
+                        trainer = snapshots.loads(blob)
+                    except Exception:  # a run this worker cannot rebuild must not take the others down
+                        conn.send(("error", owner, traceback.format_exc()))
+                        continue
+                    runs[owner] = _Held(trainer, float(seconds), float(period), once=kind == "step")
+                    _configure_threads()
                 elif kind == "pause" and owner in runs:
                     send_snapshot(owner, runs.pop(owner), final=True)
                 elif kind == "drop":
@@ -131,11 +136,15 @@ def worker_main(conn) -> None:
                     runs[owner].seconds = float(message[2])
                 elif kind == "call" and owner in runs:
                     _, owner, path, args = message
-                    target = runs[owner].trainer
-                    *parents, name = path.split(".")
-                    for part in parents:
-                        target = getattr(target, part)
-                    getattr(target, name)(*args)
+                    try:
+                        target = runs[owner].trainer
+                        *parents, name = path.split(".")
+                        for part in parents:
+                            target = getattr(target, part)
+                        getattr(target, name)(*args)
+                    except Exception:
+                        runs.pop(owner, None)
+                        conn.send(("error", owner, traceback.format_exc()))
         except (EOFError, OSError):
             return  # the web process is gone
         now = time.monotonic()
