@@ -524,7 +524,7 @@ def student_arguments(args) -> list[str]:
                                                     ("playground", args.playground), ("moe", args.moe),
                                                     ("boosting", args.boosting)) if n]
     return [*counts, "--pace", str(args.pace), "--think-ms", str(args.think_ms), "--seconds", str(args.seconds),
-            "--arrive", str(args.arrive)]
+            "--arrive", str(args.arrive)] + (["--class-code", args.class_code] if args.class_code else [])
 
 
 async def run_browserless(args) -> None:
@@ -635,6 +635,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--server-pid", type=int, action="append",
                         help="with --url: a server process to meter with its children (repeat); default: the "
                              "process listening on the URL's port")
+    parser.add_argument("--class-code", default=os.environ.get("CLASS_CODE", ""),
+                        help="browserless mode: the code a class server asks for first (default: $CLASS_CODE)")
     parser.add_argument("--json", help="browserless mode: write the report here as JSON")
     args = parser.parse_args(argv)
     browserless = args.browserless or args.mixed or args.playground or args.moe or args.boosting

@@ -79,6 +79,8 @@ TIMEOUT_S = 30.0
 """An answer (a guess, a run's end) missing after this long counts as a timeout."""
 SETUP_TIMEOUT_S = 300.0
 """How long the whole class may take to connect and warm up before the window opens anyway."""
+GIVE_UP_ERRORS_PER_STUDENT = 3
+"""Failures per student, while the class connects, after which the run gives up and reports."""
 CACHE_ENTRIES = 300
 """Cacheable messages a session keeps (the browser keeps them for a few runs)."""
 
@@ -86,6 +88,8 @@ DIGIT_PAGE = "draw-digit"
 CANVAS_KEY = "digits_canvas"
 TRAIN_TAB_QUERY = "digits_tab=Train+your+own"
 PEN_WIDTH = 18
+CLASS_CODE_FIELD, CLASS_CODE_FORM = "class_code_field", "class_code_form"
+"""The class code's text field and form (app/class_code.py)."""
 
 
 def _line(a, b, step: float = 6.0) -> list[list[float]]:
@@ -293,6 +297,8 @@ class Results:
         if t is None or self.in_window(t) or self.window_start is None:
             # before the window: still an error (a class that cannot connect is broken), counted apart
             key = kind if self.window_start is not None else f"{kind} (before the window)"
+            if not self.errors[key]:
+                print(f"first {key}: {detail[:300]}", file=sys.stderr, flush=True)
             self.errors[key] += 1
             if len(self.error_examples) < 20:
                 self.error_examples.append(f"{key}: {detail[:300]}")
@@ -328,18 +334,20 @@ class Session:
     the student's greenlet waits on ``changed``. ``on_element(element, fragment_id, t)`` sees every element.
     """
 
-    def __init__(self, base_url: str, page: str, query: str = "", on_element=None) -> None:
+    def __init__(self, base_url: str, page: str, query: str = "", on_element=None, class_code: str = "") -> None:
         import gevent.event
 
         self.base_url = base_url.rstrip("/")
         self.page, self.query = page, query
         self.on_element = on_element
+        self.class_code = class_code
         self.changed = gevent.event.Event()
         self.ws = None
         self.closed = False
         self.closing = False
         self.page_hash = ""
         self.widgets: dict[str, tuple[str, str, object, str]] = {}  # key -> (kind, id, proto, fragment_id)
+        self.submit_buttons: dict[str, str] = {}  # form id -> the id of its submit button
         self.states: dict[str, object] = {}  # widget id -> WidgetState proto (values the browser holds)
         self.cache: OrderedDict[str, bytes] = OrderedDict()
         self.runs: dict[str, dict] = {}  # script_run_id -> {"started", "fragments", "finished", "status"}
@@ -378,6 +386,26 @@ class Session:
         sent = self.rerun(first=True)
         if not self.wait_run_end(sent, timeout=timeout):
             raise TimeoutError(f"/{self.page}: the first run did not end within {timeout:.0f} s")
+        if CLASS_CODE_FIELD in self.widgets:
+            self._enter_class_code(timeout)
+
+    def _enter_class_code(self, timeout: float) -> None:
+        """A class server asks for its code first (app/class_code.py): type it and press Enter, as a student does."""
+        if not self.class_code:
+            raise RuntimeError(f"/{self.page}: the server asks for a class code; give --class-code")
+        field_id = self.widgets[CLASS_CODE_FIELD][1]
+        self.set_state(CLASS_CODE_FIELD, string_value=self.class_code)
+        submit = self.submit_buttons.get(CLASS_CODE_FORM)
+        self.widgets.clear()
+        sent = self.rerun(triggers=(submit,) if submit else ())
+
+        def in_app() -> bool:  # a run after the submit (the gate reruns on the right code) that drew no gate
+            return any(run["status"] == ForwardMsg.FINISHED_SUCCESSFULLY for run in
+                       (self.runs[r] for r in self.run_order[sent[1]:])) and CLASS_CODE_FIELD not in self.widgets
+
+        if not self.wait(in_app, timeout):
+            raise RuntimeError(f"/{self.page}: the class code was not accepted")
+        self.states.pop(field_id, None)
 
     def close(self) -> None:
         self.closing = True
@@ -527,6 +555,8 @@ class Session:
                     key = widget_key(widget[1])
                     if key:
                         self.widgets[key] = (*widget, delta.fragment_id)
+                    if widget[0] == "button" and widget[2].is_form_submitter:
+                        self.submit_buttons[widget[2].form_id] = widget[1]
                 if element.WhichOneof("type") == "exception":
                     self.exceptions.append(element.exception.message)
                     RESULTS.error("exception", f"/{self.page}: {element.exception.type}: "
@@ -601,6 +631,7 @@ class Session:
 class Settings:
     pace: float = 3.0
     think_s: float = 0.3
+    class_code: str = ""
 
 
 SETTINGS = Settings()
@@ -754,7 +785,7 @@ def user_classes(counts: dict[str, int]):
         number = 0
 
         def _session(self, page: str, query: str, on_element) -> Session:
-            return Session(self.host, page, query, on_element)
+            return Session(self.host, page, query, on_element, SETTINGS.class_code)
 
         def on_start(self) -> None:
             type(self).number += 1
@@ -777,7 +808,13 @@ def user_classes(counts: dict[str, int]):
                         self.me.session.close()
                         _sleep(1.0)  # the browser shows "Connecting" and tries again
                     self.me = None
-                    self._connect()
+                    try:
+                        self._connect()
+                    except BaseException:
+                        if self.me is not None:
+                            self.me.session.close()
+                            self.me = None
+                        raise
                 self._act()
                 if not self.warmed:
                     self.warmed = True
@@ -862,9 +899,11 @@ def run_class(url: str, counts: dict[str, int], seconds: float, server_pids: lis
     deadline = connect_started + SETUP_TIMEOUT_S
     while RESULTS.ready < total and time.monotonic() < deadline:
         gevent.sleep(0.2)
+        if RESULTS.errors.get("client (before the window)", 0) >= GIVE_UP_ERRORS_PER_STUDENT * total:
+            break  # the students cannot get in (a class code missing, a page that fails): report it now
     connected_s = time.monotonic() - connect_started
     if RESULTS.ready < total:
-        RESULTS.error("setup", f"only {RESULTS.ready} of {total} students were ready after {SETUP_TIMEOUT_S:.0f} s")
+        RESULTS.error("setup", f"only {RESULTS.ready} of {total} students were ready after {connected_s:.0f} s")
     load_start = os.getloadavg()
     rss = [server.rss_mb()] if server else []
     cpu0 = server.cpu_seconds() if server else 0.0
@@ -976,6 +1015,8 @@ def add_class_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--think-ms", type=float, default=300.0, help="look at a guess this long before Clear")
     parser.add_argument("--seconds", type=float, default=60.0, help="the measured window (default 60)")
     parser.add_argument("--arrive", type=float, default=2.0, help="students connecting per second (default 2)")
+    parser.add_argument("--class-code", default=os.environ.get("CLASS_CODE", ""),
+                        help="the code a class server asks for first (default: $CLASS_CODE)")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -989,7 +1030,7 @@ def main(argv: list[str] | None = None) -> None:
     counts = parse_counts(args)
     if not counts:
         parser.error("no students: give --draw, --train, --playground, --moe, --boosting or --mixed")
-    SETTINGS.pace, SETTINGS.think_s = args.pace, args.think_ms / 1000
+    SETTINGS.pace, SETTINGS.think_s, SETTINGS.class_code = args.pace, args.think_ms / 1000, args.class_code
     import locust  # noqa: F401 - monkey-patches with gevent before anything opens a socket
 
     result = run_class(args.url, counts, args.seconds, args.server_pid, args.arrive)
