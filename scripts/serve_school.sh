@@ -11,16 +11,10 @@ have_haproxy() {
   command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || [ -x /usr/local/sbin/haproxy ]
 }
 
-if ! have_haproxy; then
-  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "==> Installing HAProxy from Debian's packages"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null
-  else
-    echo "A school needs HAProxy: install it (sudo apt-get install haproxy) and run this again." >&2
-    echo "(One process without a balancer: WORKERS=1 bash scripts/run_app.sh)" >&2
-    exit 1
-  fi
+if ! have_haproxy && ! apt_install haproxy; then
+  echo "A school needs HAProxy: install it (sudo apt-get install haproxy) and run this again." >&2
+  echo "(One process without a balancer: WORKERS=1 bash scripts/run_app.sh)" >&2
+  exit 1
 fi
 
 export PORT="${PORT:-8501}"

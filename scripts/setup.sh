@@ -52,6 +52,18 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
   echo "$WANT" >"$STAMP"
 fi
 
+# apt_install PACKAGE: install a Debian package as root (CI, a fresh server); fails (status 1) where that is
+# not possible, so the caller can say what to do instead.
+apt_install() {
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> Installing $1 from Debian's packages"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null
+  else
+    return 1
+  fi
+}
+
 export PATH="$VENV/bin:$PATH"
 # One math thread and no OpenMP spin-waiting: far faster for small models on shared CPUs.
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"

@@ -16,26 +16,14 @@ with sync_playwright() as p:
 PY
 }
 
-if ! have_browser; then
-  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "==> Installing Chromium from Debian's packages"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  else
-    echo "==> Installing Playwright's Chromium"
-    python -m playwright install chromium
-  fi
+if ! have_browser && ! apt_install chromium; then
+  echo "==> Installing Playwright's Chromium"
+  python -m playwright install chromium
 fi
 
 # HAProxy for the school tests (tests/test_school.py, tests/test_deploy.py): Debian's package as root.
-if ! command -v haproxy >/dev/null 2>&1 && [ ! -x /usr/sbin/haproxy ]; then
-  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "==> Installing HAProxy from Debian's packages"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null
-  else
-    echo "==> HAProxy is not installed: the school tests will be skipped (sudo apt-get install haproxy)"
-  fi
+if ! command -v haproxy >/dev/null 2>&1 && [ ! -x /usr/sbin/haproxy ] && ! apt_install haproxy; then
+  echo "==> HAProxy is not installed: the school tests will be skipped (sudo apt-get install haproxy)"
 fi
 
 echo "==> Running the test suite"
