@@ -16,7 +16,9 @@ draws it, which is quick and never cut short.
 - A run that trains less than its update period per update ("slow") is throttled to
   that duty cycle, as the live controls promise.
 - Snapshots are pickled with :mod:`engine.snapshots`: weights, optimizer state,
-  generators and history travel; shared data sets travel as their recipes.
+  generators and history travel; shared data sets travel as their recipes. A trainer with a
+  ``live_view()`` method sends that light view after each tick instead (what its page draws),
+  and the whole trainer when the run leaves the worker (finished, paused, stepped).
 - A run whose page stops asking for snapshots (a closed tab) is paused by the pool after
   :data:`STALE_SECONDS`; its last state stays available for a while in case the page returns.
 - A worker that dies (killed, out of memory) is restarted; its runs report an error
@@ -54,6 +56,10 @@ STALE_SECONDS = 5.0
 """A playing run whose page has not asked for a snapshot for this long is paused (a closed tab)."""
 FORGET_SECONDS = 120.0
 """How long the last state of a run nobody asks for is kept in the web process."""
+NICE_ENV = "ML_PLAYGROUND_WORKER_NICE"
+WORKER_NICE = 10
+"""How much lower a worker's CPU priority is than the web process's (``nice``): a student waiting for a
+guess is served before a training tick, and training takes every cycle the web process leaves."""
 READY_TIMEOUT = 120.0
 """How long a new worker may take to import torch and friends before it counts as failed."""
 
@@ -99,6 +105,10 @@ def _configure_threads() -> None:
 def worker_main(conn) -> None:
     """The worker process: receive runs, train them in turns, send snapshots (see the module docstring)."""
     _configure_threads()
+    try:
+        os.nice(int(os.environ.get(NICE_ENV, WORKER_NICE)))
+    except (OSError, ValueError, AttributeError):
+        pass  # not allowed, or not a number, or no nice here: the same priority as the web process
     conn.send(("ready", os.getpid()))
     runs: OrderedDict[Hashable, _Held] = OrderedDict()
     seq = 0
@@ -106,7 +116,11 @@ def worker_main(conn) -> None:
     def send_snapshot(owner: Hashable, held: _Held, final: bool) -> None:
         nonlocal seq
         seq += 1
-        conn.send(("snapshot", owner, seq, snapshots.dumps(held.trainer), final))
+        # While it trains, a trainer that offers a light live_view() sends that (what its page draws); the whole
+        # trainer goes back when the run leaves the worker.
+        view = getattr(held.trainer, "live_view", None)
+        shown = held.trainer if final or view is None else view()
+        conn.send(("snapshot", owner, seq, snapshots.dumps(shown), final))
 
     while True:
         now = time.monotonic()

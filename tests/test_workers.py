@@ -13,7 +13,7 @@ import torch
 from engine import snapshots
 from engine.digits.data import DigitData, load_bundled_digits, stratified_split
 from engine.digits.model import Architecture
-from engine.digits.train import DigitTrainer, TrainConfig
+from engine.digits.train import DigitProgress, DigitTrainer, TrainConfig
 from engine.live import run_to_end
 from engine.playground import PlaygroundConfig, Trainer
 from engine.workers import CYCLE, TrainingPool
@@ -101,6 +101,9 @@ def test_same_seed_same_weights_in_a_worker(pool):
     remote = last.trainer
     assert remote.status_ == "done" and remote.finished
     assert len(received) >= 2  # it was shown while it trained, not only at the end
+    # While it trained the page got the light view (counters, history), at the end the whole trainer.
+    assert all(isinstance(update.trainer, DigitProgress) for update in received[:-1])
+    assert received[-2].trainer.history_ == [] or received[-2].trainer.history_[0] == remote.history_[0]
     assert [r.val_loss for r in remote.history_] == [r.val_loss for r in local.history_]
     for name, value in weights(local).items():
         np.testing.assert_array_equal(weights(remote)[name], value)

@@ -79,6 +79,30 @@ class EpochRecord:
     seconds: float
 
 
+@dataclass
+class DigitProgress:
+    """What a page shows of a run while it trains elsewhere: counters and history, no model.
+
+    :meth:`DigitTrainer.live_view` makes one; a training worker sends it after each tick
+    instead of the whole trainer (whose tensors cost the web process more to unpickle than
+    the page costs to draw), and the whole trainer only when the run leaves the worker.
+    """
+
+    config: TrainConfig
+    history_: list
+    epoch_: int
+    batch_: int
+    batches_per_epoch_: int
+    seconds_: float
+    status_: str
+    message_: str
+
+    seed = property(lambda self: self.config.seed)
+    finished = property(lambda self: self.status_ in FINISHED)
+    progress = property(lambda self: min(1.0, (self.epoch_ * self.batches_per_epoch_ + self.batch_)
+                                         / (self.batches_per_epoch_ * self.config.epochs)))
+
+
 class DigitTrainer:
     """Trains one network; call :meth:`step` until :attr:`finished`.
 
@@ -152,6 +176,11 @@ class DigitTrainer:
         """Fraction of the planned batches done, in [0, 1]."""
         total = self.batches_per_epoch_ * self.config.epochs
         return min(1.0, (self.epoch_ * self.batches_per_epoch_ + self.batch_) / total)
+
+    def live_view(self) -> DigitProgress:
+        """The run's counters and history for a page to draw (see :class:`DigitProgress`)."""
+        return DigitProgress(self.config, list(self.history_), self.epoch_, self.batch_, self.batches_per_epoch_,
+                             self.seconds_, self.status_, self.message_)
 
     def stop(self) -> None:
         """Stop early (the model keeps the weights it has)."""
