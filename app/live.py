@@ -44,6 +44,10 @@ SLOT_WAIT = 0.25
 """How long one tick waits for a CPU slot before it reports the queue and tries again."""
 STEP_SLOT_WAIT = 10.0
 """How long the Step button waits for a slot."""
+SLOWEST_UPDATE = 1.6
+"""The longest interval between update requests that :func:`pace` backs off to (seconds)."""
+RECOVER_AFTER = 30
+"""Whole updates in a row after which :func:`pace` tries half the interval again."""
 
 Note = tuple[str, str]
 """``(level, text)``: level is ``"success"``, ``"info"``, ``"warning"`` or ``"error"``."""
@@ -61,6 +65,12 @@ class LiveRun:
     owner: str = field(default_factory=lambda: uuid.uuid4().hex)
     remote_seconds: float | None = None
     """Training seconds per update of the run a worker holds now (None: no worker holds it)."""
+    interval: float | None = None
+    """Seconds between the browser's update requests when the page's own is too fast for the server (see pace)."""
+    drawing: bool = False
+    whole: int = 0
+    slowed: int = 0
+    """Updates cut short so far (each doubled the interval)."""
 
     @property
     def in_progress(self) -> bool:
@@ -224,7 +234,7 @@ def live_controls(
     def on_play() -> None:
         if run.trainer is None or run.trainer.finished:
             run.trainer, run.settled, run.note = make_trainer(), False, None
-        run.playing = True
+        run.playing, run.drawing, run.whole = True, False, 0
 
     def on_pause() -> None:
         run.playing = False
@@ -262,8 +272,11 @@ def live_controls(
     if blocked:
         st.warning(disabled_reason)
 
-    @st.fragment(run_every=update_seconds if run.playing else None)
+    @st.fragment(run_every=(run.interval or update_seconds) if run.playing else None)
     def driver() -> None:
+        if _auto_rerun() and pace(run, update_seconds):
+            st.rerun(scope="app")  # only a full run can change how often the browser asks
+        run.drawing = True
         seconds = speeds.get(st.session_state.get(speed_key), speeds["normal"])
         if run.playing and training_pool() is not None:
             follow(run, seconds, update_seconds, make_trainer)
@@ -278,6 +291,37 @@ def live_controls(
         show(run.trainer)
         if run.note:
             getattr(st, run.note[0])(run.note[1])
+        run.drawing = False  # not reached when the browser's next request cut this update short
 
     driver()
     return run
+
+
+def _auto_rerun() -> bool:
+    """True inside a fragment's own rerun (the browser's timer), False in a full run of the page."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
+
+
+def pace(run: LiveRun, update_seconds: float) -> bool:
+    """Adapt how often the browser asks for an update to what the server keeps up with; True to apply a change.
+
+    The browser asks every interval whether or not the last update has arrived, and a request that finds
+    the previous update still running cuts it short: its output is thrown away. An overloaded server then
+    delivers nothing at all. So an update that was cut short doubles this session's interval (up to
+    :data:`SLOWEST_UPDATE`), and after :data:`RECOVER_AFTER` whole updates in a row it halves again.
+    """
+    base = run.interval or update_seconds
+    if run.drawing:  # the previous update never finished
+        run.drawing, run.whole = False, 0
+        run.interval = min(SLOWEST_UPDATE, base * 2)
+        run.slowed += 1
+        return run.interval != base
+    run.whole += 1
+    if run.interval is not None and run.whole >= RECOVER_AFTER:
+        run.whole = 0
+        run.interval = None if base / 2 <= update_seconds else base / 2
+        return True
+    return False

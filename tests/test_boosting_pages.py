@@ -151,7 +151,9 @@ def test_the_challenge_check_says_solved_only_when_the_target_is_met():
 
 
 def test_step_grows_the_ensemble_tree_by_tree():
-    at = page({K.setting("n_trees"): "50"})
+    # Slow speed (5 ms of growing per Step) and the most trees: on a fast machine a "normal" Step of 30 ms
+    # grew all 50 trees at once, and the second Step had nothing left to grow.
+    at = page({K.setting("n_trees"): "200", f"{K.PREFIX}_speed": "slow"})
     at.button(key=K.STEP).click().run()
     trainer = at.session_state[K.RUN].trainer
     assert trainer is not None and trainer.n_built >= 1

@@ -117,3 +117,25 @@ def test_the_training_digits_are_shared_not_copied(data):
     assert trainer.x_val_.data_ptr() == data.x_val.__array_interface__["data"][0]
     trainer.step(0.0)
     assert not data.x_train.flags.writeable  # still read-only, and unchanged by training
+
+
+def test_pace_backs_off_when_updates_are_cut_short_and_recovers():
+    from app.live import RECOVER_AFTER, SLOWEST_UPDATE, LiveRun, pace
+
+    run = LiveRun()
+    assert not pace(run, 0.1) and run.interval is None  # a whole update before: nothing changes
+    run.drawing = True  # the last update never finished
+    assert pace(run, 0.1) and run.interval == 0.2 and run.slowed == 1 and not run.drawing
+    for expected in (0.4, 0.8, 1.6, SLOWEST_UPDATE):
+        run.drawing = True
+        pace(run, 0.1)
+        assert run.interval == expected
+    run.drawing = True
+    assert not pace(run, 0.1)  # already the slowest: no full rerun needed
+    for _ in range(RECOVER_AFTER - 1):
+        assert not pace(run, 0.1)
+    assert pace(run, 0.1) and run.interval == SLOWEST_UPDATE / 2
+    run.interval = 0.2
+    for _ in range(RECOVER_AFTER):
+        changed = pace(run, 0.1)
+    assert changed and run.interval is None  # back to the page's own interval
