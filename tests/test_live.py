@@ -119,23 +119,32 @@ def test_the_training_digits_are_shared_not_copied(data):
     assert not data.x_train.flags.writeable  # still read-only, and unchanged by training
 
 
-def test_pace_backs_off_when_updates_are_cut_short_and_recovers():
+def test_pace_backs_off_when_updates_are_cut_short_or_back_to_back_and_recovers():
     from app.live import RECOVER_AFTER, SLOWEST_UPDATE, LiveRun, pace
 
     run = LiveRun()
-    assert not pace(run, 0.1) and run.interval is None  # a whole update before: nothing changes
-    run.drawing = True  # the last update never finished
-    assert pace(run, 0.1) and run.interval == 0.2 and run.slowed == 1 and not run.drawing
+    assert not pace(run, 0.1, now=10.0) and run.interval is None  # the first update: nothing to compare
+    run.ended_at = 10.01
+    assert not pace(run, 0.1, now=10.1) and run.interval is None  # 90 ms after the last ended: on time
+    # A run that starts right after the previous one ended found its request waiting: behind. Twice in a row
+    # doubles the interval; once is not enough (a stroke or a click can queue one run).
+    run.ended_at = 10.2
+    assert not pace(run, 0.1, now=10.201) and run.interval is None
+    run.ended_at = 10.21
+    assert pace(run, 0.1, now=10.211) and run.interval == 0.2 and run.slowed == 1
+    # An update that never finished counts as behind too.
     for expected in (0.4, 0.8, 1.6, SLOWEST_UPDATE):
         run.drawing = True
-        pace(run, 0.1)
-        assert run.interval == expected
-    run.drawing = True
-    assert not pace(run, 0.1)  # already the slowest: no full rerun needed
+        pace(run, 0.1, now=20.0)
+        run.drawing = True
+        pace(run, 0.1, now=20.0)
+        assert run.interval == expected and not run.drawing
+    # On time again: after RECOVER_AFTER updates in a row the interval halves, down to the page's own.
+    run.ended_at = 30.0
     for _ in range(RECOVER_AFTER - 1):
-        assert not pace(run, 0.1)
-    assert pace(run, 0.1) and run.interval == SLOWEST_UPDATE / 2
+        assert not pace(run, 0.1, now=31.0)
+    assert pace(run, 0.1, now=31.0) and run.interval == SLOWEST_UPDATE / 2
     run.interval = 0.2
     for _ in range(RECOVER_AFTER):
-        changed = pace(run, 0.1)
-    assert changed and run.interval is None  # back to the page's own interval
+        changed = pace(run, 0.1, now=31.0)
+    assert changed and run.interval is None
