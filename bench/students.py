@@ -39,8 +39,18 @@ What a student does:
   ``script_finished``.
 
 Errors: exception elements, wrong guesses, answers missing after ``TIMEOUT_S``, disconnects,
-"page not found". Everything is counted inside one window that opens when every student has
-connected and done one warm-up interaction. With ``--server-pid`` (or, without it, the process
+"page not found". A student whose websocket closes reconnects after 1 s, as the browser does, with
+the cookies it holds (a balancer's affinity cookie too) and gets a fresh session from the URL.
+
+Behind a school (``scripts/school.py``) each session knows its process: the
+``X-ML-Playground-Worker`` header of the websocket's handshake, else the affinity cookie
+``ML_PLAYGROUND_WORKER``. The report then splits the guesses and errors by process
+(``by_backend``), and its JSON keeps every student's timeline (``student_logs``: sessions opened,
+drawings, errors, each with its ``time.monotonic()`` and process), which ``bench/school_scale.py``
+reads to tell a killed process's students from the others.
+
+Everything is counted inside one window that opens when every student has connected and done one
+warm-up interaction. With ``--server-pid`` (or, without it, the process
 listening on the URL's port), the server's CPU (its child processes included) and RSS are read
 from ``/proc``; this process's own CPU is reported too.
 
@@ -90,6 +100,8 @@ TRAIN_TAB_QUERY = "digits_tab=Train+your+own"
 PEN_WIDTH = 18
 CLASS_CODE_FIELD, CLASS_CODE_FORM = "class_code_field", "class_code_form"
 """The class code's text field and form (app/class_code.py)."""
+AFFINITY_COOKIE, WORKER_HEADER = "ML_PLAYGROUND_WORKER", "X-ML-Playground-Worker"
+"""A school's affinity cookie and the header naming the process that answered (scripts/school.py)."""
 
 
 def _line(a, b, step: float = 6.0) -> list[list[float]]:
@@ -279,21 +291,43 @@ class Results:
         self.ready = 0
         self.sessions = 0
         self.counts: dict[str, int] = defaultdict(int)
+        self.logs: list[dict] = []  # one timeline per student (new_log)
+        self.backend_latencies: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+        self.backend_errors: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+
+    def new_log(self, student: str) -> dict:
+        """A student's timeline: sessions ``[asked, ready, process]``, drawings ``[sent, ms, process]``,
+        errors ``[t, kind, process]`` (``time.monotonic()``, the same clock in every process of this machine)."""
+        log = {"student": student, "sessions": [], "drawings": [], "errors": []}
+        self.logs.append(log)
+        return log
 
     def in_window(self, t: float) -> bool:
         return self.window_start is not None and t >= self.window_start and (
             self.window_end is None or t <= self.window_end)
 
-    def latency(self, name: str, started: float, ms: float) -> None:
+    def latency(self, name: str, started: float, ms: float, session: Session | None = None) -> None:
+        backend = session.backend if session is not None else ""
+        if session is not None and session.log is not None and name == "mouse-up -> guess":
+            session.log["drawings"].append([started, round(ms, 1), backend])
         if self.in_window(started):
             self.latencies[name].append(ms)
+            if backend:
+                self.backend_latencies[backend][name].append(ms)
             _fire(name, ms)
 
     def count(self, name: str, t: float, n: int = 1) -> None:
         if self.in_window(t):
             self.counts[name] += n
 
-    def error(self, kind: str, detail: str, t: float | None = None) -> None:
+    def error(self, kind: str, detail: str, t: float | None = None, session: Session | None = None,
+              log: dict | None = None) -> None:
+        backend = session.backend if session is not None else ""
+        log = log if log is not None else (session.log if session is not None else None)
+        if log is not None:
+            log["errors"].append([time.monotonic() if t is None else t, kind, backend])
+        if backend and self.in_window(time.monotonic() if t is None else t):
+            self.backend_errors[backend][kind] += 1
         if t is None or self.in_window(t) or self.window_start is None:
             # before the window: still an error (a class that cannot connect is broken), counted apart
             key = kind if self.window_start is not None else f"{kind} (before the window)"
@@ -334,7 +368,8 @@ class Session:
     the student's greenlet waits on ``changed``. ``on_element(element, fragment_id, t)`` sees every element.
     """
 
-    def __init__(self, base_url: str, page: str, query: str = "", on_element=None, class_code: str = "") -> None:
+    def __init__(self, base_url: str, page: str, query: str = "", on_element=None, class_code: str = "",
+                 jar=None, log: dict | None = None) -> None:
         import gevent.event
 
         self.base_url = base_url.rstrip("/")
@@ -357,6 +392,12 @@ class Session:
         self.auto_reruns_sent = 0
         self.not_found = 0
         self._reader = None
+        self.jar = jar
+        """The browser's cookies (kept across reconnects: a balancer's affinity cookie); None: a fresh jar."""
+        self.log = log
+        """The student's timeline (``Results.new_log``), or None."""
+        self.backend = ""
+        """The school's process that owns this session (empty: a single server)."""
 
     # --- connecting ---------------------------------------------------------------------------------------------
 
@@ -368,7 +409,8 @@ class Session:
         import gevent
         import websocket
 
-        jar = http.cookiejar.CookieJar()
+        opened = time.monotonic()
+        jar = self.jar if self.jar is not None else http.cookiejar.CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         path = f"/{self.page}" + (f"?{self.query}" if self.query else "")
         for part in (path, "/_stcore/health", "/_stcore/host-config"):
@@ -382,12 +424,16 @@ class Session:
             cookie="; ".join(f"{k}={v}" for k, v in cookies.items()), enable_multithread=True,
             skip_utf8_validation=True)
         self.ws.settimeout(None)
+        headers = {k.lower(): v for k, v in (self.ws.getheaders() or {}).items()}
+        self.backend = headers.get(WORKER_HEADER.lower()) or cookies.get(AFFINITY_COOKIE, "")
         self._reader = gevent.spawn(self._read)
         sent = self.rerun(first=True)
         if not self.wait_run_end(sent, timeout=timeout):
             raise TimeoutError(f"/{self.page}: the first run did not end within {timeout:.0f} s")
         if CLASS_CODE_FIELD in self.widgets:
             self._enter_class_code(timeout)
+        if self.log is not None:
+            self.log["sessions"].append([opened, time.monotonic(), self.backend])
 
     def _enter_class_code(self, timeout: float) -> None:
         """A class server asks for its code first (app/class_code.py): type it and press Enter, as a student does."""
@@ -525,7 +571,7 @@ class Session:
         finally:
             self.closed = True
             if reason and not self.closing:
-                RESULTS.error("disconnect", f"/{self.page}: {reason}", time.monotonic())
+                RESULTS.error("disconnect", f"/{self.page}: {reason}", time.monotonic(), self)
             self._stop_timers()
             self.changed.set()
 
@@ -534,7 +580,7 @@ class Session:
         if kind == "ref_hash":
             cached = self.cache.get(msg.ref_hash)
             if cached is None:
-                RESULTS.error("protocol", f"/{self.page}: ref_hash {msg.ref_hash} not in the cache", t)
+                RESULTS.error("protocol", f"/{self.page}: ref_hash {msg.ref_hash} not in the cache", t, self)
                 return
             self.cache.move_to_end(msg.ref_hash)
             full = ForwardMsg()
@@ -560,7 +606,7 @@ class Session:
                 if element.WhichOneof("type") == "exception":
                     self.exceptions.append(element.exception.message)
                     RESULTS.error("exception", f"/{self.page}: {element.exception.type}: "
-                                  f"{element.exception.message}", t)
+                                  f"{element.exception.message}", t, self)
                 if self.on_element is not None:
                     self.on_element(element, delta.fragment_id, t)
         elif kind == "new_session":
@@ -583,7 +629,7 @@ class Session:
                 self._stop_timer(fragment_id)
         elif kind == "page_not_found":
             self.not_found += 1
-            RESULTS.error("page not found", f"/{self.page}: {msg.page_not_found.page_name}", t)
+            RESULTS.error("page not found", f"/{self.page}: {msg.page_not_found.page_name}", t, self)
 
     # --- the browser's setInterval per live fragment ------------------------------------------------------------
 
@@ -666,18 +712,18 @@ class Drawing:
         self.watch_from = t0
         if s.wait(lambda: self.guess is not None, TIMEOUT_S):
             t, value = self.guess
-            RESULTS.latency("mouse-up -> guess", t0, 1000 * (t - t0))
+            RESULTS.latency("mouse-up -> guess", t0, 1000 * (t - t0), s)
             if value != self.digit:
-                RESULTS.error("wrong guess", f"drew {self.digit}, the page guessed {value}", t0)
+                RESULTS.error("wrong guess", f"drew {self.digit}, the page guessed {value}", t0, s)
             RESULTS.count("drawings", t0)
         else:
-            RESULTS.error("timeout", f"no guess {TIMEOUT_S:.0f} s after drawing a {self.digit}", t0)
+            RESULTS.error("timeout", f"no guess {TIMEOUT_S:.0f} s after drawing a {self.digit}", t0, s)
         s.wait_run_end((t0, index), fragment, TIMEOUT_S)
         self.watch_from = None
         _sleep(SETTINGS.think_s)
         t1, index, fragment = self._send_strokes([])
         if not s.wait_run_end((t1, index), fragment, TIMEOUT_S):
-            RESULTS.error("timeout", f"Clear: its run did not end within {TIMEOUT_S:.0f} s", t1)
+            RESULTS.error("timeout", f"Clear: its run did not end within {TIMEOUT_S:.0f} s", t1, s)
         self.digit = "0" if self.digit == "1" else "1"
 
 
@@ -785,10 +831,14 @@ def user_classes(counts: dict[str, int]):
         number = 0
 
         def _session(self, page: str, query: str, on_element) -> Session:
-            return Session(self.host, page, query, on_element, SETTINGS.class_code)
+            return Session(self.host, page, query, on_element, SETTINGS.class_code, jar=self.jar, log=self.log)
 
         def on_start(self) -> None:
+            import http.cookiejar
+
             type(self).number += 1
+            self.jar = http.cookiejar.CookieJar()  # the browser's cookies, kept when it reconnects
+            self.log = RESULTS.new_log(f"{type(self).__name__} {type(self).number}")
             self.me = None
             self.warmed = False
             RESULTS.sessions += 1
@@ -822,7 +872,7 @@ def user_classes(counts: dict[str, int]):
             except SessionClosed:
                 return
             except Exception as err:  # noqa: BLE001 - a student's failure is a measured error, not a crash
-                RESULTS.error("client", f"{type(self).__name__}: {err!r}", time.monotonic())
+                RESULTS.error("client", f"{type(self).__name__}: {err!r}", time.monotonic(), log=self.log)
                 _sleep(2.0)
 
         def on_stop(self) -> None:
@@ -941,6 +991,10 @@ def report(counts, elapsed, connected_s, cpu, own, rss, load_start, load_end, se
                    "updates": sum(e["updates"] for e in v),
                    "auto_reruns_sent": sum(e["auto_reruns_sent"] for e in v),
                    "runs_started": sum(e["runs"] for e in v)} for page, v in RESULTS.live.items()}
+    by_backend = {b: {"interactions": {name: {"n": len(v), "p50_ms": percentile(v, 0.5), "p95_ms": percentile(v, 0.95)}
+                                       for name, v in RESULTS.backend_latencies.get(b, {}).items() if v},
+                      "errors": dict(RESULTS.backend_errors.get(b, {}))}
+                  for b in sorted(set(RESULTS.backend_latencies) | set(RESULTS.backend_errors))}
     n_interactions = sum(len(v) for v in RESULTS.latencies.values())
     n_updates = sum(e["updates"] for v in RESULTS.live.values() for e in v)
     n_ticks = sum(e["auto_reruns_sent"] for v in RESULTS.live.values() for e in v)
@@ -949,6 +1003,8 @@ def report(counts, elapsed, connected_s, cpu, own, rss, load_start, load_end, se
         "load_avg_start": load_start, "load_avg_end": load_end,
         "interactions": interactions, "live": live, "counts": dict(RESULTS.counts),
         "errors": dict(RESULTS.errors), "error_examples": RESULTS.error_examples,
+        "by_backend": by_backend, "window_monotonic": [RESULTS.window_start, RESULTS.window_end],
+        "student_logs": RESULTS.logs,
         "server": {"pids": server_pids, "cpu_s": cpu, "cores": cpu / elapsed,
                    "cpu_ms_per_interaction": 1000 * cpu / n_interactions if n_interactions else None,
                    "cpu_ms_per_interaction_or_update": (1000 * cpu / (n_interactions + n_updates)
@@ -974,6 +1030,10 @@ def format_report(r: dict) -> str:
                      f"{v['updates_per_s_mean']:.2f} (min {v['updates_per_s_min']:.2f}, max "
                      f"{v['updates_per_s_max']:.2f}); {v['updates']} delivered of {v['auto_reruns_sent']} "
                      f"auto-rerun requests sent; {v['runs_started']} Play press(es)")
+    for backend, v in r.get("by_backend", {}).items():
+        lines.append(f"  process {backend}: " + "; ".join(
+            f"{name}: n {i['n']}, p50 {i['p50_ms']:.0f} ms, p95 {i['p95_ms']:.0f} ms"
+            for name, i in v["interactions"].items()) + f"; errors {v['errors'] or 'none'}")
     s = r["server"]
     if s["pids"]:
         per = s["cpu_ms_per_interaction"]
