@@ -229,8 +229,17 @@ def test_click_a_unit_to_inspect_it(page: Page, app_server: AppServer) -> None:
     page.get_by_role("tab", name=re.compile("Inspect a unit")).click()
     wait_idle(page)
     chart = by_key(page, "digits_unit_picker_conv1")
+    expect(chart.locator(".main-svg").first).to_be_visible(timeout=GUESS_TIMEOUT)
     chart.scroll_into_view_if_needed()
+    wait_idle(page)
+    # Click where the picker is once it has stopped moving (a CI run clicked map 1: the chart had moved
+    # between reading its box and the click).
     box = chart.bounding_box()
+    for _ in range(20):
+        page.wait_for_timeout(100)
+        settled, box = box, chart.bounding_box()
+        if settled == box:
+            break
     # Conv 1 tiles 32 maps of 28x28, 8 to a row, 3 px a cell, after a 20 px margin:
     # map 11 is the 4th map of the 2nd row.
     cell = 3
