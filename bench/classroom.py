@@ -76,7 +76,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from playwright.async_api import Page, async_playwright  # noqa: E402
 from playwright.async_api import TimeoutError as PageTimeout  # noqa: E402
 
-from bench.students import listening_pids  # noqa: E402
+from bench.students import listening_pids, percentile  # noqa: E402
 from tests.e2e.harness import CHROMIUM_ARGS, app_server, chromium_path  # noqa: E402
 from tests.e2e.helpers import CANVAS_SIZE, IDLE  # noqa: E402
 
@@ -164,17 +164,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The ``q`` quantile (0..1) by linear interpolation; NaN when empty."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    pos = (len(ordered) - 1) * q
-    low = int(pos)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
 def by_key(page: Page, key: str):
