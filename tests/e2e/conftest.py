@@ -31,14 +31,24 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
-@pytest.fixture(scope="module")
-def app_server() -> Iterator[AppServer]:
-    """``streamlit run app/entry/streamlit_app.py`` on a free port, ready once ``/_stcore/health`` answers ``ok``."""
+def _serve() -> Iterator[AppServer]:
     try:
         with start_app_server() as server:
             yield server
     except ServerError as err:
         pytest.fail(str(err))
+
+
+@pytest.fixture(scope="module")
+def app_server() -> Iterator[AppServer]:
+    """``streamlit run app/entry/streamlit_app.py`` on a free port, ready once ``/_stcore/health`` answers ``ok``."""
+    yield from _serve()
+
+
+@pytest.fixture
+def fresh_app_server() -> Iterator[AppServer]:
+    """A server of its own, so that the test's page is the first request it ever gets (deep links)."""
+    yield from _serve()
 
 
 @pytest.fixture(scope="session")

@@ -10,13 +10,11 @@ checks ``/draw-digit`` the same way, and draws on it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.harness import AppServer, ServerError
-from tests.e2e.harness import app_server as start_app_server
+from tests.e2e.harness import AppServer
 from tests.e2e.helpers import no_exception, wait_idle
 
 DEEP_LINKS = {
@@ -25,15 +23,6 @@ DEEP_LINKS = {
     "moe": ("moe", "Mixture of experts"),
 }
 
-
-@pytest.fixture
-def fresh_app_server() -> Iterator[AppServer]:
-    """A server of its own, so that the test's page is the first request it ever gets."""
-    try:
-        with start_app_server() as server:
-            yield server
-    except ServerError as err:
-        pytest.fail(str(err))
 
 
 @pytest.mark.parametrize("name", list(DEEP_LINKS))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -17,8 +16,7 @@ from PIL import Image, ImageDraw
 from playwright.sync_api import Browser, Page, expect
 
 from app.digits import keys as K
-from tests.e2e.harness import AppServer, ServerError
-from tests.e2e.harness import app_server as start_app_server
+from tests.e2e.harness import AppServer
 from tests.e2e.helpers import (
     by_key,
     canvas,
@@ -50,15 +48,6 @@ def test_draw_one(page: Page, app_server: AppServer) -> None:
     draw_a_one(page)
     no_exception(page)
 
-
-@pytest.fixture
-def fresh_app_server() -> Iterator[AppServer]:
-    """A server of its own, so that the test's page is the first visit it ever gets."""
-    try:
-        with start_app_server() as server:
-            yield server
-    except ServerError as err:
-        pytest.fail(str(err))
 
 
 # A fresh server's first visit, straight to the deep link: with a `pages/` folder next to the
