@@ -251,6 +251,7 @@ def live_controls(
         run.playing = False
         seconds = speeds.get(st.session_state.get(speed_key), speeds["normal"])
         if not tick(run, seconds, STEP_SLOT_WAIT):
+            training_slots().leave(run.owner)  # a paused run asks no more: its place would block those behind
             run.note = ("warning", "The server is busy training other models: Step could not get a CPU slot. "
                                    "Try again in a moment.")
 

@@ -173,7 +173,7 @@ class BoostingTrainer:
         if self._views is not None:
             return self._views
         b, n_grid = self._builder, len(self.grid)
-        outputs = np.array(b.point_outputs, dtype=np.float32).reshape(b.n_built, -1)
+        outputs = np.array(b.point_outputs, dtype=np.float32).reshape(b.n_built, n_grid + len(self.x_test))
         tree_grid = outputs[:, :n_grid]
         grid_margins = np.vstack([np.zeros((1, n_grid), np.float32), np.cumsum(tree_grid, axis=0)])
         test_margins = np.vstack([np.zeros((1, len(self.x_test))),
