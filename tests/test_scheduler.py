@@ -92,18 +92,66 @@ def test_many_threads_never_exceed_the_limit_and_all_get_their_turn():
         t.start()
     for t in threads:
         t.join(timeout=30)
-    assert state["peak"] <= 2
+    assert state["peak"] == 2  # both slots were used at once, and never more
     assert all(count == 5 for count in ticks.values()), ticks
-    assert slots.busy == 0 and slots.granted_total == 40
+    assert slots.queue() == [] and slots.granted_total == 40
+
+
+def test_under_real_threads_two_slots_are_both_used_and_turns_alternate_fairly():
+    """Four students with two slots, each asking again the moment its tick ends: the one that just trained
+    queues behind the others, so the grants go round (measured: 3210 3210 ...; never more than one tick
+    apart). A plain semaphore lets the releasing thread take its slot straight back (3030 0303 ...: 12 apart
+    after twelve ticks each), and so fails here."""
+    slots = SlotScheduler(slots=2, stale_after=30.0)
+    lock = threading.Lock()
+    state = {"now": 0, "peak": 0}
+    order: list[int] = []
+    start = threading.Barrier(4)
+
+    def student(n: int) -> None:
+        start.wait()
+        done = 0
+        deadline = time.monotonic() + 30
+        while done < 12 and time.monotonic() < deadline:
+            with slots.slot(n, wait=5.0) as admission:
+                if not admission.granted:
+                    continue
+                with lock:
+                    order.append(n)
+                    state["now"] += 1
+                    state["peak"] = max(state["peak"], state["now"])
+                time.sleep(0.003)  # the tick (releases the GIL, as training does)
+                with lock:
+                    state["now"] -= 1
+                done += 1
+
+    threads = [threading.Thread(target=student, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(order) == 48 and state["peak"] == 2
+    counts = [0] * 4
+    for n in order:  # at every moment, no student is more than two ticks ahead of another
+        counts[n] += 1
+        assert max(counts) - min(counts) <= 2, (counts, "".join(map(str, order)))
+    assert slots.queue() == [] and slots.busy == 0
 
 
 def test_slots_default_from_the_environment_or_the_cpu_count(monkeypatch):
     monkeypatch.setenv("ML_PLAYGROUND_TRAINING_SLOTS", "3")
     assert default_slots() == 3
-    monkeypatch.setenv("ML_PLAYGROUND_TRAINING_SLOTS", "lots")
-    assert default_slots() >= 1
     monkeypatch.setenv("ML_PLAYGROUND_TRAINING_SLOTS", "-4")
     assert default_slots() == 1
+    # Unset or unreadable: one slot per core beyond the first, at least one.
+    for raw in ("lots", "", " "):
+        monkeypatch.setenv("ML_PLAYGROUND_TRAINING_SLOTS", raw)
+        for cores, expected in ((2, 1), (4, 3), (16, 15), (1, 1), (None, 1)):
+            monkeypatch.setattr("os.cpu_count", lambda cores=cores: cores)
+            assert default_slots() == expected, (raw, cores)
+    monkeypatch.delenv("ML_PLAYGROUND_TRAINING_SLOTS")
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    assert default_slots() == 7 and SlotScheduler().slots == 7
 
 
 def test_thirty_sessions_pressing_play_at_the_same_moment_share_one_slot_in_turn():
@@ -139,4 +187,4 @@ def test_thirty_sessions_pressing_play_at_the_same_moment_share_one_slot_in_turn
         t.join(timeout=90)
     assert state["peak"] == 1
     assert all(count == 3 for count in ticks.values()), ticks
-    assert slots.busy == 0 and slots.queue() == [] and slots.granted_total == 90
+    assert slots.queue() == [] and slots.granted_total == 90
