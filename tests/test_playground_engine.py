@@ -291,19 +291,46 @@ def test_from_params_reads_the_originals_link_and_clamps_tampered_values():
         PlaygroundConfig.from_params({"seed": "0.68547"})[0].seed != 0
 
 
-def test_export_and_import_restore_the_network_and_refuse_broken_files():
-    t = Trainer(PlaygroundConfig(activation="relu", hidden=(3, 2), regularization="L1", reg_rate=0.003))
-    t.train_epochs(40)
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+@pytest.mark.parametrize("batch_size", [30, 7])  # 250 % 30 = 10 and 250 % 7 = 5 examples carried over
+def test_an_imported_network_continues_exactly_as_the_exported_one_would_have(optimizer, batch_size):
+    t = Trainer(PlaygroundConfig(activation="relu", hidden=(3, 2), regularization="L1", reg_rate=0.003,
+                                 optimizer=optimizer, batch_size=batch_size))
+    t.train_epochs(7)
+    assert t.count[0] == 250 % batch_size > 0  # the epoch's last, short batch waits for the next epoch
     u = Trainer.from_json(t.to_json())
-    assert u.config == t.config and u.epoch == 40
+    assert u.config == t.config and u.epoch == 7 and u.status_ == TRAINING
     assert np.array_equal(u.W, t.W) and np.array_equal(u.B, t.B) and np.array_equal(u.dead, t.dead)
     assert np.allclose(u.grid(20)[u.output_id], t.grid(20)[t.output_id])
     t.train_epochs(5)
-    u.train_epochs(5)  # both continue alike (optimizer state of plain SGD is empty)
-    assert np.allclose(u.losses()["train"], t.losses()["train"])
+    u.train_epochs(5)
+    # JSON keeps every float64 exactly: the continued runs are the same run, not merely close
+    assert np.array_equal(u.losses()["train"], t.losses()["train"])
+    assert np.array_equal(u.W, t.W) and np.array_equal(u.B, t.B)
+
+
+def test_export_keeps_the_learning_rate_and_refuses_broken_files():
+    t = Trainer(PlaygroundConfig(activation="relu", hidden=(3, 2), optimizer="adam", batch_size=7))
+    t.train_epochs(3)
+    t.set_learning_rate(0.1)
+    text = t.to_json()
+    assert Trainer.from_json(text).learning_rate == 0.1
+    doc = json.loads(text)
+    assert doc["optimizer_steps"] == 3 * (250 // 7) and doc["pending_examples"] == 250 % 7
+    old = json.loads(text)  # a version-1 file (no optimizer state) still loads, with fresh moments
+    for layer in old["layers"]:
+        del layer["optimizer"], layer["pending"]
+    del old["optimizer_steps"], old["pending_examples"]
+    u = Trainer.from_json(json.dumps(old))
+    assert np.array_equal(u.W, t.W) and u.tstep[0] == 0 and not u.mW.any() and u.count[0] == 0
+    bad_state = json.loads(text)
+    bad_state["layers"][0]["optimizer"]["v_weights"][0][0] = -1.0
     for broken in ("not json", json.dumps({"a": 1}),
-                   t.to_json().replace('"hidden": [3, 2]', '"hidden": [3, 3]'),
-                   t.to_json().replace("\"weights\": [[", "\"weights\": [[NaN, ", 1)):
+                   text.replace('"hidden": [3, 2]', '"hidden": [3, 3]'),
+                   text.replace("\"weights\": [[", "\"weights\": [[NaN, ", 1),
+                   text.replace('"optimizer_steps": 105', '"optimizer_steps": -1'),
+                   text.replace('"pending_examples": 5', '"pending_examples": 9999'),
+                   json.dumps(bad_state)):
         with pytest.raises(ValueError):
             Trainer.from_json(broken)
 

@@ -27,7 +27,8 @@ from engine.playground.config import ACTIVATIONS, OPTIMIZERS, REGULARIZATIONS, P
 from engine.playground.data import features, grid_points, make_dataset, split
 
 EXPORT_FORMAT = "ml-playground/decision-boundary-network"
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2
+"""2 adds what continuing needs: the optimizer's moments and step count, and the carried-over partial batch."""
 MAX_UPLOAD_POINTS = 5_000
 
 
@@ -286,16 +287,27 @@ class Trainer:
 
     # ---------------------------------------------------------------- export / import
     def to_json(self) -> str:
-        """Config, weights, biases and loss history as JSON (the data is regenerated from the seed)."""
+        """Config, weights, biases, loss history and the state continuing needs, as JSON.
+
+        The data is regenerated from the seed. Training draws no random numbers after the weights (nn.ts
+        visits the points in a fixed order), so the optimizer's moments (momentum, Adam), its step count and
+        the gradients of the partial batch carried over to the next epoch are all a run holds beyond its
+        weights: an imported network continues exactly as the exported one would have.
+        """
         ids = self.node_ids()
         layers = []
         for lay in range(len(ids) - 1):
             n_out, n_in = len(ids[lay + 1]), len(ids[lay])
-            layers.append({"weights": self.W[lay, :n_out, :n_in].tolist(), "biases": self.B[lay, :n_out].tolist(),
-                           "dead": self.dead[lay, :n_out, :n_in].astype(int).tolist()})
+            w, b = np.s_[lay, :n_out, :n_in], np.s_[lay, :n_out]
+            layers.append({"weights": self.W[w].tolist(), "biases": self.B[b].tolist(),
+                           "dead": self.dead[w].astype(int).tolist(),
+                           "optimizer": {"m_weights": self.mW[w].tolist(), "v_weights": self.vW[w].tolist(),
+                                         "m_biases": self.mB[b].tolist(), "v_biases": self.vB[b].tolist()},
+                           "pending": {"weights": self.gW[w].tolist(), "biases": self.gB[b].tolist()}})
         doc = {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "config": self.config.to_dict(),
                "learning_rate": self.learning_rate, "node_ids": ids, "layers": layers,
-               "epochs": self.epoch, "history": self.history_.array().tolist()}
+               "epochs": self.epoch, "history": self.history_.array().tolist(),
+               "optimizer_steps": int(self.tstep[0]), "pending_examples": int(self.count[0])}
         return json.dumps(doc, allow_nan=True)
 
     @classmethod
@@ -327,6 +339,11 @@ class Trainer:
             if not (np.isfinite(w).all() and np.isfinite(b).all()):
                 raise ValueError(f"Layer {lay + 1} holds NaN or infinite weights.")
             trainer.W[lay, :n_out, :n_in], trainer.B[lay, :n_out], trainer.dead[lay, :n_out, :n_in] = w, b, d
+            _read_state(trainer, lay, layer, n_out, n_in)
+        trainer.tstep[0] = _count(doc, "optimizer_steps")
+        trainer.count[0] = _count(doc, "pending_examples")
+        if trainer.count[0] >= len(trainer._ytr) + trainer.config.batch_size:
+            raise ValueError("The file's carried-over batch is larger than a batch and the training set.")
         history = np.asarray(doc.get("history") or np.zeros((0, 4)), dtype=np.float64)
         if history.ndim == 2 and history.shape[1] == 4:
             trainer.history_.extend(history)
@@ -340,6 +357,39 @@ class Trainer:
     def with_config(self, **changes) -> Trainer:
         """A fresh trainer with some settings changed (same own data, if any)."""
         return Trainer(replace(self.config, **changes), self.points_ if self.custom_data else None)
+
+
+def _count(doc: dict, key: str) -> int:
+    """A non-negative whole number of the file (0 when absent: a version-1 file, which saved no optimizer state)."""
+    value = doc.get(key, 0)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"The file's '{key}' is not a whole number >= 0.")
+    return value
+
+
+def _read_state(trainer: Trainer, lay: int, layer: dict, n_out: int, n_in: int) -> None:
+    """Layer ``lay``'s optimizer moments and carried-over gradients from the file (zeros when absent)."""
+    parts = {"optimizer": (("m_weights", trainer.mW, True), ("v_weights", trainer.vW, True),
+                           ("m_biases", trainer.mB, False), ("v_biases", trainer.vB, False)),
+             "pending": (("weights", trainer.gW, True), ("biases", trainer.gB, False))}
+    for group, fields in parts.items():
+        saved = layer.get(group)
+        if saved is None:
+            continue
+        for name, target, is_matrix in fields:
+            shape = (n_out, n_in) if is_matrix else (n_out,)
+            try:
+                value = np.asarray(saved[name], dtype=np.float64)
+            except (KeyError, TypeError, ValueError):
+                raise ValueError(f"Layer {lay + 1}'s {group} state is not numbers.") from None
+            if value.shape != shape or not np.isfinite(value).all():
+                raise ValueError(f"Layer {lay + 1}'s {group} state has the wrong shape or is not finite.")
+            if name.startswith("v_") and (value < 0).any():
+                raise ValueError(f"Layer {lay + 1}'s Adam second moments are negative.")
+            if is_matrix:
+                target[lay, :n_out, :n_in] = value
+            else:
+                target[lay, :n_out] = value
 
 
 @lru_cache(maxsize=32)
