@@ -4,7 +4,9 @@ reproduced exactly (against a NumPy port and torch autograd), regularization, li
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,6 +25,7 @@ from engine.playground import kernels as kn
 from engine.playground.data import features, grid_points, split
 from engine.playground.reference import ReferenceNet
 
+ROOT = Path(__file__).resolve().parents[1]
 BIG = dict(dataset="spiral", hidden=(8, 8, 8, 8, 8, 8),
            features=("x", "y", "xSquared", "ySquared", "xTimesY", "sinX", "sinY"))
 
@@ -163,6 +166,60 @@ def test_gradients_equal_torch_autograd(activation, loss):
         np.testing.assert_allclose(t.gB[lay, : t.sizes_[lay + 1]], Bs[lay].grad.numpy(), rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.parametrize("optimizer, loss", [("momentum", "squared"), ("adam", "squared"),
+                                             ("sgd", "cross_entropy"), ("adam", "cross_entropy")])
+def test_momentum_adam_and_cross_entropy_equal_torch_optimizers_batch_by_batch(optimizer, loss):
+    """The same batches as nn.ts (in order, updates every ``batch_size`` points of an epoch, the short last batch
+    carried into the next epoch's first) through ``torch.optim.SGD(momentum=0.9)`` / ``torch.optim.Adam`` on
+    the mean loss (``binary_cross_entropy_with_logits`` on the logit 2z for cross-entropy): every epoch's weights
+    and losses must agree. No regularization here: nn.ts applies it after the optimizer's step, torch's
+    ``weight_decay`` inside it."""
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    t = Trainer(PlaygroundConfig(activation="tanh", hidden=(3, 2), optimizer=optimizer, loss=loss, batch_size=7,
+                                 learning_rate=0.03, features=("x", "y", "xTimesY"), dataset="xor"))
+    nl = len(t.sizes_) - 1
+    Ws = [torch.tensor(t.W[lay, : t.sizes_[lay + 1], : t.sizes_[lay]], requires_grad=True) for lay in range(nl)]
+    Bs = [torch.tensor(t.B[lay, : t.sizes_[lay + 1]], requires_grad=True) for lay in range(nl)]
+    params = [p for pair in zip(Ws, Bs, strict=True) for p in pair]
+    opt = (torch.optim.SGD(params, lr=0.03, momentum=0.9 if optimizer == "momentum" else 0.0)
+           if optimizer != "adam" else torch.optim.Adam(params, lr=0.03, betas=(0.9, 0.999), eps=1e-8))
+    X, y = torch.tensor(t._Ftr), torch.tensor(t._ytr)
+
+    def logits(rows):
+        h = X[rows]
+        for lay in range(nl):
+            z = h @ Ws[lay].T + Bs[lay]
+            h = torch.tanh(z)
+        return z[:, 0]  # the output neuron's total input; its output is tanh(z)
+
+    def mean_loss(rows):
+        z = logits(rows)
+        if loss == "squared":
+            return (0.5 * (torch.tanh(z) - y[rows]) ** 2).mean()
+        return F.binary_cross_entropy_with_logits(2 * z, (y[rows] + 1) / 2)  # p = (1 + tanh z)/2 = sigmoid(2z)
+
+    pending, updates = [], 0
+    for _ in range(4):
+        for p in range(len(y)):
+            pending.append(p)
+            if (p + 1) % 7 == 0:
+                opt.zero_grad()
+                mean_loss(pending).backward()
+                opt.step()
+                pending, updates = [], updates + 1
+        t.train_epochs(1)
+        for lay in range(nl):
+            np.testing.assert_allclose(t.W[lay, : t.sizes_[lay + 1], : t.sizes_[lay]], Ws[lay].detach().numpy(),
+                                       rtol=1e-9, atol=1e-12)
+            np.testing.assert_allclose(t.B[lay, : t.sizes_[lay + 1]], Bs[lay].detach().numpy(), rtol=1e-9,
+                                       atol=1e-12)
+        with torch.no_grad():
+            assert t.losses()["train"][-1] == pytest.approx(float(mean_loss(list(range(len(y))))), rel=1e-9)
+    assert updates == t.tstep[0] == 4 * (250 // 7) and len(pending) == t.count[0] == 250 % 7
+    assert np.abs(t.W).max() > 0 and not np.allclose(t.W, Trainer(t.config).W)  # it did move
+
+
 def test_l1_drives_small_weights_to_exactly_zero_and_keeps_them_there():
     t = Trainer(PlaygroundConfig(regularization="L1", reg_rate=0.1, learning_rate=0.03, hidden=(8, 8),
                                  features=("x", "y", "xSquared", "ySquared", "xTimesY", "sinX", "sinY")))
@@ -287,8 +344,26 @@ def test_from_params_reads_the_originals_link_and_clamps_tampered_values():
     assert c.learning_rate == 10.0 and c.perc_train == 90 and c.reg_rate == 0.0 and c.activation == "tanh"
     assert len(notes) >= 7 and any("moons" in n for n in notes)
     assert PlaygroundConfig.from_params({"networkShape": ""})[0].hidden == ()
-    assert PlaygroundConfig.from_params({"seed": "0.68547"})[0].seed == \
-        PlaygroundConfig.from_params({"seed": "0.68547"})[0].seed != 0
+
+
+def test_the_originals_seed_text_gives_the_same_seed_in_every_server_process():
+    """A link's ``seed=0.68547`` must open the same run for every student: the seed may not depend on the process
+    (Python's own ``hash`` of a string changes with PYTHONHASHSEED; the seed must not)."""
+    import subprocess
+    import sys
+
+    texts = ["0.68547", "0.12345", "hello", "99999999999"]
+    here = [PlaygroundConfig.from_params({"seed": s})[0].seed for s in texts]
+    code = ("import sys; from engine.playground import PlaygroundConfig as C; "
+            "print(*[C.from_params({'seed': s})[0].seed for s in sys.argv[1:]])")
+    for hash_seed in ("1", "2"):
+        out = subprocess.run([sys.executable, "-c", code, *texts], capture_output=True, text=True, check=True,
+                             env={**os.environ, "PYTHONHASHSEED": hash_seed}, cwd=ROOT)
+        assert [int(v) for v in out.stdout.split()] == here
+    assert len(set(here)) == len(here) and all(0 <= s <= 2**31 - 1 for s in here)
+    assert PlaygroundConfig.from_params({"seed": "42"})[0].seed == 42  # a whole number in range is itself
+    runs = [Trainer(PlaygroundConfig.from_params({"seed": s})[0]) for s in texts[:2]]
+    assert not np.array_equal(runs[0].W, runs[1].W)  # two texts, two runs
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
@@ -394,6 +469,50 @@ def test_the_regularization_preset_kills_links_and_depth_wins_the_spiral():
     b = Trainer(PlaygroundConfig.from_params({**p.params, **p.b})[0])
     PairTrainer(a, b).train_epochs(600)
     assert b.current()["train_acc"] > a.current()["train_acc"] + 0.15
+
+
+def test_the_learning_rate_preset_jumps_with_a_and_settles_with_b():
+    from engine.playground.presets import PRESETS
+
+    p = PRESETS["Learning rate too high"]
+    a = Trainer(PlaygroundConfig.from_params(p.params)[0])
+    b = Trainer(PlaygroundConfig.from_params({**p.params, **p.b})[0])
+    assert (a.config.learning_rate, b.config.learning_rate) == (3.0, 0.03) and a.config.hidden == b.config.hidden
+    PairTrainer(a, b).train_epochs(300)
+    jumps_a, jumps_b = (np.diff(t.losses()["train"]) for t in (a, b))
+    # A: the loss rises again and again, and ends far above the best it ever reached
+    assert (jumps_a > 0.01).sum() >= 5 and a.losses()["train"][-1] > a.losses()["train"].min() + 0.1
+    # B: it only ever falls, to almost nothing
+    assert (jumps_b <= 1e-9).all() and b.losses()["train"][-1] < 0.02 and b.current()["test_acc"] >= 0.98
+
+
+def _output_total_input(t: Trainer, n: int = 81) -> np.ndarray:
+    """The output neuron's total input z on an ``n × n`` grid over the plane (float64, from the weights)."""
+    g = np.linspace(-6, 6, n)
+    xx, yy = np.meshgrid(g, g)
+    h = features(np.column_stack([xx.ravel(), yy.ravel()]), t.config.features)
+    for lay in range(len(t.sizes_) - 1):
+        z = h @ t.W[lay, : t.sizes_[lay + 1], : t.sizes_[lay]].T + t.B[lay, : t.sizes_[lay + 1]]
+        h = np.maximum(z, 0.0) if t.config.activation == "relu" else np.tanh(z)
+    return z[:, 0].reshape(n, n)
+
+
+def test_the_relu_vs_tanh_preset_builds_straight_pieces_against_smooth_curves():
+    """ReLU makes z piecewise linear in the plane (its zero line, the boundary, a polygon): the second differences
+    vanish in most grid cells. Tanh bends it everywhere."""
+    from engine.playground.presets import PRESETS
+
+    p = PRESETS["ReLU vs Tanh"]
+    a = Trainer(PlaygroundConfig.from_params(p.params)[0])
+    b = Trainer(PlaygroundConfig.from_params({**p.params, **p.b})[0])
+    PairTrainer(a, b).train_epochs(300)
+    flat = []
+    for t in (a, b):
+        assert t.current()["test_acc"] >= 0.95  # both find the circle: they differ only in how
+        z = _output_total_input(t)
+        bend = np.abs(np.diff(z, 2, axis=1)[1:-1, :]) + np.abs(np.diff(z, 2, axis=0)[:, 1:-1])
+        flat.append(float((bend < 1e-9 * np.abs(z).max()).mean()))
+    assert flat[0] > 0.7 and flat[1] < 0.05, flat
 
 
 def test_uploaded_csv_is_read_or_refused_with_a_reason():

@@ -50,7 +50,8 @@ PRESETS: dict[str, Preset] = {
         "50 training points with heavy noise and a big network: the training loss keeps falling while the test "
         "loss turns and rises (seed 0: 0.03 vs 0.69 after 2,000 epochs) — it learns the noise."),
     "Learning rate too high": Preset(
-        {"dataset": "gauss", "networkShape": "4,2", "learningRate": "3"},
+        {"dataset": "circle", "networkShape": "4,2", "learningRate": "3"},
         {"learningRate": "0.03"},
-        "A's learning rate 3 makes the loss jump around; B's 0.03 settles smoothly."),
+        "Same circle, same network: A's learning rate 3 overshoots, so its loss jumps up and down and never "
+        "settles; B's 0.03 falls smoothly to almost zero."),
 }
