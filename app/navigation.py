@@ -20,6 +20,7 @@ def pages() -> list:
         st.Page(page_file("playground"), title="Decision boundaries", icon="🧭", url_path="playground"),
         st.Page(page_file("boosting"), title="Gradient boosting", icon="🌲", url_path="boosting"),
         st.Page(page_file("moe"), title="Mixture of experts", icon="🔀", url_path="moe"),
+        st.Page(page_file("tabular"), title="XGBoost on real data", icon="📊", url_path="tabular"),
     ]
 
 

@@ -41,3 +41,11 @@ with st.container(key="home_moe", border=True):
         "limits change that; total against active parameters, side by side with dense models."
     )
     st.page_link(page_file("moe"), label="Open the mixture-of-experts explorer", icon="➡️")
+with st.container(key="home_tabular", border=True):
+    st.subheader("📊 XGBoost on real data")
+    st.markdown(
+        "The next step after the toy pictures: a real table (Bank Marketing's \"will this client subscribe?\", the "
+        "digits as 784 pixel columns, or your own CSV), boosted live with early stopping, explained with SHAP, "
+        "searched with Optuna, run on Spark, scored once on the test rows and exported."
+    )
+    st.page_link(page_file("tabular"), label="Open XGBoost on real data", icon="➡️")

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from app.paths import ENTRY_SCRIPT, PAGES_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
-PLAYGROUNDS = ("digits", "playground", "boosting", "moe")
+PLAYGROUNDS = ("digits", "playground", "boosting", "moe", "tabular")
 """One package per playground on each side (``engine/<name>/``, ``app/<name>/``) and one page, ``pages/<name>.py``."""
 
 
@@ -87,4 +87,4 @@ def test_the_entry_script_registers_every_page_from_pages(monkeypatch):
     registered = {Path(info["script_path"]).resolve() for info in at._registered_pages.values()}
     assert registered == {path.resolve() for path in PAGES_DIR.glob("*.py")}
     urls = {info["url_pathname"] for info in at._registered_pages.values()}
-    assert {"draw-digit", "playground", "boosting", "moe"} <= urls
+    assert {"draw-digit", "playground", "boosting", "moe", "tabular"} <= urls

@@ -1,0 +1,1 @@
+"""The XGBoost-on-real-data page's sections and figures (the page itself is ``pages/tabular.py``)."""
