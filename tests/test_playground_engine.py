@@ -301,6 +301,38 @@ def test_the_live_protocol_bounds_work_and_finishes_at_the_epoch_limit():
     assert t.status_ == DONE and t.epoch == 100 and t.progress == 1.0
 
 
+@pytest.mark.parametrize("epoch_seconds", [0.0001, 0.004, 0.05, 0.5])
+@pytest.mark.parametrize("pair", [False, True])
+def test_step_stays_within_its_time_plus_one_epoch_however_slow_an_epoch_is(monkeypatch, epoch_seconds, pair):
+    """A clock that moves only when an epoch trains, by ``epoch_seconds`` (a small net on the circle trains
+    thousands of epochs a second; a big one on 5,000 own points a few): ``step(s)`` must end within s plus one
+    unit (an epoch; an epoch of both networks in compare mode) and train at least one."""
+    import engine.playground.compare as compare_module
+    import engine.playground.trainer as trainer_module
+
+    now = [0.0]
+    real = kn.train_epochs
+
+    def timed(*args):
+        done, diverged = real(*args)
+        now[0] += epoch_seconds * done
+        return done, diverged
+
+    monkeypatch.setattr(kn, "train_epochs", timed)
+    for module in (trainer_module, compare_module):
+        monkeypatch.setattr(module, "time", type("Clock", (), {"perf_counter": staticmethod(lambda: now[0])}))
+    t = (PairTrainer(Trainer(PlaygroundConfig()), Trainer(PlaygroundConfig(activation="relu"))) if pair
+         else Trainer(PlaygroundConfig()))
+    unit = epoch_seconds * (2 if pair else 1)
+    for limit in (0.05, 0.2, 0.2, 0.45, 0.0):
+        before, start = t.epoch, now[0]
+        done = t.step(limit)
+        assert done >= 1 and t.epoch == before + done
+        assert now[0] - start <= limit + unit + 1e-9, (limit, done, now[0] - start)
+        if unit * 4 < limit:  # and it uses most of its time (not one epoch at a time)
+            assert now[0] - start >= 0.5 * limit
+
+
 def test_grid_gives_every_nodes_map_equal_to_a_forward_pass():
     t = Trainer(PlaygroundConfig(**BIG))
     t.train_epochs(20)

@@ -21,7 +21,7 @@ class PairTrainer:
         self.a, self.b = a, b
         self.status_ = READY
         self.message_ = "Press Play to train both."
-        self._rate = 100.0
+        self._rate: float | None = None  # units per second, measured (see Trainer.step)
 
     @property
     def trainers(self) -> tuple[Trainer, Trainer]:
@@ -68,18 +68,19 @@ class PairTrainer:
         return done
 
     def step(self, max_seconds: float) -> int:
+        """Epochs of both for at most about ``max_seconds`` plus one epoch (as :meth:`Trainer.step`)."""
         start = time.perf_counter()
         total = 0
         while not self.finished:
             left = max_seconds - (time.perf_counter() - start)
             if total and left <= 0:
                 break
-            chunk = max(1, int(self._rate * max(left, 0.0) * (0.8 if total else 0.5)))
+            chunk = 1 if self._rate is None else max(1, int(self._rate * max(left, 0.0) * 0.8))
             t0 = time.perf_counter()
             done = self.train_epochs(chunk)
             spent = time.perf_counter() - t0
             if done and spent > 0:
-                self._rate = max(1.0, 0.5 * self._rate + 0.5 * done / spent)
+                self._rate = done / spent
             total += done
             if done == 0:
                 break
