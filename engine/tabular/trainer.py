@@ -8,8 +8,12 @@ training stops once ``early_stopping`` rounds in a row have not improved it), so
 ``best_round_`` equals ``xgb.train(..., early_stopping_rounds=...).best_iteration``.
 
 Randomness (row and column subsampling) is reseeded from ``seed`` and the round number every round
-(XGBoost's ``seed_per_iteration``), so two runs never share a random stream, and a run pickled to a
-training worker (:mod:`engine.workers`) and back continues exactly as it would have in one process.
+(XGBoost's ``seed_per_iteration``), so two runs never share a random stream. A run pickled to a training
+worker (:mod:`engine.workers`) and back continues exactly as it would have in one process: without
+sampling the booster alone decides the next tree; with sampling, the samplers' state (which XGBoost does
+not pickle) is rebuilt by training the rounds again on the first step after unpickling (a second or so
+for a few hundred Bank Marketing rounds, only when a run moves, never per tick: ticks send
+:meth:`TabularTrainer.live_view`).
 """
 
 from __future__ import annotations
@@ -60,6 +64,10 @@ OBJECTIVES = {"binary": "binary:logistic", "multiclass": "multi:softprob", "regr
 class TabularConfig:
     """Everything a run depends on besides the data (hashable: a cache key and the page's link state).
 
+    The defaults (depth 4, learning rate 0.1, patience 20) were chosen on Bank Marketing's validation rows
+    by ``bench/tabular_select_defaults.py`` (best validation log-loss of depths 3-6 x rates 0.05-0.3,
+    the cheapest patience within 0.001 of it).
+
     Attributes
     ----------
     max_depth, learning_rate, subsample, colsample_bytree, reg_lambda, reg_alpha, min_child_weight :
@@ -74,7 +82,7 @@ class TabularConfig:
     n_jobs : XGBoost threads.
     """
 
-    max_depth: int = 6
+    max_depth: int = 4
     learning_rate: float = 0.1
     n_rounds: int = 500
     subsample: float = 1.0
@@ -375,6 +383,8 @@ class TabularTrainer:
         dtrain, dvalid = self.matrix("train"), self.matrix("valid")
         if self.booster_ is None:
             self.booster_ = xgb.Booster(self.params_, cache=[dtrain, dvalid])
+        elif self._cache.get("replay"):
+            self._replay(dtrain, dvalid)
         done = 0
         while not self.finished:
             self._one_round(dtrain, dvalid)
@@ -383,6 +393,30 @@ class TabularTrainer:
                 break
         self.seconds_ += time.perf_counter() - start
         return done
+
+    @property
+    def samples(self) -> bool:
+        """True when rounds draw random rows or columns (subsample or colsample_bytree below 1)."""
+        return self.config.subsample < 1 or self.config.colsample_bytree < 1
+
+    def _replay(self, dtrain, dvalid) -> None:
+        """Rebuild the booster by training its rounds again from the start (after unpickling a sampling run).
+
+        XGBoost keeps the random state of its row and column samplers inside the booster's updater, which
+        pickling does not save: a reloaded booster would draw other rows from its next round on. Rounds
+        are reseeded from ``seed`` and the round number, so training them again from the start gives the
+        same trees and the samplers' state as well; checked against the pickled model.
+        """
+        import xgboost as xgb
+
+        self._cache.pop("replay", None)
+        rebuilt = xgb.Booster(self.params_, cache=[dtrain, dvalid])
+        for iteration in range(self.booster_.num_boosted_rounds()):
+            rebuilt.update(dtrain, iteration)
+        if rebuilt.save_raw("ubj") != self.booster_.save_raw("ubj"):
+            self.notes_.append("Could not rebuild the random state of a moved run: it continues with new draws.")
+            return
+        self.booster_ = rebuilt
 
     def _one_round(self, dtrain, dvalid) -> None:
         iteration = self.rounds_
@@ -470,6 +504,8 @@ class TabularTrainer:
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
+        # A sampling run's booster lost its samplers' random state: rebuild it before the next round.
+        self._cache = {"replay": self.booster_ is not None and self.samples and not self.finished}
 
 
 def parse_eval(text: str) -> dict[str, dict[str, float]]:
