@@ -30,8 +30,9 @@ class Split:
 
     def __reduce__(self):
         """Pickled as one byte per row (which part it is in): a snapshot carries 45 KB, not 360 KB of indices."""
-        n = len(self.train) + len(self.valid) + len(self.test)
-        part = np.zeros(n, dtype=np.uint8)
+        n = max((int(p.max()) + 1 for p in (self.train, self.valid, self.test) if len(p)), default=0)
+        part = np.full(n, 3, dtype=np.uint8)  # 3: in no part (a search's split has no test rows)
+        part[self.train] = 0
         part[self.valid] = 1
         part[self.test] = 2
         return _from_parts, (part, self.seed)
