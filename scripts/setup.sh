@@ -64,6 +64,18 @@ apt_install() {
   fi
 }
 
+# Java for Spark (engine/tabular/spark.py: PySpark 4 runs on a JRE 17+): Debian's default-jre-headless as root or
+# with password-less sudo; otherwise say what to install (the Spark backend then explains itself on the page).
+if ! command -v java >/dev/null 2>&1 && [ ! -x "${JAVA_HOME:-/nonexistent}/bin/java" ] &&
+  ! apt_install default-jre-headless; then
+  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    echo "==> Installing default-jre-headless with sudo"
+    sudo -n apt-get update -qq && sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null
+  else
+    echo "==> Java is missing: Spark training (and its tests) needs a JRE 17+ (sudo apt-get install default-jre-headless, or set JAVA_HOME)" >&2
+  fi
+fi
+
 export PATH="$VENV/bin:$PATH"
 # One math thread and no OpenMP spin-waiting: far faster for small models on shared CPUs.
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"

@@ -1,0 +1,169 @@
+"""engine.tabular.spark: the same XGBoost run on a real local Spark session (``local[2]``), as in CI.
+
+One SparkSession serves the whole module (starting the JVM costs 5-20 s). Without Java the module is
+skipped on a developer's machine and fails in CI (CI=true), where scripts/setup.sh installs a JRE.
+
+Tolerances, and why:
+- one XGBoost worker (``num_workers=1``, the local default) gets one partition holding the training then
+  the validation rows in table order and runs ``xgboost.train`` on one DMatrix with the trainer's
+  parameters: the same model. Predictions must agree to 1e-6 (float32 rounding, nothing else), and the
+  best round exactly.
+- two workers each build a DMatrix of half the rows; XGBoost merges their quantile sketches and sums
+  their histograms (rabit). The candidate split points differ a little from a one-process sketch, so
+  the trees can differ: the validation AUC must stay within 0.01 of the local one and predictions
+  within 0.05 on average, not bit for bit.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine.tabular import TabularConfig, fit, make_table, split_rows
+from engine.tabular import spark as sp
+
+JAVA_OK, JAVA_MESSAGE = sp.java_available()
+if not JAVA_OK and not os.environ.get("CI"):
+    pytest.skip(f"Spark needs Java here: {JAVA_MESSAGE}", allow_module_level=True)
+
+UNREACHABLE = "spark://127.0.0.1:1"
+
+
+def _frame(n: int = 3000, seed: int = 0) -> pd.DataFrame:
+    """A binary table with what Bank Marketing has: numbers with gaps, a category with gaps, noise."""
+    rng = np.random.default_rng(seed)
+    job = rng.choice(["admin.", "blue-collar", "student", "retired"], n)
+    age = rng.normal(40, 10, n)
+    balance = rng.lognormal(7, 1, n)
+    logit = 0.05 * (age - 40) + np.where(job == "student", 1.5, 0.0) + 0.4 * np.log(balance / 1000) \
+        + rng.normal(0, 1, n)
+    df = pd.DataFrame({"age": age, "balance": balance, "job": job,
+                       "y": np.where(logit > 0.8, "yes", "no")})
+    df.loc[rng.random(n) < 0.1, "balance"] = np.nan
+    df.loc[rng.random(n) < 0.05, "job"] = None
+    return df
+
+
+@pytest.fixture(scope="module")
+def table():
+    return make_table(_frame(), "y", kinds={"job": "categorical"}, name="synthetic clients")
+
+
+@pytest.fixture(scope="module")
+def split(table):
+    return split_rows(table, seed=0)
+
+
+@pytest.fixture(scope="module")
+def session():
+    spark = sp.spark_session("local[2]")
+    yield spark
+    spark.stop()
+
+
+CONFIG = TabularConfig(max_depth=4, n_rounds=80, early_stopping=10, seed=3)
+
+
+def test_local2_trains_the_local_model(session, table, split):
+    local = fit(table, split, CONFIG)
+    run = sp.train_spark(table, split, CONFIG, master="local[2]")
+
+    assert run.where.master == "local[2]" and run.where.partitions == 1 and run.where.executors == 1
+    assert run.where.cores == 2 and run.where.spark_version.startswith("4.")
+    assert run.where.ui_url and run.where.ui_url.startswith("http://")
+    assert set(run.seconds) == {"startup", "data", "training", "total"}
+    assert run.feature_names == local.feature_names_ and run.feature_types == ["q", "q", "c"]
+
+    assert 5 < run.best_round < CONFIG.n_rounds - 1  # early stopping really decided it
+    assert run.best_round == local.best_round_
+    assert run.rounds == local.rounds_
+    ours = run.predict(sp.spark_frame(table, split.valid)[0])
+    np.testing.assert_allclose(ours, local.predict("valid"), atol=1e-6, rtol=0)
+    for name, value in local.scores("valid").items():
+        assert run.valid[name] == pytest.approx(value, abs=1e-6), name
+    # XGBoost's own per-round validation log-loss, recorded on the Spark worker, is the trainer's
+    spark_curve = run.history["valid"]["logloss"]
+    local_curve = [h["valid"]["logloss"] for h in local.history_]
+    np.testing.assert_allclose(spark_curve, local_curve, atol=1e-5)
+
+
+def test_two_workers_agree_within_tolerance(session, table, split):
+    local = fit(table, split, CONFIG)
+    run = sp.train_spark(table, split, CONFIG, master="local[2]", num_workers=2)
+
+    assert run.where.partitions == 2
+    ours = run.predict(sp.spark_frame(table, split.valid)[0])
+    assert np.abs(ours - local.predict("valid")).mean() < 0.05
+    assert run.valid["auc"] == pytest.approx(local.scores("valid")["auc"], abs=0.01)
+    assert run.valid["auc"] > 0.7  # it learned something
+
+
+def test_test_rows_never_reach_spark(session, table, split):
+    sdf, names, _ = sp._training_dataframe(session, table, split, "native", 1)
+    assert sdf.count() == len(split.train) + len(split.valid)
+    assert sdf.filter("is_valid").count() == len(split.valid)
+
+
+def test_unreachable_master_says_so_within_30_s(table, split):
+    start = time.monotonic()
+    with pytest.raises(sp.SparkUnavailable, match=r"spark://127\.0\.0\.1:1 is unreachable"):
+        sp.train_spark(table, split, CONFIG, master=UNREACHABLE, timeout=30)
+    assert time.monotonic() - start < 30
+
+
+def test_falls_back_to_local_only_when_asked(session, table, split):
+    run = sp.train_spark(table, split, TabularConfig(n_rounds=5, early_stopping=0), master=UNREACHABLE,
+                         fallback=True)
+    assert run.where.fell_back and run.where.master == "local[2]"
+    assert "unreachable" in run.where.note and run.rounds == 5
+
+
+def test_spark_connect_is_refused_with_a_reason(monkeypatch, table, split):
+    monkeypatch.setenv("SPARK_REMOTE", "sc://127.0.0.1:15002")
+    monkeypatch.delenv("ML_PLAYGROUND_SPARK_MASTER", raising=False)
+    with pytest.raises(sp.SparkUnavailable, match="Spark Connect"):
+        sp.train_spark(table, split, CONFIG)
+
+
+def test_master_from_the_environment(monkeypatch):
+    monkeypatch.delenv("SPARK_REMOTE", raising=False)
+    monkeypatch.setenv("ML_PLAYGROUND_SPARK_MASTER", "spark://cluster:7077")
+    assert sp.resolve_master() == "spark://cluster:7077"
+    assert sp.resolve_master("local[1]") == "local[1]"
+    monkeypatch.delenv("ML_PLAYGROUND_SPARK_MASTER")
+    assert sp.resolve_master() == "local[2]"
+
+
+def test_stop_during_training(session, table, split):
+    long = TabularConfig(max_depth=8, n_rounds=5000, early_stopping=0)
+    started = []
+
+    def stop():
+        started.append(time.monotonic())
+        return started[-1] - started[0] > 2.0
+
+    start = time.monotonic()
+    with pytest.raises(sp.SparkStopped):
+        sp.train_spark(table, split, long, master="local[2]", stop=stop)
+    assert time.monotonic() - start < 30
+    # the session survives a cancelled job
+    assert session.range(3).count() == 3
+
+
+def test_java_missing_is_explained(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    ok, message = sp.java_available()
+    assert not ok and "default-jre-headless" in message
+
+
+def test_engine_import_stays_light():
+    code = "import sys, engine.tabular; print('pyspark' in sys.modules, 'xgboost.spark' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
