@@ -43,7 +43,7 @@ def main() -> None:
         for config in candidates(challenge):
             tried += 1
             views = build_views(config, resolution=10)
-            verdict = check_challenge(challenge, config, views.test_loss, views.train_loss)
+            verdict = check_challenge(challenge, config, views.test_loss, views.train_loss, views.diverged)
             if verdict.solved:
                 found = (config, verdict)
                 break

@@ -6,15 +6,26 @@ XGBoost's own joint training, so none of these can pass by construction.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 import engine  # noqa: F401  (thread policy before xgboost)
-from engine.boosting import DATASETS, BoostingConfig, BoostingTrainer, build_views, fit, make_dataset
+from engine.boosting import (
+    CHALLENGES,
+    DATASETS,
+    BoostingConfig,
+    BoostingTrainer,
+    build_views,
+    check_challenge,
+    fit,
+    make_dataset,
+)
 from engine.boosting.data import rotate
 from engine.boosting.losses import sigmoid
-from engine.boosting.model import subsample_rows
-from engine.live import DONE, READY, STOPPED, TRAINING, LiveTrainer
+from engine.boosting.model import MARGIN_LIMIT, subsample_rows
+from engine.live import DIVERGED, DONE, READY, STOPPED, TRAINING, LiveTrainer
 
 xgb = pytest.importorskip("xgboost")
 
@@ -114,6 +125,33 @@ def test_newton_leaves_are_sum_g_over_sum_h_on_the_whole_training_set():
     # The Newton leaves differ from the gradient step's (same structures, other values).
     gradient = fit(BoostingConfig(depth=2, learning_rate=0.5, n_trees=5, subsample=0.3), x, y)
     assert not np.allclose(gradient.staged_margin(x, 5), model.staged_margin(x, 5))
+
+
+def test_newton_and_gradient_trees_at_the_same_margins_split_alike_and_differ_only_in_their_leaves():
+    """Newton mode grows each tree as the gradient step would (h = 1), then resets its leaves: at the same
+    margins both must make the same splits (feature, threshold, children), with leaf values in the ratio
+    mean(h) of the leaf's points: gradient leaf = −η Σg / n, Newton leaf = −η Σg / Σh."""
+    from engine.boosting.model import EnsembleBuilder
+
+    x, y = make_dataset("xor", 300, seed=0)
+    newton = fit(BoostingConfig(depth=3, learning_rate=0.5, n_trees=4, mode="newton"), x, y)
+    for k in range(newton.n_trees):
+        f = newton.train_margins_[k]
+        builder = EnsembleBuilder(BoostingConfig(depth=3, learning_rate=0.5, n_trees=1), x, y)
+        builder.margins = [f.copy()]  # the gradient step's tree from the Newton ensemble's stage k
+        builder.add_tree()
+        grad_nodes, newton_nodes = builder.model().tree_nodes(0), newton.tree_nodes(k)
+        splits = [[(n["node"], n["feature"], n["threshold"], n["yes"], n["no"]) for n in nodes
+                   if n["kind"] == "split"] for nodes in (grad_nodes, newton_nodes)]
+        assert splits[0] == splits[1] and len(splits[0]) >= 3, k
+        leaf = _leaf_of(newton_nodes, x)
+        p = sigmoid(f)
+        grad_leaves, newton_leaves = _leaf_values(grad_nodes), _leaf_values(newton_nodes)
+        assert grad_leaves.keys() == newton_leaves.keys()
+        for node_id, value in newton_leaves.items():
+            h = (p * (1 - p))[leaf == node_id]
+            assert value == pytest.approx(grad_leaves[node_id] / h.mean(), rel=1e-4, abs=1e-6)
+        assert not np.allclose(list(grad_leaves.values()), list(newton_leaves.values()))
 
 
 # ---------------------------------------------------------------- XGBoost equivalences
@@ -217,6 +255,73 @@ def test_tree_table_is_the_dump():
         model.tree_table(2)
 
 
+# ---------------------------------------------------------------- challenges
+def _curves(test: list[float], train: list[float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    train = train if train is not None else list(np.linspace(0.7, 0.1, len(test)))
+    return np.array(test), np.array(train)
+
+
+def test_overfits_needs_a_fall_then_a_clear_rise_while_the_training_loss_falls():
+    from engine.boosting.challenges import _overfits
+
+    ok, why = _overfits(*_curves([0.69, 0.4, 0.3, 0.36, 0.42]))  # low 0.3, needs +0.075: rose +0.12
+    assert ok and why == ("test loss fell to 0.300 after 2 trees, then rose to 0.420 while the training loss "
+                          "kept falling (0.400 → 0.100).")
+    assert _overfits(*_curves([0.69, 0.4, 0.3, 0.33, 0.375]))[0]  # exactly 25 % of the lowest: enough
+    assert not _overfits(*_curves([0.69, 0.4, 0.3, 0.33, 0.37]))[0]  # 0.07 < 25 % of 0.3
+    assert _overfits(*_curves([0.69, 0.1, 0.05, 0.08, 0.1]))[0]  # low losses: an absolute 0.05 is enough
+    assert not _overfits(*_curves([0.69, 0.1, 0.05, 0.08, 0.099]))[0]
+    assert not _overfits(*_curves([0.69, 0.5, 0.4, 0.3, 0.2]))[0]  # still falling at the end
+    assert not _overfits(*_curves([0.69, 0.4, 0.3, 0.36, 0.42], [0.7, 0.5, 0.4, 0.45, 0.5]))[0]  # train rose too
+    assert not _overfits(*_curves([0.69, 0.4, 0.3, 0.36, 0.42], [0.7, 0.5, 0.4, 0.4, 0.4]))[0]  # train flat
+    assert not _overfits(*_curves([0.3, 0.5, 0.7, 0.9]))[0]  # only rose: it never went down first
+    ok, why = _overfits(*_curves([0.69, 0.4, 0.3, 0.33, 0.35]))
+    assert why == ("test loss ends at 0.350, lowest 0.300 after 2 trees: it must end at least 0.075 above its "
+                   "lowest while the training loss keeps falling.")
+
+
+# Settings that solve each challenge, found by bench/boosting_challenges.py (its first hit in a grid a student
+# might try), and settings that do not: the page's defaults on the challenge's dataset, at its depth limit.
+SOLVES = {
+    "overfit": BoostingConfig(dataset="spiral", depth=1, learning_rate=1.0, mode="newton", n_trees=200),
+    "xor-depth-2": BoostingConfig(dataset="xor", depth=2, learning_rate=0.1, mode="newton", n_trees=200),
+    "xor-depth-1": BoostingConfig(dataset="xor", depth=1, learning_rate=0.3, mode="newton", n_trees=200,
+                                  rotate_trees=True),
+    "spiral": BoostingConfig(dataset="spiral", depth=2, learning_rate=0.1, mode="newton", n_trees=200,
+                             rotate_trees=True),
+    "stripes": BoostingConfig(dataset="stripes", depth=1, learning_rate=0.3, mode="newton", n_trees=200),
+    "embedded": BoostingConfig(dataset="embedded circles", depth=6, learning_rate=0.1, mode="newton", n_trees=200,
+                               rotate_trees=True),
+}
+
+
+@pytest.mark.parametrize("challenge", CHALLENGES, ids=lambda c: c.key)
+def test_each_challenge_is_solved_by_some_settings_and_not_by_others(challenge):
+    good = SOLVES[challenge.key]
+    views = build_views(good, resolution=10)
+    verdict = check_challenge(challenge, good, views.test_loss, views.train_loss, views.diverged)
+    assert verdict.solved, verdict.reason
+    if challenge.target is not None:
+        assert views.test_loss[-1] < challenge.target and verdict.reason.startswith(
+            f"Test loss {views.test_loss[-1]:.3f} < {challenge.target:g}")
+        for final, solved in ((0.99 * challenge.target, True), (1.01 * challenge.target, False)):  # the threshold
+            curve = np.array([0.69, 0.5, final])
+            assert check_challenge(challenge, good, curve, curve).solved == solved, final
+    start = BoostingConfig(dataset=challenge.dataset or "spiral", depth=challenge.max_depth or 4)
+    views = build_views(start, resolution=10)
+    verdict = check_challenge(challenge, start, views.test_loss, views.train_loss, views.diverged)
+    assert not verdict.solved, (start, verdict.reason)
+    if challenge.max_depth is not None:  # the solution one level deeper breaks the constraint
+        deeper = replace(good, depth=challenge.max_depth + 1)
+        verdict = check_challenge(challenge, deeper, views.test_loss, views.train_loss)
+        assert not verdict.solved and verdict.reason == (f"Tree depth must be at most {challenge.max_depth} (it is "
+                                                         f"{challenge.max_depth + 1}).")
+    if challenge.dataset is not None:
+        other = replace(good, dataset="circles")
+        verdict = check_challenge(challenge, other, views.test_loss, views.train_loss)
+        assert not verdict.solved and verdict.reason == f"Choose the {challenge.dataset} dataset."
+
+
 # ---------------------------------------------------------------- config
 def test_config_is_strict_and_clamped_never_raises():
     assert BoostingConfig() == BoostingConfig(dataset="spiral", depth=4, learning_rate=0.1, n_trees=50,
@@ -260,14 +365,70 @@ def test_trainer_follows_the_live_protocol():
     assert stopped.views().n_trees == 1
 
 
-def test_extreme_settings_finish_or_report_divergence():
+@pytest.mark.parametrize("tree_seconds", [0.001, 0.04, 0.3])
+def test_step_stays_within_its_time_plus_one_tree(monkeypatch, tree_seconds):
+    """A clock that moves only when a tree is grown: ``step(s)`` ends within s plus one tree, and grows at
+    least one."""
+    import engine.boosting.trainer as trainer_module
+    from engine.boosting.model import EnsembleBuilder
+
+    now = [0.0]
+    real = EnsembleBuilder.add_tree
+
+    def timed(self):
+        real(self)
+        now[0] += tree_seconds
+
+    monkeypatch.setattr(EnsembleBuilder, "add_tree", timed)
+    monkeypatch.setattr(trainer_module, "time", type("Clock", (), {"perf_counter": staticmethod(lambda: now[0])}))
+    trainer = BoostingTrainer(BoostingConfig(n_trees=200, depth=2), resolution=10)
+    for limit in (0.0, 0.05, 0.12, 0.45):
+        before, start = trainer.n_built, now[0]
+        grown = trainer.step(limit)
+        assert grown >= 1 and trainer.n_built == before + grown
+        assert now[0] - start <= limit + tree_seconds + 1e-9, (limit, grown)
+        if tree_seconds < limit and not trainer.finished:
+            assert now[0] - start >= limit  # it grows until its time is up
+
+
+def test_extreme_settings_build_every_tree_without_running_away():
+    """The sliders' extremes (measured: the largest margin stays below 50) build the whole ensemble."""
     for config in (BoostingConfig(depth=8, n_trees=60, learning_rate=1.0, subsample=0.1, mode="newton",
                                   rotate_trees=True),
                    BoostingConfig(depth=1, n_trees=5, learning_rate=0.05, rotate_deg=90, mode="xgboost",
                                   reg_lambda=100.0, gamma=100.0, min_child_weight=100.0, colsample=0.5)):
         views = build_views(config, resolution=10)
-        assert views.n_trees == config.n_trees or views.diverged
-        assert np.isfinite(views.test_loss).all()
+        assert views.n_trees == config.n_trees and not views.diverged
+        assert np.abs(views.train_margins).max() < MARGIN_LIMIT
+
+
+@pytest.fixture
+def tiny_hessians(monkeypatch):
+    """Every hessian at XGBoost's floor (1e-16), as for points the ensemble is sure of: a Newton leaf −η Σg/Σh
+    then runs away on the first tree."""
+    from engine.boosting import losses
+
+    monkeypatch.setattr(losses, "hessian", lambda loss, f, y: np.full(np.shape(f), losses.HESS_FLOOR))
+
+
+def test_a_newton_leaf_on_tiny_hessians_runs_away_and_the_trainer_says_so(tiny_hessians):
+    config = BoostingConfig(dataset="xor", mode="newton", n_trees=20, depth=2)
+    trainer = BoostingTrainer(config, resolution=10)
+    assert trainer.step(10.0) == 1  # stops at the tree that ran away, with time to spare
+    assert trainer.status_ == DIVERGED and trainer.finished and trainer.n_built == 1
+    assert trainer.message_ == ("The margin ran away (NaN or beyond ±1e+06) at tree 1: the Newton step divided by "
+                                "tiny hessians. Lower the learning rate.")
+    assert trainer.step(1.0) == 0  # nothing more after a divergence
+    views = trainer.views()
+    assert views.diverged and np.abs(views.train_margins[-1]).max() > MARGIN_LIMIT
+    assert np.isfinite(views.test_loss).all()  # the clipped log-loss stays finite: it cannot tell divergence
+    assert fit(config, trainer.x_train, trainer.y_train).n_trees == 1  # fit stops there too
+    for challenge in CHALLENGES:  # a runaway ensemble solves nothing, whatever its clipped losses say
+        verdict = check_challenge(challenge, replace(config, dataset=challenge.dataset or "xor", depth=1),
+                                  views.test_loss, views.train_loss, diverged=True)
+        assert not verdict.solved and verdict.reason == "The ensemble diverged: no challenge counts.", challenge.key
+    # gradient mode never divides by a hessian: the same settings build every tree
+    assert not build_views(replace(config, mode="gradient"), resolution=10).diverged
 
 
 # ---------------------------------------------------------------- regression companion

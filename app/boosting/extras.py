@@ -72,7 +72,7 @@ def challenges_section(config: BoostingConfig, views: EnsembleViews) -> None:
         st.caption("Rogozhnikov's challenges, checked automatically on the ensemble you are looking at (its test "
                    "loss after all its trees). **Load** sets the dataset and the constraint; the rest is yours.")
         for i, c in enumerate(CHALLENGES):
-            verdict = check_challenge(c, config, views.test_loss, views.train_loss)
+            verdict = check_challenge(c, config, views.test_loss, views.train_loss, views.diverged)
             if verdict.solved:
                 solved.add(c.key)
             mark = "✅" if verdict.solved else ("☑️" if c.key in solved else "⬜")

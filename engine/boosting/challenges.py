@@ -39,7 +39,8 @@ def _overfits(test_loss: np.ndarray, train_loss: np.ndarray) -> tuple[bool, str]
     best = int(np.argmin(test_loss))
     final, low = float(test_loss[-1]), float(test_loss[best])
     rise = final - low
-    if best < len(test_loss) - 1 and rise >= max(0.05, 0.25 * low) and train_loss[-1] < train_loss[best]:
+    # best > 0: it went down first (a curve that only rises from the start never improved)
+    if 0 < best < len(test_loss) - 1 and rise >= max(0.05, 0.25 * low) and train_loss[-1] < train_loss[best]:
         return True, (f"test loss fell to {low:.3f} after {best} trees, then rose to {final:.3f} while the "
                       f"training loss kept falling ({train_loss[best]:.3f} → {train_loss[-1]:.3f}).")
     return False, (f"test loss ends at {final:.3f}, lowest {low:.3f} after {best} trees: it must end at least "
@@ -88,14 +89,18 @@ BY_KEY = {c.key: c for c in CHALLENGES}
 
 
 def check_challenge(challenge: Challenge, config: BoostingConfig, test_loss: np.ndarray,
-                    train_loss: np.ndarray) -> Verdict:
-    """Whether the ensemble of ``config`` (its loss curves over stages) meets ``challenge``."""
+                    train_loss: np.ndarray, diverged: bool = False) -> Verdict:
+    """Whether the ensemble of ``config`` (its loss curves over stages) meets ``challenge``.
+
+    ``diverged``: the ensemble's margin ran away (:attr:`EnsembleViews.diverged`). Its log-loss is measured on
+    clipped probabilities, so the curves stay finite and can even look good: only this flag tells.
+    """
     if challenge.dataset is not None and config.dataset != challenge.dataset:
         return Verdict(False, f"Choose the {challenge.dataset} dataset.")
     if challenge.max_depth is not None and config.depth > challenge.max_depth:
         return Verdict(False, f"Tree depth must be at most {challenge.max_depth} (it is {config.depth}).")
-    if not np.all(np.isfinite(test_loss)):
-        return Verdict(False, "The ensemble diverged.")
+    if diverged or not np.all(np.isfinite(test_loss)):
+        return Verdict(False, "The ensemble diverged: no challenge counts.")
     if challenge.key == "overfit":
         ok, why = _overfits(test_loss, train_loss)
         return Verdict(ok, why[0].upper() + why[1:])
@@ -106,4 +111,4 @@ def check_challenge(challenge: Challenge, config: BoostingConfig, test_loss: np.
     return Verdict(False, f"Test loss {final:.3f}: the target is under {challenge.target:g}.")
 
 
-Checker = Callable[[Challenge, BoostingConfig, np.ndarray, np.ndarray], Verdict]
+Checker = Callable[[Challenge, BoostingConfig, np.ndarray, np.ndarray, bool], Verdict]
