@@ -1,0 +1,73 @@
+"""python -m engine.tabular: one JSON object with what the issue lists; clear errors with status 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine.tabular.__main__ import main
+
+
+@pytest.fixture
+def csv(tmp_path):
+    rng = np.random.default_rng(1)
+    n = 500
+    x = rng.normal(size=n)
+    plan = rng.choice(["basic", "plus", "pro"], size=n)
+    y = np.where(x + (plan == "pro") + rng.normal(scale=0.7, size=n) > 0.5, "yes", "no")
+    path = tmp_path / "customers.csv"
+    pd.DataFrame({"x": x, "plan": plan, "call_id": np.arange(n), "bought": y}).to_csv(path, index=False, sep=";")
+    return path
+
+
+def test_json_has_rows_columns_best_round_metrics_backend_seconds(csv, capsys):
+    assert main([str(csv), "--target", "bought", "--drop", "call_id", "--seed", "3", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["rows"] == 500 and out["columns"] == ["x", "plan"] and out["backend"] == "local"
+    assert {"auc", "logloss"} <= set(out["valid"]) and {"auc", "logloss"} <= set(out["test"])
+    assert 0 <= out["best_round"] < out["rounds"] and out["seconds"] > 0 and out["config"]["seed"] == 3
+    assert out["split"] == {"train": 300, "valid": 100, "test": 100}
+
+
+def test_trials_run_a_search_first(csv, capsys):
+    assert main([str(csv), "--target", "bought", "--trials", "3", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["search"]["trials"] == 3 and out["config"]["max_depth"] == out["search"]["best_params"]["max_depth"]
+
+
+def test_regression_reports_rmse(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=300)
+    path = tmp_path / "r.csv"
+    pd.DataFrame({"x": x, "price": 3 * x + rng.normal(size=300)}).to_csv(path, index=False)
+    assert main([str(path), "--target", "price", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["task"] == "regression" and "rmse" in out["valid"] and "rmse" in out["test"]
+
+
+def test_bad_input_is_one_line_and_status_2(tmp_path, capsys):
+    path = tmp_path / "one.csv"
+    path.write_text("a,b\n1,2\n")
+    assert main([str(path), "--target", "b", "--json"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: The table has 1 row") and "Traceback" not in err
+    assert main([str(path), "--json"]) == 2
+    assert "--target" in capsys.readouterr().err
+
+
+def test_spark_backend_missing_says_so(csv, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "engine.tabular.spark", None)  # as if spark.py (or pyspark) were absent
+    assert main([str(csv), "--target", "bought", "--backend", "spark", "--json"]) == 2
+    assert "Spark backend is not available" in capsys.readouterr().err
+
+
+def test_runs_as_a_module(csv):
+    done = subprocess.run([sys.executable, "-m", "engine.tabular", str(csv), "--target", "bought", "--json"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["rows"] == 500
