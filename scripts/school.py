@@ -15,8 +15,10 @@ school runs ``WORKERS`` of them on loopback ports and puts HAProxy in front:
   shows Streamlit's reconnect message and gets a fresh session there; the page comes back from
   its URL.
 - **A supervisor** (this module) restarts a process that exits, on the same port, with a back-off
-  when it keeps dying; HAProxy puts it back once it answers its health check. The others keep
-  serving meanwhile.
+  when it keeps dying. The restarted process stays in HAProxy's maintenance state until its first
+  session, the supervisor's own, has run (``ML_PLAYGROUND_WARM_UP``: that run loads every page's
+  imports and the model, see ``app/warm_up.py``); then HAProxy puts it back once it answers its
+  health check. The others keep serving meanwhile, and no student waits for a cold process.
 
 Each process is started through ``scripts/run_app.sh`` on 127.0.0.1, so it gets the settings one
 server would (class mode when the balancer's ADDRESS is not loopback, the upload cap, the class
@@ -68,6 +70,8 @@ START_TIMEOUT_S = 90.0
 SUPERVISE_INTERVAL_S = 0.5
 MAX_BACKOFF_S = 30.0
 STOP_GRACE_S = 10.0
+WARM_UP_ENV = "ML_PLAYGROUND_WARM_UP"
+WARM_UP_TIMEOUT_S = 120.0
 
 
 class SchoolError(RuntimeError):
@@ -163,6 +167,40 @@ def healthy(url: str, timeout: float = 2.0, headers: Mapping[str, str] | None = 
 # --------------------------------------------------------------------------- HAProxy config
 
 
+def warm(url: str, timeout: float = WARM_UP_TIMEOUT_S, stopping: threading.Event | None = None) -> float | None:
+    """Open one session on the process at ``url`` and wait for its first run to end (see app/warm_up.py).
+
+    Returns the seconds from its health answer to the end of that run, or None when it did not answer
+    or the run did not end within ``timeout``.
+    """
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from websockets.sync.client import connect
+
+    deadline = time.monotonic() + timeout
+    while not healthy(url, timeout=1.0):
+        if time.monotonic() > deadline or (stopping is not None and stopping.is_set()):
+            return None
+        time.sleep(0.25)
+    started = time.monotonic()
+    token = os.urandom(16).hex()
+    try:
+        with connect(url.replace("http://", "ws://", 1) + "/_stcore/stream", subprotocols=["streamlit"],
+                     additional_headers={"Cookie": f"_streamlit_xsrf={token}"}, open_timeout=10,
+                     close_timeout=2, max_size=None) as ws:
+            first = BackMsg()
+            first.rerun_script.query_string = ""
+            first.rerun_script.page_name = ""
+            ws.send(first.SerializeToString())
+            while True:
+                message = ForwardMsg()
+                message.ParseFromString(ws.recv(timeout=max(0.1, deadline - time.monotonic())))
+                if message.WhichOneof("type") == "script_finished":
+                    return time.monotonic() - started
+    except Exception:  # noqa: BLE001 - any failure: not warmed, put it back in the rotation anyway
+        return None
+
+
 def haproxy_config(
     backends: list[tuple[str, int]],
     *,
@@ -230,6 +268,8 @@ class Backend:
     """When the supervisor may restart it (set when it is found dead)."""
     backoff: float = 1.0
     started_at: float = 0.0
+    warm_seconds: float | None = None
+    """How long its last warm-up took (after a restart), None if it did not warm."""
 
     @property
     def url(self) -> str:
@@ -371,6 +411,7 @@ class School:
             "WORKERS": "1",  # one process: run_app.sh would otherwise start a school of its own
             SLOTS_ENV: str(backend.slots),
             "ML_PLAYGROUND_WORKER": backend.name,
+            WARM_UP_ENV: "1",  # its first run loads every page's imports and the model (app/warm_up.py)
             "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",  # no file watching in production
         }
         env.pop("PRINT_COMMAND", None)
@@ -456,10 +497,33 @@ class School:
                     _kill_group(backend.process, signal.SIGKILL)  # orphans of the dead one
                 backend.restarts += 1
                 backend.next_start = None
+                # Out of the rotation until warm: HAProxy would send students to it as soon as it answers its
+                # health check (about 1 s), and they would wait for its imports and model (about 6 s).
+                self._set_state(backend, "maint")
                 self._start_backend(backend)
+                threading.Thread(target=self._warm_then_ready, args=(backend, backend.restarts),
+                                 name=f"school-warm-{backend.name}", daemon=True).start()
             if self.haproxy is not None and self.haproxy.poll() is not None:
                 self._say(f"==> HAProxy exited ({self.haproxy.returncode}); restarting it")
                 self._start_haproxy(self._haproxy_path)
+
+    def _set_state(self, backend: Backend, state: str) -> None:
+        """HAProxy's administrative state of a process: ``maint`` (no student reaches it) or ``ready``."""
+        try:
+            self.command(f"set server {BACKEND}/{backend.name} state {state}")
+        except OSError:
+            pass  # HAProxy is not running (it is restarted separately); its health checks decide alone
+
+    def _warm_then_ready(self, backend: Backend, generation: int) -> None:
+        """Run a restarted process's first session (which warms it), then put it back in the rotation."""
+        seconds = warm(backend.url, timeout=WARM_UP_TIMEOUT_S, stopping=self._stopping)
+        with self._lock:
+            if backend.restarts != generation or self._stopping.is_set():
+                return  # it died again meanwhile: the next restart warms its successor
+            backend.warm_seconds = seconds
+            self._set_state(backend, "ready")
+        self._say(f"==> {backend.name} is back" + (f", warmed in {seconds:.1f} s" if seconds is not None else
+                                                  " (it did not warm up; students may wait for its first page)"))
 
     def kill(self, index: int, *, restart: bool = True, sig: int = signal.SIGKILL) -> int:
         """Kill process ``index`` (0-based) as a crash would; the supervisor restarts it unless ``restart`` is False.

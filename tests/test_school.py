@@ -291,6 +291,9 @@ def test_killed_process_session_reconnects_elsewhere(two) -> None:
     # the supervisor restarts w1 on its port; HAProxy marks it up again and its cookie leads there
     two.wait_status("w1", "UP", timeout=90)
     assert two.backends[0].pid != old_pid and two.backends[0].restarts >= 1
+    # it came back warm: its first run (the supervisor's) loaded the model before HAProxy let students in
+    assert two.backends[0].warm_seconds is not None
+    assert b"libtorch" in Path(f"/proc/{two.backends[0].pid}/maps").read_bytes()
     ws_back, _, worker_back = open_session(two.url, Student(affinity="w1"))
     ws_back.close()
     assert worker_back == "w1"

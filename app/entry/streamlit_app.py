@@ -15,8 +15,12 @@ import streamlit as st  # noqa: E402
 
 from app.class_code import admitted, gate  # noqa: E402
 from app.navigation import pages, sidebar  # noqa: E402
+from app.warm_up import wanted as warm_up_wanted  # noqa: E402
+from app.warm_up import warm_up  # noqa: E402
 
 st.set_page_config(page_title="ML Playground", page_icon="🧪", layout="wide")
+if warm_up_wanted():  # a school's process: its first run (the school's own) loads everything, once
+    warm_up()
 if not admitted():  # CLASS_CODE is set and this session has not given it: the gate's own page, nothing else
     gate()
     st.stop()
