@@ -7,15 +7,23 @@ that read its model (explain, export) or make fits of their own (compare, leakag
 
 import streamlit as st
 
-from app.live import replace_trainer
+from app.live import live_run, replace_trainer
 from app.tabular import keys as K
 from app.tabular.data import bank_with_duration, data_picker, describe
 from app.tabular.explain import importance_section, shap_section
 from app.tabular.lessons import compare_section, digits_section, leakage_section
 from app.tabular.settings import settings_section
 from app.tabular.tools import export_section, search_section, spark_section
-from app.tabular.train import live_section, make_split, model_of, need_model, run_of, split_sentence, test_section
-from app.tabular.train import tree_section
+from app.tabular.train import (
+    live_section,
+    make_split,
+    model_of,
+    need_model,
+    run_of,
+    split_sentence,
+    test_section,
+    tree_section,
+)
 
 TABS = ["Train", "Compare encodings", "Explain", "Leakage", "Search", "Spark", "Export"]
 
@@ -39,8 +47,9 @@ if table is not None:
         split_error = str(err)
 if st.session_state.get("tabular_run_data") != choice.signature:  # other data: the old run's model is moot
     st.session_state["tabular_run_data"] = choice.signature
-    if run.trainer is not None:
-        replace_trainer(run, None)
+    for old in (run, live_run(K.SEARCH_PREFIX)):
+        if old.trainer is not None:
+            replace_trainer(old, None)
 
 with main:
     with st.container(key=K.NOTES_BOX):
@@ -91,14 +100,14 @@ with main:
                 leakage_section(bank_with_duration(choice), split, config, choice.signature, run.owner)
         with tabs[4]:
             if tabs[4].open:
-                search_section(table, split, config, choice.signature, run.owner)
+                search_section(table, split, config, run.owner)
         with tabs[5]:
             if tabs[5].open:
                 spark_section(table, split, config, model_of(run))
         with tabs[6]:
             if tabs[6].open:
                 model = model_of(run)
-                export_section(model, model.config if model is not None else config, choice.csv_name,
-                               choice.target, choice.drop, choice.kinds or dict(table.kinds))
+                export_section(model, model.config if model is not None else config, table, split, choice.csv_name,
+                               choice.dataset)
                 if model is None:
                     need_model(run, table, split, config, "Export")

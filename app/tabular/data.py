@@ -24,6 +24,7 @@ DATASETS = {
     "digits": "Digit Recognizer",
     "csv": "Your CSV",
 }
+"""Dataset id -> what the radio shows (and what a link holds: a bound radio's URL value is its label)."""
 DATASET_HELP = (
     "**Bank Marketing**: 45,211 clients of a Portuguese bank called in a marketing campaign; did the client "
     "subscribe a term deposit? (Moro, Laureano & Cortez 2011, UCI). **Digit Recognizer**: Kaggle's first "
@@ -131,7 +132,9 @@ def _csv_choice() -> Choice:
     features = [c for c in columns if c != target]
     kinds = {c: inferred.get(c, "numeric") for c in features}
     if len(features) <= MANY_COLUMNS:
-        cat_key, ign_key = f"{K.CATEGORICAL}_{file_key}", f"{K.IGNORED}_{file_key}"
+        # Keyed by file and target: another target starts again from the inferred kinds.
+        target_id = hashlib.blake2b(target.encode(), digest_size=4).hexdigest()
+        cat_key, ign_key = f"{K.CATEGORICAL}_{file_key}_{target_id}", f"{K.IGNORED}_{file_key}_{target_id}"
         categorical = st.multiselect(
             "Categorical columns", features, [c for c in features if kinds[c] == "categorical"], key=cat_key,
             help="Inferred from the values (text, or few distinct numbers); add or remove to override. XGBoost "
@@ -149,11 +152,11 @@ def _csv_choice() -> Choice:
                                   "table is refused with a message, so nothing is dropped without you knowing.")
     drop = tuple(c for c, k in kinds.items() if k == "ignore")
     used = {c: k for c, k in kinds.items() if k != "ignore"}
-    signature = ("csv", upload.name, upload.size, target, tuple(sorted(used.items())), drop_empty)
+    overrides = {c: k for c, k in kinds.items() if k != inferred.get(c)}  # the engine says why it chose the rest
+    signature = ("csv", upload.name, upload.size, target, tuple(sorted(kinds.items())), drop_empty)
     try:
         with st.spinner("Checking the table…"):
-            table = D.make_table(frame, target, kinds=used, drop=drop, name=upload.name,
-                                 drop_missing_target=drop_empty)
+            table = D.make_table(frame, target, kinds=overrides, name=upload.name, drop_missing_target=drop_empty)
     except D.TableError as err:
         return Choice(None, signature, "csv", [str(err)], upload.name, target, drop, used)
     except Exception as err:  # noqa: BLE001
@@ -176,8 +179,8 @@ def unknown_counts(table_plain: D.Table, table_missing: D.Table) -> pd.DataFrame
 def data_picker() -> Choice:
     """Draw the data choices (dataset, its switches or the upload); return the table the page trains on."""
     with st.container(key=K.DATA_BOX):
-        dataset = st.radio("Dataset", list(DATASETS), format_func=DATASETS.get, key=K.DATASET,
-                           bind="query-params", help=DATASET_HELP)
+        label = st.radio("Dataset", list(DATASETS.values()), key=K.DATASET, bind="query-params", help=DATASET_HELP)
+        dataset = next((k for k, v in DATASETS.items() if v == label), "bank")
         if dataset == "csv":
             return _csv_choice()
         if dataset == "digits":

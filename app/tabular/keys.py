@@ -35,7 +35,6 @@ SCORE_TEST = "tabular_score_test"
 FIT_NOW = "tabular_fit_now"
 COMPARE_RUN = "tabular_compare_run"
 LEAK_RUN = "tabular_leak_run"
-SEARCH_RUN = "tabular_search_run"
 SEARCH_USE = "tabular_search_use"
 SPARK_RUN = "tabular_spark_run"
 SPARK_FALLBACK = "tabular_spark_fallback"
@@ -45,6 +44,8 @@ EXPORT_SCRIPT = "tabular_export_script"
 # The live controls (app/live.py) under the prefix "tabular"
 PLAY, PAUSE, STEP, RESET, SPEED = "tabular_play", "tabular_pause", "tabular_step", "tabular_reset", "tabular_speed"
 RUN = "tabular_live_run"
+SEARCH_PREFIX = "tabular_search"  # the search's own live controls: tabular_search_play, ...
+SEARCH_RUN_STATE = "tabular_search_live_run"
 # Session state that is not a widget
 FRAME = "tabular_frame"  # (upload signature, DataFrame, notes) of the last CSV read
 RESULTS = "tabular_results"  # (what, table signature, config) -> result of a button's fit

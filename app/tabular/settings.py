@@ -16,7 +16,8 @@ from engine.tabular.trainer import TabularConfig
 
 DEFAULT = TabularConfig()
 RATES = (0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0)
-CATEGORICAL_LABELS = {"native": "Native (enable_categorical)", "onehot": "One-hot encoding"}
+CATEGORICAL_LABELS = {"native": "Native", "onehot": "One-hot"}
+"""What the radio shows for each encoding (and what a link holds: a bound radio's URL value is its label)."""
 
 
 def _clamped(values: dict) -> tuple[TabularConfig, list[str]]:
@@ -53,12 +54,13 @@ def settings_section(disabled: bool = False) -> tuple[TabularConfig, list[str]]:
                                         key=K.setting("early_stopping"), **common,
                                         help="Stop when the validation metric has not improved for this many "
                                              "rounds, and keep the best round's model. 0: train every round.")
-        v["categorical"] = st.radio("Categorical columns", list(CATEGORICAL_LABELS),
-                                    list(CATEGORICAL_LABELS).index(d.categorical), key=K.setting("categorical"),
-                                    format_func=CATEGORICAL_LABELS.get, **common,
-                                    help="Native: XGBoost splits a categorical column into two groups of "
-                                         "categories (enable_categorical). One-hot: one 0/1 column per category, "
-                                         "the classic encoding. The Compare tab fits both.")
+        encoding = st.radio("Categorical columns", list(CATEGORICAL_LABELS.values()),
+                            list(CATEGORICAL_LABELS).index(d.categorical), key=K.setting("categorical"),
+                            horizontal=True, **common,
+                            help="Native: XGBoost splits a categorical column into two groups of categories "
+                                 "(enable_categorical). One-hot: one 0/1 column per category, the classic "
+                                 "encoding. The Compare tab fits both.")
+        v["categorical"] = next((k for k, label in CATEGORICAL_LABELS.items() if label == encoding), d.categorical)
         with st.expander("Sampling and regularisation", key="tabular_more_settings"):
             v["subsample"] = st.slider("Row subsample", 0.3, 1.0, d.subsample, 0.05, key=K.setting("subsample"),
                                        **common, help="Each tree sees this share of the training rows.")

@@ -8,13 +8,14 @@ their tab is open, and a missing package or a missing Java is a message, never a
 from __future__ import annotations
 
 import math
+import threading
 import time
 
 import pandas as pd
 import streamlit as st
 
 from app import html_view
-from app.resources import training_slots
+from app.live import live_controls
 from app.tabular import keys as K
 from app.tabular.figures import best_so_far_svg, metric_label
 from app.tabular.settings import RATES
@@ -22,31 +23,13 @@ from engine.tabular.data import Table
 from engine.tabular.split import Split
 from engine.tabular.trainer import TabularConfig
 
-SEARCH_SLOT_WAIT = 30.0
 SEARCHED = ("max_depth", "learning_rate", "subsample", "colsample_bytree", "reg_lambda", "reg_alpha",
             "min_child_weight")
 
 
 # ---------------------------------------------------------------- search
-def _search_module():
-    try:
-        from engine.tabular import search
-    except ImportError as err:
-        return None, str(err)
-    return search, None
-
-
-def _trial_rows(trials: list) -> pd.DataFrame:
-    rows = []
-    for t in trials:
-        record = t if isinstance(t, dict) else getattr(t, "__dict__", {})
-        row = {"trial": record.get("number", len(rows)) + 1}
-        row.update({k: v for k, v in (record.get("params") or {}).items()})
-        for name in ("value", "best_round", "seconds"):
-            if name in record:
-                row[name] = record[name]
-        rows.append(row)
-    return pd.DataFrame(rows)
+SEARCH_SPEEDS = {"slow": 0.05, "normal": 0.2, "fast": 0.45}
+"""Seconds of boosting (inside the trial in progress) per screen update."""
 
 
 def _use_best(params: dict) -> None:
@@ -64,94 +47,121 @@ def _use_best(params: dict) -> None:
         st.session_state[K.setting(name)] = value
 
 
-def search_section(table: Table, split: Split, config: TabularConfig, signature: tuple, owner: str) -> None:
+def _trials_frame(history: list[dict]) -> pd.DataFrame:
+    rows = []
+    for h in history:
+        row = {"trial": h["trial"] + 1, "state": h["state"], "score": h["score"], "best so far": h["best_so_far"],
+               "rounds": h["rounds"], "seconds": round(float(h["seconds"]), 2)}
+        row.update({k: (round(v, 4) if isinstance(v, float) else v) for k, v in h["params"].items()})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _show_search(search) -> None:
     with st.container(key=K.SEARCH_BOX):
-        st.caption("Optuna's TPE sampler proposes settings for depth, learning rate, row and column subsample, "
-                   "λ, α and minimum child weight; each trial is a full fit with early stopping, scored on the "
-                   "**validation** rows only (the test rows are never given to the search).")
-        module, error = _search_module()
-        if module is None:
-            st.info(f"The search is not available in this install ({error}). It needs `optuna` "
-                    "(see requirements.txt).", icon="🧩")
+        if search is None:
+            st.info("Press **Play** to start the search: trials appear below as they finish, with the best "
+                    "validation score so far. Pause or Reset stop it.", icon="🔎")
             return
-        a, b = st.columns(2)
-        budget = a.radio("Budget", ["trials", "seconds"], key=K.SEARCH_BUDGET, horizontal=True, bind="query-params",
-                         help="Stop after a number of trials, or when the time is up (the running trial finishes).")
-        if budget == "trials":
-            n = b.slider("Trials", 2, 100, 20, key=K.SEARCH_TRIALS, bind="query-params",
-                         help="Each trial is one full fit on the training rows.")
-            kwargs = {"n_trials": int(n)}
-        else:
-            s = b.slider("Seconds", 5, 300, 30, 5, key=K.SEARCH_SECONDS, bind="query-params",
-                         help="Wall-clock budget for the whole search.")
-            kwargs = {"seconds": float(s)}
-        table_box, chart_box = st.empty(), st.empty()
-        key = ("search", signature, config, tuple(sorted(kwargs.items())))
-        if st.button("🔎 Run the search", key=K.SEARCH_RUN, type="primary",
-                     help="Trials appear below as they finish. Pressing any other control stops the search."):
-            trials: list = []
-            progress = st.progress(0.0, text="Waiting for a training slot…")
-            started = time.perf_counter()
-
-            def on_trial(trial) -> None:
-                trials.append(trial)
-                rows = _trial_rows(trials)
-                table_box.dataframe(rows, hide_index=True, key=f"tabular_trials_live_{len(trials)}")
-                values = [float(v) for v in rows.get("value", pd.Series(dtype=float))]
-                higher = getattr(trial, "maximize", None)
-                if higher is None and isinstance(trial, dict):
-                    higher = trial.get("maximize", False)
-                with chart_box:
-                    html_view.svg(best_so_far_svg(values, bool(higher), _metric(table, config)),
-                                  key="tabular_best_so_far_live")
-                done = (len(trials) / kwargs["n_trials"] if "n_trials" in kwargs
-                        else (time.perf_counter() - started) / kwargs["seconds"])
-                progress.progress(min(1.0, done), text=f"{len(trials)} trials")
-
-            def work():
-                return module.search(table, split, config, on_trial=on_trial, **kwargs)
-
-            with training_slots().slot(owner, wait=SEARCH_SLOT_WAIT) as admission:
-                result = work() if admission.granted else None
-            progress.empty()
-            if result is None:
-                st.warning("The server is busy training other models: try again in a moment.")
-            else:
-                st.session_state.setdefault(K.RESULTS, {})[key] = result
-        result = st.session_state.get(K.RESULTS, {}).get(key)
-        if result is None:
+        history = list(search.history_)
+        done = sum(h["state"] == "complete" for h in history)
+        budget = (f"{search.n_trials} trials" if search.n_trials else f"{search.seconds:.0f} s")
+        st.progress(min(1.0, float(search.progress)), text=f"{done} trials done of a budget of {budget} · "
+                                                           f"{search.seconds_:.1f} s of training")
+        current = getattr(search, "current_", None)
+        if isinstance(current, dict):  # the live view's trial in progress
+            st.caption(f"Trial {current['trial'] + 1} is training: {current['rounds']} rounds so far.")
+        if not history:
             return
-        _show_search(result, table_box, chart_box, table, config)
+        scores = [h["score"] if h["state"] == "complete" else None for h in history]
+        html_view.svg(best_so_far_svg(scores, bool(search.maximize_), search.metric_), key="tabular_best_so_far")
+        st.dataframe(_trials_frame(history), hide_index=True, key="tabular_trials")
+        complete = [h for h in history if h["state"] == "complete"]
+        if complete:
+            best = (max if search.maximize_ else min)(complete, key=lambda h: h["score"])
+            st.markdown(f"Best so far: trial {best['trial'] + 1}, validation {metric_label(search.metric_)} "
+                        f"**{best['score']:.4f}**.")
 
 
-def _metric(table: Table, config: TabularConfig) -> str:
-    return config.stopping_metric(table.task)
+def _settle_search(search) -> tuple[str, str]:
+    return ("success" if search.status_ == "done" else "info"), search.message_
 
 
-def _show_search(result, table_box, chart_box, table: Table, config: TabularConfig) -> None:
-    trials = getattr(result, "trials", None)
-    frame = trials if isinstance(trials, pd.DataFrame) else _trial_rows(trials or [])
-    table_box.dataframe(frame, hide_index=True, key="tabular_trials")
-    values = [float(v) for v in frame["value"]] if "value" in frame else []
-    higher = bool(getattr(result, "maximize", False))
-    with chart_box:
-        html_view.svg(best_so_far_svg(values, higher, _metric(table, config)), key="tabular_best_so_far")
-    best = getattr(result, "best_params", {}) or {}
-    value = getattr(result, "best_value", None)
-    st.success(f"Best of {len(frame)} trials: validation {metric_label(_metric(table, config))} "
-               f"{value:.4f} with " + ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
-                                                   for k, v in best.items()), icon="🏆")
-    st.button("Use these settings", key=K.SEARCH_USE, on_click=_use_best, args=(dict(best),),
-              help="Copy the best trial's settings into the controls (rounded to the controls' steps); then Play.")
+def search_section(table: Table, split: Split, config: TabularConfig, owner: str) -> None:
+    st.caption("Optuna's TPE sampler proposes settings for depth, learning rate, row and column subsample, "
+               "λ, α and minimum child weight; each trial is a fit with early stopping, scored on the "
+               "**validation** rows only (every trial gets a split without the test rows). Trials train in the "
+               "same training processes as a single run.")
+    try:
+        from engine.tabular.search import TabularSearch
+    except ImportError as err:
+        st.info(f"The search is not available in this install ({err}). It needs `optuna` (see requirements.txt).",
+                icon="🧩")
+        return
+    a, b = st.columns(2)
+    budget = a.radio("Budget", ["trials", "seconds"], key=K.SEARCH_BUDGET, horizontal=True, bind="query-params",
+                     help="Stop after a number of trials, or once this many seconds of training are spent (a trial "
+                          "still running then is cut short and not counted).")
+    if budget == "seconds":
+        kwargs = {"seconds": float(b.slider("Seconds", 5, 300, 30, 5, key=K.SEARCH_SECONDS, bind="query-params",
+                                            help="Training seconds for the whole search."))}
+    else:
+        kwargs = {"n_trials": int(b.slider("Trials", 2, 100, 20, key=K.SEARCH_TRIALS, bind="query-params",
+                                           help="Each trial is one fit on the training rows."))}
+
+    def make() -> TabularSearch:
+        return TabularSearch(table, split, config, **kwargs)
+
+    run = live_controls(K.SEARCH_PREFIX, make, _settle_search, _show_search, speeds=SEARCH_SPEEDS)
+    search = run.trainer
+    if isinstance(search, TabularSearch) and not run.playing:
+        _, params, _ = search.result_best()
+        if params:
+            st.button("Use the best settings", key=K.SEARCH_USE, on_click=_use_best, args=(dict(params),),
+                      help="Copy the best trial's settings into the controls (rounded to the controls' steps); "
+                           "then train with them on the Train tab and score the test set once.")
 
 
 # ---------------------------------------------------------------- Spark
+def _in_thread(work, stop: threading.Event, text: str, key: str):
+    """Run ``work()`` in a thread while this script run shows its progress; return its result or raise its error.
+
+    The progress updates are Streamlit calls, so any click (the Stop button included) interrupts this run at
+    the next one; ``stop`` is then set, and the engine's ``stop`` callable ends the Spark job.
+    """
+    box: dict = {}
+
+    def target() -> None:
+        try:
+            box["value"] = work()
+        except BaseException as err:  # noqa: BLE001 - handed to the script run below
+            box["error"] = err
+
+    thread = threading.Thread(target=target, name="tabular-spark", daemon=True)
+    st.button("■ Stop", key=key, help="Stop the Spark run (start-up included); nothing is lost on this page.")
+    bar = st.progress(0.0, text=text)
+    start = time.perf_counter()
+    thread.start()
+    try:
+        while thread.is_alive():
+            thread.join(0.25)
+            elapsed = time.perf_counter() - start
+            bar.progress(min(0.95, elapsed / 60), text=f"{text} {elapsed:.0f} s")
+    finally:
+        stop.set()
+    bar.empty()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
 def spark_section(table: Table, split: Split, config: TabularConfig, local_trainer) -> None:
     with st.container(key=K.SPARK_BOX):
         st.caption("The same training through XGBoost's own PySpark estimators (`xgboost.spark`): a local Spark "
-                   "session (`local[2]`) by default, or the cluster that `ML_PLAYGROUND_SPARK_MASTER` (or Spark "
-                   "Connect's `SPARK_REMOTE`) points at. On one small machine Spark adds start-up and scheduling "
-                   "time; it pays off when the table no longer fits one machine.")
+                   "session (`local[2]`) by default, or the cluster that `ML_PLAYGROUND_SPARK_MASTER` points at. "
+                   "Same rows, same columns, same parameters; the test rows never go to Spark. On one small "
+                   "machine Spark only adds start-up and scheduling time; it pays off when the table no longer "
+                   "fits one machine.")
         try:
             from engine.tabular import spark
         except ImportError as err:
@@ -164,47 +174,60 @@ def spark_section(table: Table, split: Split, config: TabularConfig, local_train
         if not ok:
             st.warning(f"Spark cannot start here: {message}", icon="☕")
             return
+        try:
+            master = spark.resolve_master()
+        except Exception:  # noqa: BLE001
+            master = "local[2]"
+        st.caption(f"{message}. Master: `{master}`.")
         results = st.session_state.setdefault(K.RESULTS, {})
-        key = ("spark", id(table), split.seed, config)
-        if st.button("⚡ Run on Spark", key=K.SPARK_RUN, type="primary",
-                     help="Starts (or reuses) a Spark session and trains the same model there; at most 30 s to "
-                          "reach the master."):
-            with st.spinner("Starting Spark and training… (the first start takes a while)"):
-                try:
-                    results[key] = spark.train_spark(table, split, config, timeout=30)
-                except Exception as err:  # noqa: BLE001
-                    results[key] = err
+        key = ("spark", table.name, len(table.y), tuple(table.features), split.seed, config)
+        run = st.button("⚡ Run on Spark", key=K.SPARK_RUN, type="primary",
+                        help="Starts (or reuses) a Spark session and trains the same model there; an unreachable "
+                             "master is reported within 30 s.")
+        fallback = isinstance(results.get(key), Exception) and st.button(
+            "Train on local[2] instead", key=K.SPARK_FALLBACK,
+            help="The cluster could not be used: train the same model on a local Spark session on this machine.")
+        if run or fallback:
+            stop = threading.Event()
+            try:
+                results[key] = _in_thread(
+                    lambda: spark.train_spark(table, split, config, timeout=30, fallback=bool(fallback),
+                                              stop=stop.is_set),
+                    stop, "Starting Spark and training (the first start takes a while)…", "tabular_spark_stop")
+            except Exception as err:  # noqa: BLE001
+                results[key] = err
+            st.rerun()
         outcome = results.get(key)
         if outcome is None:
             return
         if isinstance(outcome, Exception):
-            st.error(f"Spark could not train this model: {outcome}")
-            st.caption("Nothing ran elsewhere instead. The Train tab trains the same model locally.")
+            st.error(f"Spark could not train this model: {outcome}", icon="⚡")
+            st.caption("Nothing ran elsewhere instead. Train on local[2] (above), or use the Train tab.")
             return
-        where = getattr(outcome, "where", {}) or {}
-        if not isinstance(where, dict):
-            where = dict(getattr(where, "__dict__", {}))
-        cols = st.columns(3)
-        cols[0].metric("Master", str(where.get("master", "?")))
-        cols[1].metric("Executors", str(where.get("executors", "?")))
-        cols[2].metric("Partitions", str(where.get("partitions", "?")))
-        ui = where.get("ui_url")
-        if ui:
-            st.markdown(f"Spark's own UI: [{ui}]({ui}) (reachable while the session lives, from this machine).")
-        valid = getattr(outcome, "valid", None) or getattr(outcome, "metrics", None) or {}
-        seconds = getattr(outcome, "seconds", {}) or {}
-        if valid:
-            st.markdown("Validation on Spark: " + " · ".join(f"{metric_label(k)} {v:.4f}" for k, v in valid.items()))
+        where = outcome.where
+        cols = st.columns(4)
+        cols[0].metric("Master", where.master)
+        cols[1].metric("Executors", f"{where.executors}", help=f"{where.cores} task slots in all.")
+        cols[2].metric("Partitions", f"{where.partitions}", help="One per XGBoost worker.")
+        cols[3].metric("Best round", f"{outcome.best_round + 1}", help=f"{outcome.rounds} rounds trained.")
+        if where.ui_url:
+            st.markdown(f"Spark's own UI: [{where.ui_url}]({where.ui_url}) (Spark {where.spark_version}; open while "
+                        "the session lives, from the machine that runs the app).")
+        if where.fell_back or where.note:
+            st.info(where.note or "Trained on local[2] instead, as asked.")
+        st.markdown("Validation on Spark: " + " · ".join(f"{metric_label(k)} **{v:.4f}**"
+                                                        for k, v in outcome.valid.items()))
         if local_trainer is not None and local_trainer.history_:
-            local = local_trainer.history_[local_trainer.rounds_used - 1]["valid"]
-            st.caption("Local run, same settings: " + " · ".join(f"{metric_label(k)} {v:.4f}" for k, v in
-                                                                 local.items()))
-        if seconds:
-            st.caption("Seconds: " + " · ".join(f"{k} {v:.2f}" for k, v in seconds.items()))
+            local = local_trainer.scores("valid")
+            st.caption(f"This page's local run (best round {local_trainer.rounds_used}): " + " · ".join(
+                f"{metric_label(k)} {v:.4f}" for k, v in local.items() if k in outcome.valid))
+        if outcome.seconds:
+            st.caption("Seconds: " + " · ".join(f"{k} {v:.2f}" for k, v in outcome.seconds.items())
+                       + ". Start-up and moving the rows into Spark are the overhead a local run does not pay.")
 
 
 # ---------------------------------------------------------------- export
-def export_section(trainer, config: TabularConfig, csv_name: str, target: str, drop: tuple, kinds: dict) -> None:
+def export_section(trainer, config: TabularConfig, table: Table, split: Split, csv_name: str, dataset: str) -> None:
     with st.container(key=K.EXPORT_BOX):
         try:
             from engine.tabular import export
@@ -225,9 +248,21 @@ def export_section(trainer, config: TabularConfig, csv_name: str, target: str, d
                                   help=f"{len(model) / 1024:.0f} KiB: the trees up to the best round.")
         else:
             a.caption("Train a model first (the Train tab, or the button below) to download it.")
-        script = export.retrain_script(config, csv_name, target, drop, kinds)
+        try:
+            script = export.retrain_script(config, csv_name, table.target, kinds=dict(table.kinds), task=table.task,
+                                           class_names=table.class_names, seed=split.seed,
+                                           n_classes=table.n_classes or None)
+        except Exception as err:  # noqa: BLE001
+            b.warning(f"The script could not be written: {err}")
+            return
         b.download_button("⬇ Retrain script (Python)", script, file_name="retrain_xgboost.py", mime="text/x-python",
                           key=K.EXPORT_SCRIPT, on_click="ignore",
                           help="Needs pandas and xgboost; run it next to the CSV.")
+        if dataset == "digits":
+            st.caption("The digits use the digit page's own split, which the script does not repeat: it splits "
+                       "a digits CSV (label, pixel0..pixel783) the app's usual way, 60/20/20 by class.")
+        elif dataset == "bank":
+            st.caption("Bank Marketing's CSV ships in the repository as `assets/tabular/bank-marketing.csv.gz` "
+                       "(decompress it first, or pass the file to the script).")
         with st.expander("The script", key="tabular_script_box"):
             st.code(script, language="python")

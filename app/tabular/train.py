@@ -154,6 +154,14 @@ def live_section(table: Table | None, split: Split | None, config: TabularConfig
                          disabled_reason=reason)
 
 
+def _score(trainer: TabularTrainer) -> None:
+    """Score the test rows (a callback, so the button is drawn disabled in the same run)."""
+    try:
+        trainer.score_test()
+    except Exception as err:  # noqa: BLE001
+        st.session_state[K.TEST_SCORES] = str(err)
+
+
 def test_section(run: LiveRun) -> None:
     """Score the test rows once, at the end of a run, on request."""
     with st.container(key=K.TEST_BOX):
@@ -166,19 +174,19 @@ def test_section(run: LiveRun) -> None:
                 trainer.stop()
                 st.rerun()
         scored = finished and getattr(trainer, "test_scored_", False)
-        clicked = st.button("🎯 Score the test set", key=K.SCORE_TEST, type="primary", disabled=not finished or scored,
-                            help="Once, at the end: the test rows were never used to grow trees, stop early or "
-                                 "choose settings, so this is the honest estimate. Scoring again after changing "
-                                 "settings would make the test set one more validation set.")
+        st.button("🎯 Score the test set", key=K.SCORE_TEST, type="primary", disabled=not finished or scored,
+                  on_click=_score, args=(trainer,),
+                  help="Once, at the end: the test rows were never used to grow trees, stop early or choose "
+                       "settings, so this is the honest estimate. Scoring again after changing settings would make "
+                       "the test set one more validation set.")
         if not finished:
             st.caption("The test rows stay unseen until a run has finished (or you stop it); then score them once.")
             return
-        if clicked or scored:
-            try:
-                scores = trainer.score_test()
-            except Exception as err:  # noqa: BLE001
-                st.error(f"The test set could not be scored: {err}")
-                return
+        error = st.session_state.pop(K.TEST_SCORES, None)
+        if error:
+            st.error(f"The test set could not be scored: {error}")
+        if getattr(trainer, "test_scored_", False):
+            scores = trainer.score_test()  # cached: the rows are scored once
             used = trainer.rounds_used
             st.success(f"Test set, scored once with the model of round {used}: "
                        + " · ".join(f"{metric_label(k)} **{v:.4f}**" for k, v in scores.items()), icon="🎯")
