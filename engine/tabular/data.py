@@ -164,10 +164,11 @@ def read_csv(source: bytes | str | Path, max_bytes: int = MAX_UPLOAD_BYTES) -> p
     if df.shape[1] < 2:
         raise TableError("The file has only one column: a table needs a target column and at least one feature "
                          "(is it separated by something other than , ; tab or |?).")
+    header = [c.strip() for c in next(csv.reader([first], delimiter=delimiter), [])]
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if repeated:  # pandas keeps them apart as name, name.1, ...
+        notes.append("Repeated column names were numbered (name, name.1, ...): " + _names(repeated) + ".")
     df.columns = [str(c).strip() for c in df.columns]
-    duplicated = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
-    if duplicated:
-        raise TableError("Column names must be unique; repeated: " + ", ".join(map(repr, duplicated)) + ".")
     df.attrs["notes"] = notes
     return df
 
@@ -433,11 +434,12 @@ def _label(value: float) -> str:
 def find_leaks(table: Table, seed: int = 0) -> list[str]:
     """Features that predict the target (nearly) perfectly on their own.
 
-    Each feature is cut into bins (its categories, or up to 64 quantile bins of a number, missing values
-    in a bin of their own). On a random half of the rows each bin learns its majority class (its mean for
-    regression); on the other half that rule must reach :data:`LEAK_ACCURACY` accuracy (R²) and leave
-    at most a tenth of the errors the majority class alone makes. Held-out rows keep an id column (a
-    different value per row) from looking perfect.
+    On a random half of the rows, each feature learns a one-column rule: the majority class (mean, for
+    regression) of each category, of each value when a number has at most 64 distinct values, or else
+    the target of the nearest learned value; missing values form a group of their own. On the other
+    half the rule must reach :data:`LEAK_ACCURACY` accuracy (R² for regression) and leave at most a
+    tenth of the errors the majority class alone makes. Judging on held-out rows keeps an id column (a
+    different value on every row) from looking perfect.
     """
     n = table.n_rows
     rng = np.random.default_rng(seed)
@@ -445,41 +447,63 @@ def find_leaks(table: Table, seed: int = 0) -> list[str]:
     learn[rng.permutation(n)[: n // 2]] = True
     check = ~learn
     y = table.y
+    regression = table.task == "regression"
     leaks = []
     for column in table.X.columns:
-        bins = _bins(table.X[column])
-        n_bins = int(bins.max()) + 1
-        if table.task == "regression":
-            sums = np.bincount(bins[learn], weights=y[learn], minlength=n_bins)
-            counts = np.bincount(bins[learn], minlength=n_bins)
-            mean = y[learn].mean()
-            guess = np.where(counts > 0, sums / np.maximum(counts, 1), mean)[bins[check]]
+        guess = _one_column_rule(table.X[column], y, learn, check, regression, table.n_classes)
+        if regression:
             total = ((y[check] - y[check].mean()) ** 2).sum()
             r2 = 1 - ((y[check] - guess) ** 2).sum() / total if total > 0 else 0.0
             if r2 >= LEAK_ACCURACY:
                 leaks.append(column)
             continue
-        k = table.n_classes
-        counts = np.zeros((n_bins, k))
-        np.add.at(counts, (bins[learn], y[learn]), 1)
-        majority = int(np.argmax(np.bincount(y[learn], minlength=k)))
-        rule = np.where(counts.sum(1) > 0, counts.argmax(1), majority)
-        accuracy = float(np.mean(rule[bins[check]] == y[check]))
+        majority = int(np.argmax(np.bincount(y[learn], minlength=table.n_classes)))
+        accuracy = float(np.mean(guess == y[check]))
         baseline_errors = float(np.mean(y[check] != majority))
         if accuracy >= LEAK_ACCURACY and (1 - accuracy) <= 0.1 * baseline_errors:
             leaks.append(column)
     return leaks
 
 
-def _bins(column: pd.Series, n_bins: int = 64) -> np.ndarray:
-    """Bin number of every row: categories or quantile bins; missing values get the last bin."""
+def _one_column_rule(column: pd.Series, y: np.ndarray, learn: np.ndarray, check: np.ndarray, regression: bool,
+                     n_classes: int) -> np.ndarray:
+    """Predictions for the ``check`` rows from a rule learned on the ``learn`` rows (see :func:`find_leaks`)."""
+    if regression:
+        fallback = float(y[learn].mean())
+    else:
+        fallback = int(np.argmax(np.bincount(y[learn], minlength=n_classes)))
     if isinstance(column.dtype, pd.CategoricalDtype):
         codes = column.cat.codes.to_numpy().astype(np.int64)
-        return np.where(codes < 0, len(column.cat.categories), codes)
-    values = column.to_numpy(dtype=np.float64)
-    present = ~np.isnan(values)
-    if not present.any():
-        return np.zeros(len(values), dtype=np.int64)
-    edges = np.unique(np.quantile(values[present], np.linspace(0, 1, n_bins + 1)[1:-1]))
-    bins = np.searchsorted(edges, np.where(present, values, 0.0), side="right")
-    return np.where(present, bins, len(edges) + 1).astype(np.int64)
+        groups = np.where(codes < 0, len(column.cat.categories), codes)
+    else:
+        values = column.to_numpy(dtype=np.float64)
+        present = ~np.isnan(values)
+        distinct, inverse = np.unique(np.where(present, values, np.inf), return_inverse=True)
+        if len(distinct) > 65:  # a real number: the nearest learned value's target
+            out = np.full(int(check.sum()), fallback, dtype=np.float64 if regression else np.int64)
+            known = learn & present
+            if known.any():
+                order = np.argsort(values[known], kind="stable")
+                xs, ys = values[known][order], y[known][order]
+                q = values[check]
+                pos = np.clip(np.searchsorted(xs, q), 1, len(xs) - 1) if len(xs) > 1 else np.zeros(len(q), int)
+                left = np.maximum(pos - 1, 0)
+                nearer = np.where(np.abs(q - xs[left]) <= np.abs(xs[pos] - q), left, pos)
+                out = np.where(np.isnan(q), out, ys[nearer])
+            gone = check & ~present
+            if gone.any() and (learn & ~present).any():
+                rest = y[learn & ~present]
+                fill = rest.mean() if regression else np.argmax(np.bincount(rest, minlength=n_classes))
+                out[~present[check]] = fill
+            return out
+        groups = inverse.astype(np.int64)
+    n_groups = int(groups.max()) + 1
+    if regression:
+        sums = np.bincount(groups[learn], weights=y[learn], minlength=n_groups)
+        counts = np.bincount(groups[learn], minlength=n_groups)
+        rule = np.where(counts > 0, sums / np.maximum(counts, 1), fallback)
+    else:
+        counts = np.zeros((n_groups, n_classes))
+        np.add.at(counts, (groups[learn], y[learn]), 1)
+        rule = np.where(counts.sum(1) > 0, counts.argmax(1), fallback)
+    return rule[groups[check]]
