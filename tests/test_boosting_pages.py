@@ -6,13 +6,18 @@ the same settings, so a page that ignored a control would fail.
 
 from __future__ import annotations
 
+import threading
+import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.boosting import keys as K
-from engine.boosting import BoostingConfig, build_views
+from app.resources import training_slots
+from engine.boosting import BoostingConfig, BoostingTrainer, build_views
+from engine.scheduler import SlotScheduler
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "boosting.py")
@@ -211,3 +216,70 @@ def test_gradient_sizes_leave_out_the_points_outside_the_trees_subsample():
     assert "Tree 4 was grown from 90 of the 300 points" in texts(at)
     at.radio(key=K.GRADIENTS_OF).set_value("stage").run()
     assert "was grown from 90" not in texts(at) and "the gradients after 50 trees" in texts(at)
+
+
+@pytest.mark.parametrize("slots", [1, 2])
+def test_fits_of_many_sessions_at_once_run_no_more_at_a_time_than_there_are_slots(monkeypatch, slots):
+    """Four sessions' fits at once (threads, as Streamlit runs sessions): never more growing at a time than the
+    scheduler's slots, every slot used, each fit still the same ensemble, and no one left in the queue."""
+    from app.boosting import compute
+
+    lock, active, peak = threading.Lock(), [0], [0]
+    real = BoostingTrainer.step
+
+    def counted(self, max_seconds):
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+        try:
+            time.sleep(0.005)  # long enough for the others to pile in if nothing stops them
+            return real(self, max_seconds)
+        finally:
+            with lock:
+                active[0] -= 1
+
+    monkeypatch.setattr(BoostingTrainer, "step", counted)
+    scheduler = SlotScheduler(slots)
+    configs = [BoostingConfig(dataset=d, depth=3, n_trees=50) for d in ("xor", "circles", "stripes", "spiral")]
+    results: dict[int, object] = {}
+    threads = [threading.Thread(target=lambda i=i, c=c: results.__setitem__(i, compute.grow(c, scheduler, f"s{i}",
+                                                                                              wait=0.05)))
+               for i, c in enumerate(configs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert len(results) == 4 and peak[0] == slots
+    assert scheduler.busy == 0 and scheduler.queue() == [] and scheduler.granted_total >= 4
+    for i, config in enumerate(configs):
+        assert results[i].n_trees == 50
+        assert results[i].test_loss.tolist() == build_views(config).test_loss.tolist()
+
+
+def test_the_pages_fit_waits_in_the_servers_training_slots():
+    """Another student's training holds every slot: the page's fit queues (its owner shows up in the server's
+    queue), then grows once the slots free up, and leaves the queue."""
+    slots = training_slots()
+    held = ExitStack()
+    for n in range(slots.slots):
+        assert held.enter_context(slots.slot(f"another student {n}")).granted
+    seen: list = []
+
+    def release_when_queued() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not seen:
+            seen.extend(o for o in slots.queue() if str(o).startswith("fit-"))
+            time.sleep(0.01)
+        held.close()
+
+    helper = threading.Thread(target=release_when_queued)
+    helper.start()
+    try:
+        at = page({K.setting("dataset"): "xor", K.setting("n_trees"): "60"})
+    finally:
+        helper.join()
+        held.close()
+    assert seen == [at.session_state[K.FIT_OWNER]]
+    assert not at.exception and shown_config(at) == BoostingConfig(dataset="xor", n_trees=60)
+    assert metric(at, "Test loss") == f"{build_views(shown_config(at)).test_loss[60]:.4f}"
+    assert at.session_state[K.FIT_OWNER] not in slots.queue() and slots.busy == 0

@@ -30,6 +30,7 @@ PLAY, PAUSE, STEP, RESET, SPEED = "boosting_play", "boosting_pause", "boosting_s
 RUN = "boosting_live_run"
 # Session state that is not a widget
 CACHE = "boosting_cache"  # config -> EnsembleViews, a few recent ones
+FIT_OWNER = "boosting_fit_owner"  # this session's name in the training slots' queue while it fits (not its live run's)
 PICTURES = "boosting_pictures"  # PNG bytes of the shown ensemble's tree pictures
 STATE_READ = "boosting_state_read"  # the link's stage was read (once per session)
 LAST_N_TREES = "boosting_last_n_trees"
