@@ -181,21 +181,22 @@ def describe_throughput(r: dict) -> str:
 
 
 def watch_restart(s, index: int, killed_at: float, limit: float = 90.0) -> dict:
-    """When the killed process answers its health check again, and when HAProxy marks it down and up."""
+    """When the killed process answers its health check again, when HAProxy takes it out (DOWN, or MAINT while
+    the supervisor warms the restarted one) and puts it back UP, and how long its warm-up took."""
     backend = s.backends[index]
     seen: dict[str, float | None] = {"answers": None, "down": None, "up": None}
     deadline = killed_at + limit
     while time.monotonic() < deadline and (seen["answers"] is None or seen["up"] is None):
         now = time.monotonic()
         state = s.status().get(backend.name)
-        if state == "DOWN" and seen["down"] is None:
+        if state in ("DOWN", "MAINT") and seen["down"] is None:  # MAINT: restarted, kept out until warm
             seen["down"] = now - killed_at
         if state == "UP" and seen["down"] is not None and seen["up"] is None:
             seen["up"] = now - killed_at
         if seen["answers"] is None and backend.restarts > 0 and healthy(backend.url, timeout=0.5):
             seen["answers"] = time.monotonic() - killed_at
         time.sleep(0.1)
-    return {**seen, "restarts": backend.restarts}
+    return {**seen, "restarts": backend.restarts, "warm_s": backend.warm_seconds}
 
 
 def _p(values: list[float]) -> dict:
@@ -301,8 +302,9 @@ def describe_kill(r: dict) -> str:
 
     lines = [
         f"killed {r['victim']} {r['kill_after_s']:g} s into the window (load {r['load_at_kill'][0]:.1f}); it answered "
-        f"its health check again {secs(rs['answers'])} after the kill; HAProxy had it DOWN after "
-        f"{secs(rs['down'])} and UP after {secs(rs['up'])}; restarts {rs['restarts']}",
+        f"its health check again {secs(rs['answers'])} after the kill; HAProxy had it DOWN or MAINT after "
+        f"{secs(rs['down'])} and UP after {secs(rs['up'])} (warmed in {secs(rs.get('warm_s'))}); "
+        f"restarts {rs['restarts']}",
         f"  its {k['students']} students: errors {k['errors'] or 'none'} ({k['students_with_errors']} students); "
         f"{k['reconnected']} had a fresh session again after "
         + (f"{k['new_session_s']['min']:.1f}-{k['new_session_s']['max']:.1f} s" if k["new_session_s"] else "-")
