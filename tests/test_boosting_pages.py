@@ -6,11 +6,15 @@ the same settings, so a page that ignored a control would fail.
 
 from __future__ import annotations
 
+import base64
+import json
 import threading
 import time
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -169,12 +173,99 @@ def test_step_grows_the_ensemble_tree_by_tree():
     assert not at.exception
 
 
-def test_the_other_views_draw_without_errors():
-    for tab in ("Three leaf updates", "SHAP contributions", "Tree, forest, boosting"):
-        at = page({K.VIEW: tab, K.setting("n_trees"): "50"})
-        assert not at.exception, tab
+def block(at: AppTest, key: str):
+    """The container with ``key`` (it must be on the page)."""
+    def find(node):
+        for child in getattr(node, "children", {}).values():
+            if getattr(child, "key", None) == key:
+                return child
+            found = find(child)
+            if found is not None:
+                return found
+        return None
+
+    found = find(at.main)
+    assert found is not None, f"no {key} on the page"
+    return found
+
+
+def shown(node, kind: str) -> list:
+    """Every element of type ``kind`` ("Metric", "Markdown", "Caption") under ``node``, in page order."""
+    out = []
+    for child in getattr(node, "children", {}).values():
+        if type(child).__name__ == kind:
+            out.append(child)
+        out.extend(shown(child, kind))
+    return out
+
+
+def test_the_three_leaf_updates_tab_shows_each_modes_own_ensemble():
+    config = BoostingConfig(dataset="xor", depth=3, mode="newton")
+    at = page({K.VIEW: "Three leaf updates", K.setting("dataset"): "xor", K.setting("depth"): "3",
+               K.setting("mode"): "Newton-Raphson"})
+    assert not at.exception and config in at.session_state[K.CACHE]
+    box = block(at, K.MODES_BOX)
+    titles = [m.value for m in shown(box, "Markdown")]
+    assert titles == ["**Gradient step**", "**Newton-Raphson** (current)", "**XGBoost second-order**"]
+    metrics, captions = shown(box, "Metric"), [c.value for c in shown(box, "Caption")][1:]
+    losses = []
+    for i, mode in enumerate(("gradient", "newton", "xgboost")):
+        v = build_views(replace(config, mode=mode))
+        assert metrics[i].value == f"{v.test_loss[-1]:.4f}"
+        assert captions[i] == f"Train loss {v.train_loss[-1]:.4f} · test accuracy {v.test_accuracy[-1]:.1%}"
+        losses.append(v.test_loss[-1])
+    assert len(set(losses)) == 3  # three different ensembles, not one drawn thrice
+
+
+@pytest.mark.parametrize("dataset", ["stripes", "xor"])
+def test_the_shap_tab_shares_the_push_between_x1_and_x2_as_the_contributions_do(dataset):
+    at = page({K.VIEW: "SHAP contributions", K.setting("dataset"): dataset, K.STAGE: "30"})
+    assert not at.exception
+    views = build_views(shown_config(at))
+    from engine.boosting.trainer import grid_points
+
+    contrib = views.model.contributions(grid_points(views.bounds, views.resolution), 30)
+    np.testing.assert_allclose(contrib.sum(axis=1), views.grid_margins[30], atol=1e-4)  # the stage shown
+    x1, x2 = np.abs(contrib[:, 0]).mean(), np.abs(contrib[:, 1]).mean()
+    for key, column in (("boosting_shap_x1", 0), ("boosting_shap_x2", 1)):  # the maps are this stage's pushes
+        chart = next(c for c in at.get("plotly_chart") if c.proto.id.endswith(key))
+        pushes = json.loads(chart.proto.spec)["data"][0]["customdata"]
+        np.testing.assert_allclose(np.frombuffer(base64.b64decode(pushes["bdata"]), np.float32), contrib[:, column],
+                                   atol=1e-5)
+    text = "\n".join(m.value for m in shown(block(at, K.SHAP_BOX), "Markdown"))
+    assert f"**x₁ carries {x1 / (x1 + x2):.0%}** of the push and **x₂ {x2 / (x1 + x2):.0%}**" in text
+    if dataset == "stripes":  # the claim the tab makes: on stripes x₂ does (nearly) everything
+        assert x2 / (x1 + x2) > 0.9
+    else:  # on XOR both coordinates matter
+        assert 0.3 < x1 / (x1 + x2) < 0.7
     at = page({K.VIEW: "SHAP contributions", K.setting("rotate_trees"): "true"})
     assert "no common x₁ and x₂" in texts(at)
+
+
+def test_the_compare_tab_shows_a_deep_tree_a_forest_and_the_boosted_ensemble_on_the_same_points():
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.tree import DecisionTreeClassifier
+
+    from engine.boosting.data import train_test
+    from engine.boosting.losses import log_loss
+
+    at = page({K.VIEW: "Tree, forest, boosting", K.setting("dataset"): "circles", K.setting("n_trees"): "60"})
+    assert not at.exception
+    box = block(at, K.COMPARE_BOX)
+    names = [m.value for m in shown(box, "Markdown")]
+    assert names == ["**One deep tree**", "**Random forest (60 trees)**", "**Boosted (60 trees of depth 4)**"]
+    x, y, xt, yt = train_test("circles", 0)
+    expected = []
+    for model in (DecisionTreeClassifier(random_state=0), RandomForestClassifier(60, random_state=0, n_jobs=1)):
+        model.fit(x, y)
+        expected.append((log_loss(model.predict_proba(x)[:, 1], y), log_loss(model.predict_proba(xt)[:, 1], yt),
+                         float(np.mean(model.predict(xt) == yt))))
+    views = build_views(BoostingConfig(dataset="circles", n_trees=60))
+    expected.append((views.train_loss[-1], views.test_loss[-1], views.test_accuracy[-1]))
+    metrics, captions = shown(box, "Metric"), [c.value for c in shown(box, "Caption")][1:]
+    for (train, test, acc), metric_, caption in zip(expected, metrics, captions, strict=True):
+        assert metric_.value == f"{test:.4f}" and caption == f"Train loss {train:.4f} · test accuracy {acc:.1%}"
+    assert captions[0].startswith("Train loss 0.0000")  # the deep tree memorises every training point
 
 
 def test_the_regression_companion_steps_through_the_trees():
@@ -283,3 +374,25 @@ def test_the_pages_fit_waits_in_the_servers_training_slots():
     assert not at.exception and shown_config(at) == BoostingConfig(dataset="xor", n_trees=60)
     assert metric(at, "Test loss") == f"{build_views(shown_config(at)).test_loss[60]:.4f}"
     assert at.session_state[K.FIT_OWNER] not in slots.queue() and slots.busy == 0
+
+
+def test_a_runaway_ensemble_is_reported_on_the_page_and_in_the_live_run(monkeypatch):
+    """Every hessian at XGBoost's floor: the first Newton leaf runs away. The page says so beside the numbers,
+    no challenge counts, and a live run stops with the trainer's message as an error."""
+    from engine.boosting import losses
+
+    monkeypatch.setattr(losses, "hessian", lambda loss, f, y: np.full(np.shape(f), losses.HESS_FLOOR))
+    at = page({K.setting("mode"): "Newton-Raphson", K.setting("dataset"): "xor", K.setting("depth"): "2",
+               K.VIEW: "Challenges"})
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "The ensemble diverged after 1 tree (its margin became huge or NaN): the Newton step divided by tiny "
+        "hessians. Lower the learning rate or the depth."]
+    assert at.slider(key=K.STAGE).max == 1 and "✅" not in texts(at)
+    assert texts(at).count("The ensemble diverged: no challenge counts.") == 2  # "overfit" and "XOR with depth 2"
+    at = page({K.setting("mode"): "Newton-Raphson", K.setting("dataset"): "xor"})
+    at.button(key=K.STEP).click().run()
+    run = at.session_state[K.RUN]
+    assert run.trainer.status_ == "diverged" and not run.playing and run.settled
+    assert run.trainer.message_ in [e.value for e in at.error][-1]
+    assert at.button(key=K.PLAY).disabled is False and not at.exception

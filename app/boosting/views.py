@@ -65,8 +65,9 @@ def metrics(views: EnsembleViews, k: int) -> None:
             st.caption(f"Trained on {views.config.loss} loss: its own value after {k} trees is "
                        f"{views.train_objective[k]:.4f} (train) and {views.test_objective[k]:.4f} (test).")
         if views.diverged:
-            st.error(f"The ensemble diverged after {views.n_trees} trees (its margin became huge or NaN): the Newton "
-                     "step divided by tiny hessians. Lower the learning rate or the depth.")
+            st.error(f"The ensemble diverged after {views.n_trees} tree{'s' if views.n_trees != 1 else ''} (its margin "
+                     "became huge or NaN): the Newton step divided by tiny hessians. Lower the learning rate or the "
+                     "depth.")
 
 
 def main_views(views: EnsembleViews, k: int, tree: int, show_gradients: bool, gradients_of: str,
