@@ -206,7 +206,7 @@ def test_pause_reset_and_a_closed_tab_leave_the_queue(name):
             if action == "closed tab":
                 # The tab stops asking: once stale_after has passed without a request, the queue drops it.
                 clock = slots._clock
-                slots._clock = lambda: clock() + slots.stale_after + 1
+                slots._clock = lambda clock=clock: clock() + slots.stale_after + 1
                 try:
                     assert run.owner not in slots.queue()
                 finally:

@@ -12,7 +12,7 @@ import torch
 from engine.digits.data import DigitData, load_bundled_digits, stratified_split
 from engine.digits.model import Architecture
 from engine.digits.train import DigitTrainer, TrainConfig
-from engine.live import DONE, FINISHED, READY, STOPPED, TRAINING, LiveTrainer, run_to_end
+from engine.live import DONE, FINISHED, READY, STOPPED, TRAINING, run_to_end
 
 SMALL = Architecture(conv1_filters=4, conv2_filters=8, fc1_units=32, fc2_units=16, dropout=0.2)
 
@@ -33,9 +33,10 @@ def config(**changes) -> TrainConfig:
     return TrainConfig(**{**base, **changes})
 
 
-def test_the_digit_trainer_follows_the_protocol(data):
+def test_a_new_digit_trainer_is_ready_with_nothing_trained(data):
+    """What the protocol does (step's limit, stop, run_to_end's log) is checked for every trainer in
+    test_live_protocol.py."""
     trainer = DigitTrainer(config(), data, device="cpu")
-    assert isinstance(trainer, LiveTrainer)
     assert trainer.status_ == READY and not trainer.finished and trainer.progress == 0.0
     assert trainer.seed == 3 and trainer.history_ == []
 
