@@ -117,21 +117,26 @@ def test_shap_multiclass_sums_per_class():
 
 # ------------------------------------------------------------------------------------------ categories
 def test_native_and_onehot_agree_where_they_must():
-    """One two-valued category (some missing), stumps: both encodings can only make the same cut."""
+    """Stumps on one column of three categories, some missing: XGBoost's native split on so few categories is
+    one category against the rest, the same cut one-hot offers, and both learn where missing values go
+    (here with "red", whose rows they resemble; a one-hot that wrote 0 for missing would send them to the rest)."""
     rng = np.random.default_rng(0)
-    n = 400
-    colour = rng.choice(["red", "blue"], size=n).astype(object)
-    y = np.where(colour == "red", rng.random(n) < 0.8, rng.random(n) < 0.3).astype(int)
-    colour[rng.random(n) < 0.1] = None
+    n = 600
+    colour = rng.choice(["red", "green", "blue"], size=n).astype(object)
+    gone = rng.random(n) < 0.15
+    y = np.where((colour == "red") | gone, rng.random(n) < 0.9, rng.random(n) < 0.2).astype(int)
+    colour[gone] = None
     table = make_table(pd.DataFrame({"colour": colour, "y": y}), "y", check_leaks=False)
     assert table.kinds == {"colour": "categorical"}
     split = split_rows(table, seed=0)
     config = TabularConfig(max_depth=1, learning_rate=0.3, n_rounds=15, early_stopping=0)
     native = fit(table, split, config)
     onehot = fit(table, split, TabularConfig(**{**config.__dict__, "categorical": "onehot"}))
-    assert native.feature_names_ == ["colour"] and len(onehot.feature_names_) == 2
+    assert native.feature_names_ == ["colour"] and len(onehot.feature_names_) == 3
     np.testing.assert_allclose(native.predict("valid"), onehot.predict("valid"), rtol=0, atol=1e-6)
     np.testing.assert_allclose(native.predict(split.test), onehot.predict(split.test), rtol=0, atol=1e-6)
+    missing = split.test[table.X["colour"].isna().to_numpy()[split.test]]
+    assert len(missing) and native.predict(missing).min() > 0.7  # sent where the positive rows go
 
 
 def test_compare_categorical_is_two_real_fits(bank, bank_split):
@@ -145,12 +150,13 @@ def test_compare_categorical_is_two_real_fits(bank, bank_split):
 
 # ------------------------------------------------------------------------------------------ missing values
 def test_missing_values_follow_the_learned_default_direction():
-    """A stump on one feature: rows with x missing are mostly positive, like x > 0; check by hand that a
-    missing x gets the leaf of the child the tree dump names as ``missing``."""
+    """A stump on one feature: rows with x missing are mostly positive, like x > 3; check by hand that a
+    missing x gets the leaf of the child the tree dump names as ``missing`` (a missing value read as 0
+    would fall on the negative side)."""
     rng = np.random.default_rng(0)
     n = 600
-    x = rng.normal(size=n)
-    y = (x > 0).astype(int)
+    x = rng.normal(size=n) + 3
+    y = (x > 3).astype(int)
     gone = rng.random(n) < 0.2
     y[gone] = (rng.random(gone.sum()) < 0.9).astype(int)
     x[gone] = np.nan
@@ -161,6 +167,7 @@ def test_missing_values_follow_the_learned_default_direction():
     root = nodes[nodes["Node"] == 0].iloc[0]
     leaves = nodes[nodes["Feature"] == "Leaf"].set_index("ID")["Gain"]  # a leaf's value is in Gain
     threshold = root["Split"]
+    assert 2.5 < threshold < 3.5
     assert root["Missing"] == root["No"] and root["Default"] == "right"  # with the positive side, x >= split
     below = leaves[root["Yes"]]
     above = leaves[root["No"]]
