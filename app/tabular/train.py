@@ -24,6 +24,17 @@ from engine.tabular.trainer import TabularConfig, TabularTrainer, trees_frame
 LIVE_SPEEDS = {"slow": 0.02, "normal": 0.08, "fast": 0.3}
 """Seconds of boosting per screen update: slow is about one round per update on Bank Marketing."""
 FIT_SLOT_WAIT = 30.0
+COMPACT_CONTROLS = (
+    "<style>@media (max-width: 640px) {"
+    f".st-key-{K.CONTROLS_BOX} [data-testid='stHorizontalBlock'] {{flex-wrap: wrap; gap: 0.4rem;}}"
+    f".st-key-{K.CONTROLS_BOX} [data-testid='stHorizontalBlock'] > [data-testid='stColumn'] "
+    "{min-width: 0 !important; flex: 1 1 22% !important; width: auto !important;}"
+    f".st-key-{K.CONTROLS_BOX} [data-testid='stHorizontalBlock'] > [data-testid='stColumn']:last-child "
+    "{flex-basis: 100% !important;}"
+    "}</style>"
+)
+"""On a phone Streamlit stacks columns: Play, Pause, Step and Reset then fill the first screen before any
+curve. Here the four buttons share one row (the speed slider takes the next), so the curves follow at once."""
 
 
 def make_split(table: Table, dataset: str, seed: int) -> Split:
@@ -124,7 +135,12 @@ def _show(trainer, config: TabularConfig) -> None:
         if not history:
             return
         metrics = list(history[-1].get("valid", {}))
-        a, b, c = st.columns(3)
+        stopping = getattr(trainer, "metric_", None)
+        if stopping in metrics:  # the metric early stopping watches comes first
+            metrics.remove(stopping)
+            metrics.insert(0, stopping)
+        numbers = st.container(horizontal=True, key="tabular_numbers")  # side by side on a phone too
+        a = b = c = numbers
         a.metric("Rounds", f"{done}")
         b.metric("Best round", "—" if best is None else f"{best}",
                  help="The round with the best validation score (the first metric); the model keeps the trees up "
@@ -150,8 +166,10 @@ def live_section(table: Table | None, split: Split | None, config: TabularConfig
     def make() -> TabularTrainer:
         return TabularTrainer(table, split, config)
 
-    return live_controls(K.PREFIX, make, _settle, lambda t: _show(t, config), speeds=LIVE_SPEEDS,
-                         disabled_reason=reason)
+    st.markdown(COMPACT_CONTROLS, unsafe_allow_html=True)
+    with st.container(key=K.CONTROLS_BOX):
+        return live_controls(K.PREFIX, make, _settle, lambda t: _show(t, config), speeds=LIVE_SPEEDS,
+                             disabled_reason=reason)
 
 
 def _score(trainer: TabularTrainer) -> None:
