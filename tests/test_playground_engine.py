@@ -301,7 +301,7 @@ def test_the_live_protocol_bounds_work_and_finishes_at_the_epoch_limit():
     assert t.status_ == DONE and t.epoch == 100 and t.progress == 1.0
 
 
-@pytest.mark.parametrize("epoch_seconds", [0.0001, 0.004, 0.05, 0.5])
+@pytest.mark.parametrize("epoch_seconds", [0.001, 0.004, 0.05, 0.5])
 @pytest.mark.parametrize("pair", [False, True])
 def test_step_stays_within_its_time_plus_one_epoch_however_slow_an_epoch_is(monkeypatch, epoch_seconds, pair):
     """A clock that moves only when an epoch trains, by ``epoch_seconds`` (a small net on the circle trains
@@ -545,6 +545,44 @@ def test_the_relu_vs_tanh_preset_builds_straight_pieces_against_smooth_curves():
         bend = np.abs(np.diff(z, 2, axis=1)[1:-1, :]) + np.abs(np.diff(z, 2, axis=0)[:, 1:-1])
         flat.append(float((bend < 1e-9 * np.abs(z).max()).mean()))
     assert flat[0] > 0.7 and flat[1] < 0.05, flat
+
+
+def _points_csv(sep: str, header: bool = True, label=lambda i: i % 2, decimal: str = ".") -> str:
+    """20 points ``(i % 5 − 2.5, (i % 3 − 1) / 4, label(i))`` written with ``sep`` and ``decimal``."""
+    rows = [sep.join(f"{v:g}".replace(".", decimal) if not isinstance(v, str) else v
+                     for v in ((i % 5) - 2.5, ((i % 3) - 1) / 4, label(i))) for i in range(20)]
+    return "\n".join(([sep.join(["x1", "x2", "label"])] if header else []) + rows)
+
+
+@pytest.mark.parametrize("sep, decimal", [(",", "."), (";", "."), ("\t", "."), (";", ","), ("\t", ",")])
+@pytest.mark.parametrize("header", [True, False])
+@pytest.mark.parametrize("bom", [False, True])
+def test_uploaded_csv_reads_commas_semicolons_tabs_decimal_commas_and_a_byte_order_mark(sep, decimal, header, bom):
+    from engine.playground.upload import parse_points_csv
+
+    raw = _points_csv(sep, header, decimal=decimal).encode()
+    X, y, notes = parse_points_csv((b"\xef\xbb\xbf" if bom else b"") + raw.replace(b"\n", b"\r\n" if bom else b"\n"))
+    i = np.arange(20)
+    assert np.array_equal(X, np.column_stack([(i % 5) - 2.5, ((i % 3) - 1) / 4]))
+    assert np.array_equal(y, np.where(i % 2 == 1, 1.0, -1.0))  # 0 -> orange (−1), 1 -> blue (+1)
+    assert notes == (["Read the first row as a header: x1, x2, label."] if header else []) + \
+        ["Label 0 is shown orange (−1), 1 blue (+1)."]
+
+
+def test_uploaded_regression_targets_are_kept_as_numbers_in_minus_one_to_one():
+    from engine.playground.upload import parse_points_csv
+
+    X, y, notes = parse_points_csv(_points_csv(";", label=lambda i: f"{(i % 5) / 5 - 0.4:.1f}").encode(), "regression")
+    assert np.allclose(y, (np.arange(20) % 5) / 5 - 0.4) and X.shape == (20, 2)
+    assert notes == ["Read the first row as a header: x1, x2, label."]  # no class colours for numbers
+    X, y, _ = parse_points_csv(_points_csv(",", label=lambda i: i % 2).encode(), "regression")
+    assert set(y) == {0.0, 1.0}  # 0/1 stay numbers: no mapping to ±1 for regression
+    with pytest.raises(ValueError, match=r"Regression targets must lie in \[-1, 1\]"):
+        parse_points_csv(_points_csv(",", label=lambda i: 1.5 if i == 3 else 0.2).encode(), "regression")
+    three = parse_points_csv(_points_csv(",", label=lambda i: i % 3 - 1).encode(), "regression")[1]
+    assert set(three) == {-1.0, 0.0, 1.0}  # three values: fine for regression ...
+    with pytest.raises(ValueError, match="3 values"):  # ... not for classification
+        parse_points_csv(_points_csv(",", label=lambda i: i % 3 - 1).encode())
 
 
 def test_uploaded_csv_is_read_or_refused_with_a_reason():

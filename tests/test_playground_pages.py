@@ -11,6 +11,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from app.playground import keys as K
@@ -78,8 +79,12 @@ def board(at: AppTest, key: str = K.BOARD) -> dict:
 def test_every_control_is_there_and_step_trains_the_default_circle():
     at = page()
     assert not at.exception
-    for key in (K.LEARNING_RATE, K.REG_RATE, K.TRAIN, K.NOISE, K.BATCH):
-        assert at.get("select_slider" if key in (K.LEARNING_RATE, K.REG_RATE) else "slider") is not None
+    labels = {K.LEARNING_RATE: "Learning rate", K.REG_RATE: "Regularization rate"}
+    for key, label in labels.items():  # looked up by key: a missing control raises KeyError
+        assert at.select_slider(key=key).label == label
+    labels = {K.TRAIN: "Ratio of training to test data (%)", K.NOISE: "Noise", K.BATCH: "Batch size"}
+    for key, label in labels.items():
+        assert at.slider(key=key).label == label
     assert at.select_slider(key=K.LEARNING_RATE).value == 0.03
     assert len(at.select_slider(key=K.LEARNING_RATE).options) == 11
     assert len(at.select_slider(key=K.REG_RATE).options) == 10
@@ -203,6 +208,27 @@ def test_learning_rate_changes_keep_the_run_and_other_changes_reset_it():
     assert trainer(at).config.seed != seed and epoch(at) == 0
 
 
+def test_reset_starts_again_from_the_seed_with_the_same_settings():
+    at = page({K.SEED: "7", K.ACTIVATION: "ReLU", K.SHAPE: "3,2", K.OPTIMIZER: "Adam", K.BATCH: "7"})
+    first = trainer(at)
+    start_w, start_b, config = first.W.copy(), first.B.copy(), first.config
+    assert (config.seed, config.activation, config.hidden, config.optimizer) == (7, "relu", (3, 2), "adam")
+    click(at, K.STEP_EPOCH)
+    first_epoch = dict(first.history_[0])
+    for _ in range(2):
+        click(at, K.STEP)
+    assert first.epoch > 3 and not np.allclose(first.W, start_w)  # run 1 moved
+    click(at, K.RESET)
+    assert not at.exception and epoch(at) == 0
+    second = trainer(at)
+    assert second is not first and second.config == config and second.status_ == "ready"
+    assert np.array_equal(second.W, start_w) and np.array_equal(second.B, start_b)  # run 2 starts where run 1 did
+    assert not second.mW.any() and second.tstep[0] == 0 and second.count[0] == 0  # with a fresh optimizer
+    assert at.select_slider(key=K.LEARNING_RATE).value == 0.03 and at.number_input(key=K.SEED).value == 7
+    click(at, K.STEP_EPOCH)
+    assert dict(second.history_[0]) == first_epoch  # and retraces it exactly
+
+
 def test_learning_rate_10_with_l2_10_diverges_and_says_so():
     at = page({K.LEARNING_RATE: "10", K.REGULARIZATION: "L2", K.REG_RATE: "10"})
     click(at, K.PLAY)
@@ -321,3 +347,50 @@ def test_the_live_view_sends_its_fixed_markup_unchanged_while_training():
     assert len(second["links"]["a"]["stroke"]) == n_links == second["layout"].count("<path")
     assert second["links"]["a"]["width"] != first["links"]["a"]["width"]  # the weights changed
     assert second["links"]["a"]["title"] is None  # too many links for hover titles
+
+
+def _upload_script():
+    """The own-data section of the page, with an upload delivered to its ``on_change`` callback as the browser would
+    (AppTest cannot upload a file: the test puts the bytes in ``incoming``)."""
+    import streamlit as st
+
+    from app.playground import keys as K
+    from app.playground.own_data import _on_upload, own_data_section
+
+    incoming = st.session_state.pop("incoming", None)
+    if incoming is not None:
+        st.session_state[K.UPLOAD] = type("Uploaded", (), {"getvalue": lambda self: incoming})()
+        _on_upload(st.session_state.get("problem", "classification"))
+        del st.session_state[K.UPLOAD]  # the widget owns this key from here on
+    st.session_state["section"] = own_data_section(st.session_state.get("problem", "classification"))
+
+
+def test_an_upload_loads_the_points_or_shows_why_not_and_keeps_the_previous_ones():
+    import numpy as np
+
+    at = AppTest.from_function(_upload_script, default_timeout=TIMEOUT)
+    at.session_state[K.DATA_SOURCE] = "own"
+    at.run()
+    own, points, why_not = at.session_state["section"]
+    assert own and points is None and "at least 10 points" in why_not and not at.error
+    good = "x1;x2;label\n" + "\n".join(f"{i % 5 - 2},5;{i % 3 - 1};{i % 2}" for i in range(12))
+    at.session_state["incoming"] = ("\ufeff" + good).encode()
+    at.run()
+    assert not at.exception and not at.error
+    _, points, why_not = at.session_state["section"]
+    assert why_not is None and points[0].shape == (12, 2) and points[0][0].tolist() == [-2.5, -1.0]
+    assert [c.value for c in at.caption][:2] == ["Read the first row as a header: x1, x2, label.",
+                                                 "Label 0 is shown orange (−1), 1 blue (+1)."]
+    assert "12 point(s)." in [c.value for c in at.caption]
+    at.session_state["incoming"] = b"x1,x2,label\n1,2,1\n"  # too short: refused, the 12 points stay
+    at.run()
+    assert [e.value for e in at.error] == ["Not loaded: The file has 1 data row(s); at least 10 points are needed "
+                                           "to train and test."]
+    _, kept, _ = at.session_state["section"]
+    assert np.array_equal(kept[0], points[0]) and np.array_equal(kept[1], points[1]) and not at.exception
+    at.session_state["problem"] = "regression"  # numbers in [-1, 1] for regression; a later good file clears the error
+    at.session_state["incoming"] = "\n".join(f"{i / 4 - 2}\t1\t{i / 20:.2f}" for i in range(15)).encode()
+    at.run()
+    _, points, why_not = at.session_state["section"]
+    assert not at.error and why_not is None and np.allclose(points[1], np.arange(15) / 20)
+    assert "15 point(s)." in [c.value for c in at.caption]

@@ -1,8 +1,9 @@
 """Your own data: a CSV of points (x1, x2, label) read and checked, with a clear reason for every refusal.
 
 Accepted: two numeric coordinate columns and a label column, with or without a header
-row; commas, semicolons or tabs. Coordinates should lie in [-6, 6] (points outside are
-refused: the maps cover that square only). Labels: for classification two classes,
+row; commas, semicolons or tabs (with semicolons or tabs, a decimal comma is read as a
+point: ``-2,5;1;0``); a UTF-8 byte-order mark. Coordinates should lie in [-6, 6] (points
+outside are refused: the maps cover that square only). Labels: for classification two classes,
 given as −1/1, 0/1 or any two values (the smaller becomes −1); for regression numbers in
 [-1, 1]. At least :data:`MIN_POINTS` points, at most :data:`MAX_POINTS`; the file at most
 :data:`MAX_BYTES`.
@@ -22,6 +23,18 @@ MAX_POINTS = 5_000
 MIN_POINTS = 10
 
 
+def _delimiter(lines: list[str]) -> str:
+    """Tab or semicolon when every one of ``lines`` has one (in that order), else comma.
+
+    Not :class:`csv.Sniffer`: on ``-2,5;1;0`` (a semicolon file with decimal commas, as spreadsheets in many
+    locales write) it picks the comma.
+    """
+    for candidate in ("\t", ";"):
+        if all(candidate in line for line in lines):
+            return candidate
+    return ","
+
+
 def parse_points_csv(raw: bytes, problem: str = "classification") -> tuple[np.ndarray, np.ndarray, list[str]]:
     """``(X : (n, 2), y : (n,), notes)`` from a CSV's bytes; raises ``ValueError`` with a readable reason."""
     if len(raw) > MAX_BYTES:
@@ -34,12 +47,10 @@ def parse_points_csv(raw: bytes, problem: str = "classification") -> tuple[np.nd
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         raise ValueError("The file is empty.")
-    try:
-        dialect = csv.Sniffer().sniff(lines[0], delimiters=",;\t")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
+    delimiter = _delimiter(lines[:20])
     rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
+    if delimiter != ",":  # a spreadsheet that separates with ; or tabs may write decimal commas: 2,5 is 2.5
+        rows = [[cell.replace(",", ".") for cell in row] for row in rows]
     notes = []
 
     def numeric(row) -> bool:
