@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from app.boosting import keys as K
 from app.resources import training_slots
-from engine.boosting import BoostingConfig, BoostingTrainer, build_views
+from engine.boosting import DATASETS, BoostingConfig, BoostingTrainer, build_views
 from engine.scheduler import SlotScheduler
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,16 +66,17 @@ def test_every_control_has_its_range_default_and_help():
     assert at.radio(key=K.setting("mode")).value == "gradient"
     assert at.radio(key=K.setting("loss")).value == "logloss"
     assert at.slider(key=K.STAGE).value == 50 and at.slider(key=K.TREE).value == 0
-    for i in range(6):
-        assert at.button(key=f"{K.DATASET_BUTTON}{i}") is not None
-    for k in range(30):
-        assert at.button(key=f"{K.THUMB_BUTTON}{k}") is not None
+    # looked up by key (a missing one raises KeyError); the chosen dataset's button is the primary one
+    assert [at.button(key=f"{K.DATASET_BUTTON}{i}").proto.type for i in range(6)] == \
+        ["primary" if name == "spiral" else "tertiary" for name in DATASETS]
+    assert [at.button(key=f"{K.THUMB_BUTTON}{k}").label for k in range(30)] == [f"Σ {k}" for k in range(30)]
     assert shown_config(at) == BoostingConfig()
     views = build_views(BoostingConfig())
     assert metric(at, "Test loss") == f"{views.test_loss[50]:.4f}"
     assert metric(at, "Train loss") == f"{views.train_loss[50]:.4f}"
-    for key in (K.PLAY, K.PAUSE, K.STEP, K.RESET):
-        assert at.button(key=key) is not None
+    assert [at.button(key=key).label for key in (K.PLAY, K.PAUSE, K.STEP, K.RESET)] == \
+        ["▶ Play", "⏸ Pause", "⏭ Step", "↺ Reset"]
+    assert at.button(key=K.PAUSE).disabled and at.button(key=K.RESET).disabled and not at.button(key=K.PLAY).disabled
 
 
 def test_controls_change_the_ensemble_and_the_numbers():

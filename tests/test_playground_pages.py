@@ -240,7 +240,9 @@ def test_learning_rate_10_with_l2_10_diverges_and_says_so():
     assert trainer(at).status_ == "diverged"
     at.run()
     assert "lower learning rate" in texts(at) and "diverged" in texts(at)
-    assert not at.exception and at.button(key=K.RESET) is not None
+    assert not at.exception and not at.button(key=K.RESET).disabled and at.button(key=K.PAUSE).disabled
+    click(at, K.RESET)  # a diverged run is thrown away: a fresh one from the seed, ready to play
+    assert trainer(at).status_ == "ready" and epoch(at) == 0 and "diverged" not in texts(at)
 
 
 def test_regression_shows_losses_without_accuracy():
