@@ -28,6 +28,7 @@ pyspark is imported here only, on first use; ``import engine.tabular`` does not 
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -107,6 +108,8 @@ class SparkRun:
     feature_names, feature_types : the columns XGBoost saw (``"c"`` marks a categorical code column).
     where : :class:`Where`.
     seconds : ``{"startup": session, "data": rows to Spark, "training": fit, "total": all}``.
+    round_seconds : each round's seconds on the (first) worker: ``update`` plus the metrics, as the trainer's
+        ``history_[i]["seconds"]``; ``training`` minus their sum is the job's fixed cost (tasks, Arrow, DMatrix).
     """
 
     booster: object
@@ -118,6 +121,7 @@ class SparkRun:
     feature_types: list[str]
     where: Where
     seconds: dict[str, float] = field(default_factory=dict)
+    round_seconds: list[float] = field(default_factory=list)
 
     def predict(self, frame: pd.DataFrame, margin: bool = False) -> np.ndarray:
         """Predictions for a :func:`spark_frame`-style frame (codes for categories), up to the best round."""
@@ -316,11 +320,47 @@ def _training_dataframe(session, table: Table, split: Split, categorical: str, n
     # One partition per XGBoost worker, rows back in table order inside each (a shuffle would reorder them,
     # and XGBoost's quantile sketch depends a little on row order). coalesce() is not allowed before a
     # barrier stage, so this is a repartition by row range plus a sort within partitions.
-    sdf = sdf.repartitionByRange(num_workers, "row_id").sortWithinPartitions("row_id")
+    if num_workers == 1:
+        sdf = sdf.repartition(1)  # (no sampling job, unlike a range repartition)
+    else:
+        sdf = sdf.repartitionByRange(num_workers, "row_id")
+    sdf = sdf.sortWithinPartitions("row_id")
     return sdf, names, types
 
 
 # ------------------------------------------------------------------------------------------ training
+ROUND_SECONDS_ATTR = "ml_playground_round_seconds"
+
+
+def _round_timer():
+    """An XGBoost callback that times every round on the worker and leaves the list in a model attribute.
+
+    Made inside a function so that cloudpickle ships the class by value: executors need xgboost, not
+    this project.
+    """
+    import json as _json
+    import time as _time
+
+    from xgboost.callback import TrainingCallback
+
+    class RoundTimer(TrainingCallback):
+        def before_training(self, model):
+            self.seconds, self.last = [], _time.perf_counter()
+            return model
+
+        def after_iteration(self, model, epoch, evals_log):
+            now = _time.perf_counter()
+            self.seconds.append(now - self.last)
+            self.last = now
+            return False
+
+        def after_training(self, model):
+            model.set_attr(**{ROUND_SECONDS_ATTR: _json.dumps([round(s, 6) for s in self.seconds])})
+            return model
+
+    return RoundTimer()
+
+
 def _estimator(table: Table, config: TabularConfig, names: list[str], types: list[str], num_workers: int):
     from xgboost.spark import SparkXGBClassifier, SparkXGBRegressor
 
@@ -333,14 +373,15 @@ def _estimator(table: Table, config: TabularConfig, names: list[str], types: lis
         validation_indicator_col="is_valid", num_workers=num_workers, device="cpu",
         feature_names=names, feature_types=types, missing=float("nan"),
         n_estimators=config.n_rounds, early_stopping_rounds=config.early_stopping or None,
-        verbose=False, **params)
+        verbose=False, callbacks=[_round_timer()], **params)
 
 
-def _watch(session, group: str, stop, done: threading.Event) -> None:
+def _watch(session, group: str, stop, done: threading.Event, stopped: threading.Event) -> None:
+    """Cancel the group's jobs once ``stop()`` says so, and every later one (a fit runs several jobs)."""
     while not done.wait(0.2):
-        if stop():
+        if stopped.is_set() or stop():
+            stopped.set()
             session.sparkContext.cancelJobGroup(group)
-            return
 
 
 def train_spark(table: Table, split: Split, config: TabularConfig | None = None, master: str | None = None,
@@ -383,28 +424,33 @@ def train_spark(table: Table, split: Split, config: TabularConfig | None = None,
 
     group = f"ml-playground-{os.getpid()}-{threading.get_ident()}-{time.time_ns()}"
     sc.setJobGroup(group, "XGBoost training", interruptOnCancel=True)
-    done = threading.Event()
-    watcher = threading.Thread(target=_watch, args=(session, group, stop, done), daemon=True)
+    done, stopped = threading.Event(), threading.Event()
+    watcher = threading.Thread(target=_watch, args=(session, group, stop, done, stopped), daemon=True)
     watcher.start()
     try:
         model = estimator.fit(sdf)
     except Exception as error:
-        if stop():
+        if stopped.is_set() or stop():
             raise SparkStopped("Stopped during Spark training.") from error
         raise
     finally:
         done.set()
+        watcher.join()
         sc.setLocalProperty("spark.jobGroup.id", None)
+    if stopped.is_set():  # asked between two of the fit's jobs: its result is not wanted
+        raise SparkStopped("Stopped during Spark training.")
     t3 = time.perf_counter()
 
     booster = model.get_booster()
+    timed = booster.attr(ROUND_SECONDS_ATTR)
+    booster.set_attr(**{ROUND_SECONDS_ATTR: None})
     summary = model.training_summary
     history = {"train": dict(summary.train_objective_history), "valid": dict(summary.validation_objective_history)}
     rounds = booster.num_boosted_rounds()
     best = booster.best_iteration if config.early_stopping and getattr(booster, "best_iteration", None) is not None \
         else rounds - 1
     run = SparkRun(booster=booster, best_round=int(best), rounds=rounds, history=history, valid={},
-                   feature_names=names, feature_types=types,
+                   feature_names=names, feature_types=types, round_seconds=json.loads(timed) if timed else [],
                    where=Where(master=sc.master, executors=_executor_count(session) or 1,
                                cores=sc.defaultParallelism, partitions=sdf.rdd.getNumPartitions(),
                                ui_url=sc.uiWebUrl, spark_version=session.version, fell_back=fell_back, note=note),
