@@ -518,6 +518,22 @@ def test_the_learning_rate_preset_jumps_with_a_and_settles_with_b():
     assert (jumps_b <= 1e-9).all() and b.losses()["train"][-1] < 0.02 and b.current()["test_acc"] >= 0.98
 
 
+def test_the_overfitting_presets_numbers_are_those_of_its_run():
+    """The lesson quotes a run ("seed 0: 0.03 vs 0.68 after 2,000 epochs"): train it and compare."""
+    import re
+
+    from engine.playground.presets import PRESETS
+
+    p = PRESETS["Overfitting"]
+    train, test, epochs = re.search(r"seed 0: ([\d.]+) vs ([\d.]+) after ([\d,]+) epochs", p.lesson).groups()
+    t = Trainer(PlaygroundConfig.from_params(p.params)[0])
+    assert t.config.seed == 0
+    t.train_epochs(int(epochs.replace(",", "")))
+    curves = t.losses()
+    assert (f"{curves['train'][-1]:.2f}", f"{curves['test'][-1]:.2f}") == (train, test)
+    assert int(np.argmin(curves["test"])) < len(curves["test"]) // 10  # the test loss turned early, then rose
+
+
 def _output_total_input(t: Trainer, n: int = 81) -> np.ndarray:
     """The output neuron's total input z on an ``n × n`` grid over the plane (float64, from the weights)."""
     g = np.linspace(-6, 6, n)
