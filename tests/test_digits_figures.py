@@ -180,3 +180,26 @@ def test_a_single_epoch_still_shows_its_dots():
                                             val_accuracy=0.75)])
     assert html.count("<circle") == 3  # the NaN validation loss leaves a gap, not a broken chart
     assert "nan" not in html.lower()
+
+
+HAND_MAPS = np.array([[[0, 1], [3, 5]], [[-2, -2], [-2, -2]], [[-10, 0], [5, 7]]], dtype=np.float32)
+HAND_LEVELS = {
+    # Each map on its own: 0..5 -> 51 levels a unit; a constant map -> the low colour; -10..7 -> 15 a unit.
+    "per map": [[[0, 51], [153, 255]], [[0, 0], [0, 0]], [[0, 150], [225, 255]]],
+    # The layer's range, -10..7: 15 levels a unit for every map.
+    "per layer": [[[150, 165], [195, 225]], [[120, 120], [120, 120]], [[0, 150], [225, 255]]],
+    # The global range 0..5, clipped at both ends.
+    "global": [[[0, 51], [153, 255]], [[0, 0], [0, 0]], [[0, 0], [255, 255]]],
+}
+"""Colour levels worked out by hand for three 2x2 maps (not with normalise_maps, which the others use)."""
+
+
+@pytest.mark.parametrize("mode", list(HAND_LEVELS))
+def test_colour_levels_of_a_hand_computed_layer(mode):
+    levels, values = read_picture(maps_picture(HAND_MAPS, mode, (0.0, 5.0)))
+    np.testing.assert_array_equal(levels, np.array(HAND_LEVELS[mode], dtype=np.uint8))
+    np.testing.assert_array_equal(values, HAND_MAPS)  # small integers survive float16 exactly
+    if mode == "per map":  # the unit picker colours each map by its own range too
+        trace = unit_picker_figure(HAND_MAPS, (0, 0, 0)).spec["data"][0]
+        where, colour = decode(trace["customdata"]), decode(trace["marker"]["color"])
+        np.testing.assert_array_equal(colour, np.array(HAND_LEVELS[mode], dtype=np.uint8)[tuple(where.T)])
