@@ -4,6 +4,9 @@ for the search)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -273,3 +276,11 @@ def test_config_clamps_and_round_trips_through_a_link():
     with pytest.raises(ValueError, match="does not apply"):
         TabularTrainer(make_table(pd.DataFrame({"x": np.arange(40.0), "y": np.arange(40.0) ** 1.5}), "y",
                                   check_leaks=False), None, TabularConfig(metric="auc"))
+
+
+def test_importing_the_engine_stays_light():
+    code = ("import sys, engine.tabular; heavy = [m for m in ('xgboost', 'optuna', 'pyspark', 'torch') "
+            "if m in sys.modules]; print(heavy)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
