@@ -154,3 +154,10 @@ def test_bank_marketing_is_bundled_whole_and_unknown_can_be_missing():
     assert "unknown" not in missing.X["job"].cat.categories
     with gzip.open(load_bank.__globals__["BANK_PATH"], "rt") as handle:
         assert handle.readline().strip().endswith(",poutcome,y")
+
+
+def test_an_unparsable_file():
+    with pytest.raises(TableError, match="could not be read as a table.*line 4"):
+        read_csv(b"a,b,y\n1,2,yes\n3,4,no\n5,6,7,8,9\n")
+    with pytest.raises(TableError, match="could not be read as a table"):
+        read_csv(b'a,b,y\n1,"2,yes\n3,4,no\n')
