@@ -26,7 +26,7 @@ def test_top_k_above_the_number_of_experts_is_refused_with_a_clear_message():
     ({"learning_rate": 0.0}, "learning_rate"),
     ({"aux_loss_coef": 101.0}, "aux_loss_coef must be a number from 0 to 100"),
     ({"capacity_factor": -1.0}, "capacity_factor"),
-    ({"router": "magic"}, "router must be one of topk, noisy_topk, expert_choice"),
+    ({"router": "magic"}, "router must be one of topk, noisy_topk, sigmoid_topk, expert_choice"),
     ({"task": "moons"}, "task must be one of"),
     ({"dense_baselines": 1}, "dense_baselines must be True or False"),
     ({"steps": True}, "steps must be a whole number"),

@@ -26,6 +26,7 @@ CHOICES: dict[str, tuple] = {
     "top_k": (1, 2, 3, 4),
     "n_shared": (0, 1, 2),
     "aux_loss_coef": (0.0, 0.001, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 100.0),
+    "importance_loss_coef": (0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 100.0),
     "bias_rate": (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0),
     "z_loss_coef": (0.0, 0.0001, 0.001, 0.01, 0.1, 1.0),
     "capacity_factor": (0.0, 0.1, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 4.0),
@@ -38,13 +39,15 @@ CHOICES: dict[str, tuple] = {
 }
 SEED_MAX = 2**31 - 1
 LABELS = {
-    "router": {"topk": "Top-k", "noisy_topk": "Noisy top-k", "expert_choice": "Expert choice"},
+    "router": {"topk": "Top-k", "noisy_topk": "Noisy top-k", "sigmoid_topk": "Sigmoid top-k (DeepSeek-V3)",
+               "expert_choice": "Expert choice"},
     "gate": {"full": "Softmax over all experts", "topk": "Softmax over the chosen k"},
     "router_init": {"points": "Around training points", "default": "PyTorch default"},
     "dispatch": {"auto": "Automatic", "sparse": "Sparse (gather per expert)", "dense": "Dense (run all, mask)"},
     "lr_schedule": {"cosine": "Cosine decay", "constant": "Constant"},
 }
-FIELDS = ("task", "n_experts", "top_k", "router", "gate", "aux_loss_coef", "bias_rate", "z_loss_coef",
+FIELDS = ("task", "n_experts", "top_k", "router", "gate", "aux_loss_coef", "importance_loss_coef", "bias_rate",
+          "z_loss_coef",
           "capacity_factor", "n_shared", "learning_rate", "lr_schedule", "steps", "batch_size", "expert_hidden",
           "seed", "router_init", "dense_baselines", "dispatch", "task_noise", "n_samples")
 """The config fields the page exposes, each as widget ``moe_<field>`` (the rest keep their defaults)."""
@@ -148,6 +151,7 @@ def _widgets(disabled: bool) -> dict[str, object]:
     choose("gate", "Gate of a chosen expert", option_help("gate.full") + " " + option_help("gate.topk"))
     st.markdown("**Balancing**")
     pick("aux_loss_coef", "Switch load-balancing loss α", option_help("aux_loss_coef"))
+    pick("importance_loss_coef", "Shazeer's importance and load losses w", option_help("importance_loss_coef"))
     pick("bias_rate", "Loss-free balancing bias rate γ", option_help("bias_rate"))
     pick("z_loss_coef", "Router z-loss coefficient", option_help("z_loss_coef"))
     pick("capacity_factor", "Capacity factor", option_help("capacity_factor"),

@@ -18,8 +18,9 @@ from dataclasses import dataclass, fields, replace
 TASKS = ("spiral", "checkerboard", "blobs", "digits")
 """Datasets: three 2-D tasks with many regions (see :mod:`engine.moe.data`) and the bundled MNIST digits."""
 
-ROUTERS = ("topk", "noisy_topk", "expert_choice")
-"""Token-choice top-k, noisy top-k (Shazeer et al. 2017), expert choice (Zhou et al. 2022)."""
+ROUTERS = ("topk", "noisy_topk", "sigmoid_topk", "expert_choice")
+"""Token-choice top-k, noisy top-k (Shazeer et al. 2017), sigmoid affinities normalised over the chosen experts
+(DeepSeek-V3, 2024), expert choice (Zhou et al. 2022)."""
 
 GATES = ("full", "topk")
 """Gate of a chosen expert: its probability under a softmax over *all* experts (Switch, GShard),
@@ -51,6 +52,7 @@ INT_RANGES: dict[str, tuple[int, int]] = {
 }
 FLOAT_RANGES: dict[str, tuple[float, float]] = {
     "aux_loss_coef": (0.0, 100.0),
+    "importance_loss_coef": (0.0, 100.0),
     "z_loss_coef": (0.0, 10.0),
     "bias_rate": (0.0, 1.0),
     "capacity_factor": (0.0, 8.0),
@@ -78,6 +80,9 @@ class MoEConfig:
     expert_hidden : hidden units of every expert (an MLP ``d -> expert_hidden -> n_classes``).
     n_shared : always-active shared experts, DeepSeekMoE style (0-2).
     aux_loss_coef : Switch Transformer's load-balancing coefficient α (0 = off; the paper uses 0.01).
+    importance_loss_coef : Shazeer et al.'s importance and load losses, both with this coefficient
+        (0 = off; the paper uses 0.1 for each). The load loss needs the noisy router's noise; with another
+        token-choice router only the importance loss applies.
     z_loss_coef : ST-MoE router z-loss coefficient (0 = off; the paper uses 0.001).
     bias_rate : DeepSeek-V3 auxiliary-loss-free balancing speed γ (0 = off; the paper uses 0.001).
     capacity_factor : inputs an expert may take, as a multiple of an even share (0 = no limit);
@@ -106,6 +111,7 @@ class MoEConfig:
     expert_hidden: int = 8
     n_shared: int = 0
     aux_loss_coef: float = 0.0
+    importance_loss_coef: float = 0.0
     z_loss_coef: float = 0.0
     bias_rate: float = 0.0
     capacity_factor: float = 0.0
@@ -207,7 +213,17 @@ class MoEConfig:
             notes.append("With one expert there is nothing to route: every input goes to it (a dense model).")
         if self.top_k == self.n_experts > 1 and not expert_choice:
             notes.append("top_k equals the number of experts: every expert runs on every input (dense).")
-        if self.router != "expert_choice" and self.gate == "topk" and self.top_k == 1:
+        if self.router == "sigmoid_topk" and self.top_k == 1:
+            notes.append("Sigmoid routing with k = 1 normalises the one chosen affinity to a gate of exactly 1, so "
+                         "the router gets no gradient from the task (DeepSeek-V3 uses k = 8); the balancing bias "
+                         "still moves the choices.")
+        if self.importance_loss_coef > 0 and self.router in ("topk", "sigmoid_topk"):
+            notes.append("Shazeer's load loss needs the noisy router's noise: with this router only the importance "
+                         "loss applies.")
+        if self.importance_loss_coef > 0 and self.router == "expert_choice":
+            notes.append("Expert choice is balanced by construction: the importance and load losses change nothing "
+                         "about the load here.")
+        if self.router not in ("expert_choice", "sigmoid_topk") and self.gate == "topk" and self.top_k == 1:
             noisy = "Shazeer's noisy gate" if self.router == "noisy_topk" else "A softmax over the top 1"
             notes.append(f"{noisy} with k = 1 gives every chosen expert a gate of exactly 1, so the router "
                          f"gets no gradient from the task and never learns (balancing losses still move it).")

@@ -57,6 +57,25 @@ def token_choice(logits: torch.Tensor, top_k: int, gate: str = "full",
     return indices, gates, probs
 
 
+def sigmoid_choice(logits: torch.Tensor, top_k: int,
+                   selection_bias: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """DeepSeek-V3's router: sigmoid affinities, the top-``k`` chosen, gates normalised over the chosen ones.
+
+    ``s = sigmoid(logits)``; the experts with the ``k`` largest ``s + selection_bias`` are chosen, and
+    a chosen expert's gate is ``s_i / sum_chosen s_j``. Each affinity is a yes/no score of its own, so
+    one expert's score does not push another's down as a softmax does.
+
+    Returns ``indices`` (N, k) best first, ``gates`` (N, k) summing to 1, and ``probs`` (N, E): the
+    affinities normalised over all experts (what the balancing losses and the page's shares use).
+    """
+    affinity = torch.sigmoid(logits)
+    scores = affinity if selection_bias is None else affinity + selection_bias
+    indices = scores.topk(top_k, dim=-1).indices
+    chosen = affinity.gather(1, indices)
+    gates = chosen / chosen.sum(dim=-1, keepdim=True)
+    return indices, gates, affinity / affinity.sum(dim=-1, keepdim=True)
+
+
 def capacity(n_inputs: int, n_experts: int, top_k: int, factor: float) -> int:
     """Inputs one expert may take: ``ceil(factor * N * k / E)``, at least 1 (an even share times ``factor``)."""
     return max(1, math.ceil(factor * n_inputs * top_k / n_experts - 1e-9))
@@ -115,6 +134,46 @@ def switch_aux_loss(probs: torch.Tensor, indices: torch.Tensor, alpha: float) ->
     n_experts = probs.shape[1]
     f = torch.bincount(indices.reshape(-1), minlength=n_experts).to(probs.dtype) / indices.numel()
     return alpha * n_experts * (f * probs.mean(0)).sum()
+
+
+def cv_squared(values: torch.Tensor) -> torch.Tensor:
+    """The squared coefficient of variation ``var / mean^2`` (population variance): 0 when all are equal."""
+    values = values.to(torch.float32) if not values.is_floating_point() else values
+    return values.var(unbiased=False) / (values.mean().square() + 1e-10)
+
+
+def importance_loss(gates: torch.Tensor, coef: float) -> torch.Tensor:
+    """Shazeer et al.'s importance loss ``coef * CV(importance)^2``.
+
+    ``importance_i`` is the sum over the batch of expert i's gate (0 where it was not chosen), so
+    the loss is 0 when every expert carries the same total gate. gates : (N, E) with zeros for
+    experts not chosen. Returns a scalar tensor.
+    """
+    return coef * cv_squared(gates.sum(dim=0))
+
+
+def load_probability(clean: torch.Tensor, noisy: torch.Tensor, noise_std: torch.Tensor, top_k: int) -> torch.Tensor:
+    """(N, E): the probability that expert i is among input n's top-k if only i's noise were drawn again.
+
+    Shazeer et al.'s smooth estimator of the load: expert i is chosen when its noisy logit beats the
+    k-th largest noisy logit of the *other* experts (the (k+1)-th of all when i is itself in the top
+    k, the k-th otherwise), so ``P = Phi((clean_i - threshold_i) / noise_std_i)``. It is
+    differentiable where the count of inputs per expert is not.
+    """
+    n_experts = noisy.shape[1]
+    if top_k >= n_experts:
+        return torch.ones_like(noisy)
+    top = noisy.topk(top_k + 1, dim=1).values
+    kth, next_after = top[:, top_k - 1 : top_k], top[:, top_k : top_k + 1]
+    threshold = torch.where(noisy >= kth, next_after, kth)
+    normal = torch.distributions.Normal(torch.zeros((), dtype=noisy.dtype), torch.ones((), dtype=noisy.dtype))
+    return normal.cdf((clean - threshold) / noise_std.clamp_min(1e-9))
+
+
+def load_loss(clean: torch.Tensor, noisy: torch.Tensor, noise_std: torch.Tensor, top_k: int,
+              coef: float) -> torch.Tensor:
+    """Shazeer et al.'s load loss ``coef * CV(load)^2`` with ``load_i = sum_n P(n, i)`` (:func:`load_probability`)."""
+    return coef * cv_squared(load_probability(clean, noisy, noise_std, top_k).sum(dim=0))
 
 
 def router_z_loss(logits: torch.Tensor, coef: float) -> torch.Tensor:

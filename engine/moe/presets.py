@@ -18,6 +18,8 @@ PRESETS: dict[str, MoEConfig] = {
     "Switch aux loss": _BASE.replace(aux_loss_coef=0.3),
     "Capacity limit": _BASE.replace(capacity_factor=1.0),
     "Noisy top-2": _BASE.replace(router="noisy_topk", top_k=2, gate="topk"),
+    "Shazeer's losses": _BASE.replace(router="noisy_topk", top_k=2, gate="topk", importance_loss_coef=0.1),
+    "Sigmoid + bias": _BASE.replace(router="sigmoid_topk", top_k=2, bias_rate=0.01),
     "Shared expert": _BASE.replace(top_k=2, n_shared=1, bias_rate=0.01),
     "Digits": _BASE.replace(task="digits", expert_hidden=32, bias_rate=0.1, learning_rate=0.003, steps=600),
 }
@@ -38,6 +40,11 @@ PRESET_HELP: dict[str, str] = {
     "Capacity limit": "Top-1 with no balancing but at most an even share per expert: inputs beyond an expert's "
                       "capacity are dropped. A limit, not a balancer: the router still prefers the same experts.",
     "Noisy top-2": "Shazeer et al.'s noisy top-k gating with k = 2: learned noise on the logits spreads the choices.",
+    "Shazeer's losses": "Noisy top-2 with the importance and load losses of the same paper (w = 0.1, its value): "
+                        "both are 0 only when every expert carries the same share.",
+    "Sigmoid + bias": "DeepSeek-V3's router: sigmoid affinities, the top 2 chosen and their gates normalised, "
+                      "balanced by the selection bias instead of a loss. Set the bias rate to off to watch it "
+                      "collapse.",
     "Shared expert": "DeepSeekMoE: one shared expert sees every input, two of eight routed experts add to it.",
     "Digits": "Eight experts on handwritten digits: the class-by-expert matrix shows which digits each expert serves.",
 }
@@ -52,6 +59,9 @@ OPTION_HELP: dict[str, tuple[str, str]] = {
     "router.noisy_topk": ("Noisy top-k: learned, input-dependent Gaussian noise is added to the scores before "
                           "choosing, so close calls go either way and more experts get trained.",
                           "Shazeer et al. 2017, Outrageously Large Neural Networks"),
+    "router.sigmoid_topk": ("Sigmoid top-k: each expert's affinity is its own sigmoid score, the k highest are "
+                            "chosen, and their gates are the affinities divided by their sum.",
+                            "DeepSeek-AI 2024, DeepSeek-V3 Technical Report"),
     "router.expert_choice": ("Expert choice: instead of inputs picking experts, every expert picks its top "
                              "inputs up to a fixed capacity — perfectly balanced, but some inputs get no expert.",
                              "Zhou et al. 2022, Mixture-of-Experts with Expert Choice Routing"),
@@ -63,6 +73,10 @@ OPTION_HELP: dict[str, tuple[str, str]] = {
     "aux_loss_coef": ("Switch load-balancing loss α·N·Σ fᵢ·Pᵢ (fᵢ: share of inputs sent to expert i, Pᵢ: its mean "
                       "router probability); it is smallest, exactly α, when the load is even.",
                       "Fedus et al. 2021, Switch Transformers"),
+    "importance_loss_coef": ("Two losses of weight w: the importance loss, w·CV(Σ gates per expert)², and the load "
+                             "loss, w·CV(expected inputs per expert)², where the noisy router makes the expected "
+                             "count smooth; both are 0 when every expert carries the same share.",
+                             "Shazeer et al. 2017, Outrageously Large Neural Networks"),
     "z_loss_coef": ("Router z-loss: penalises large router logits (the squared log-sum-exp), which keeps "
                     "training stable; it does not balance the load.", "Zoph et al. 2022, ST-MoE"),
     "bias_rate": ("Auxiliary-loss-free balancing: a per-expert bias, added only when choosing experts, is lowered "

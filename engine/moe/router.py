@@ -20,7 +20,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from engine.moe.gating import capacity, expert_choice, keep_within_capacity, token_choice
+from engine.moe.gating import capacity, expert_choice, keep_within_capacity, sigmoid_choice, token_choice
 
 
 @dataclass
@@ -55,6 +55,18 @@ class Routing:
     load: torch.Tensor
     choices: torch.Tensor | None
     capacity: int | None
+    clean_logits: torch.Tensor | None = None
+    """Noisy top-k only: the logits before the noise (for Shazeer's load loss)."""
+    noise_std: torch.Tensor | None = None
+    """Noisy top-k only: the noise's standard deviation per input and expert, softplus(x @ W_noise.T)."""
+
+    def full_gates(self) -> torch.Tensor:
+        """(N, E): each input's gate for every expert it chose (dropped ones included), 0 elsewhere."""
+        gates = torch.zeros_like(self.probs)
+        keep = self.indices >= 0
+        rows = torch.arange(gates.shape[0], device=gates.device)[:, None].expand_as(self.indices)
+        gates[rows[keep], self.indices[keep]] = self.gates[keep]
+        return gates
 
     @property
     def unserved(self) -> torch.Tensor:
@@ -77,7 +89,7 @@ class Router(nn.Module):
     ----------
     n_features, n_experts : d and E
     top_k : experts per input (expert choice: the average per input)
-    mode : ``"topk"``, ``"noisy_topk"`` or ``"expert_choice"``
+    mode : ``"topk"``, ``"noisy_topk"``, ``"sigmoid_topk"`` (DeepSeek-V3) or ``"expert_choice"``
     gate : ``"full"`` or ``"topk"`` (see :func:`engine.moe.gating.token_choice`)
     capacity_factor : 0 for no limit (token choice); expert choice treats 0 as 1
     generator : CPU ``torch.Generator`` the initial weights are drawn from
@@ -111,20 +123,27 @@ class Router(nn.Module):
 
     def logits(self, x: torch.Tensor, noise: torch.Generator | None = None) -> torch.Tensor:
         """(N, E) router logits for x (N, d); a noisy router adds noise drawn from ``noise`` when given."""
+        return self._logits(x, noise)[0]
+
+    def _logits(self, x: torch.Tensor, noise: torch.Generator | None):
+        """(logits, clean logits, noise std): the last two are None unless noise was added."""
         clean = F.linear(x, self.weight, self.bias)
         if self.noise_weight is None or noise is None:
-            return clean
+            return clean, None, None
         eps = torch.randn(clean.shape, generator=noise, device=noise.device).to(clean.device)
-        return clean + eps * F.softplus(F.linear(x, self.noise_weight))
+        std = F.softplus(F.linear(x, self.noise_weight))
+        return clean + eps * std, clean, std
 
     def forward(self, x: torch.Tensor, batch: bool = True, noise: torch.Generator | None = None) -> Routing:
         """Route ``x`` (N, d); see the module docstring for ``batch``. ``noise``: generator for noisy gating."""
-        logits = self.logits(x, noise)
+        logits, clean, std = self._logits(x, noise)
         n, n_experts = logits.shape
         if self.mode == "expert_choice":
             if batch:
                 return self._expert_choice(logits)
             indices, gates, probs = token_choice(logits, self.top_k, "full")
+        elif self.mode == "sigmoid_topk":
+            indices, gates, probs = sigmoid_choice(logits, self.top_k, self.selection_bias)
         else:
             indices, gates, probs = token_choice(logits, self.top_k, self.gate, self.selection_bias)
         requested = torch.bincount(indices.reshape(-1), minlength=n_experts)
@@ -136,7 +155,7 @@ class Router(nn.Module):
         tokens = torch.arange(n, device=x.device)[:, None].expand_as(indices)[kept]
         experts = indices[kept]
         return Routing(logits, probs, indices, gates, ~kept, tokens, experts, gates[kept], requested,
-                       torch.bincount(experts, minlength=n_experts), indices, cap)
+                       torch.bincount(experts, minlength=n_experts), indices, cap, clean, std)
 
     def _expert_choice(self, logits: torch.Tensor) -> Routing:
         n, n_experts = logits.shape

@@ -28,7 +28,14 @@ from engine.live import DIVERGED, DONE, FINISHED, READY, STOPPED, TRAINING
 from engine.moe import views
 from engine.moe.config import MoEConfig
 from engine.moe.data import MoETask, load_task
-from engine.moe.gating import gate_entropy, router_z_loss, switch_aux_loss, update_selection_bias
+from engine.moe.gating import (
+    gate_entropy,
+    importance_loss,
+    load_loss,
+    router_z_loss,
+    switch_aux_loss,
+    update_selection_bias,
+)
 from engine.moe.metrics import ParamCounts, class_expert_matrix, count_params, load_stats
 from engine.moe.model import DenseMLP, MoEClassifier
 from engine.moe.records import DenseBaselines, EvalResult, MoERecord, Window, shared_tensor
@@ -174,6 +181,12 @@ class MoETrainer:
         if cfg.aux_loss_coef > 0 and routing.choices is not None:
             aux_t = switch_aux_loss(routing.probs, routing.choices, cfg.aux_loss_coef)
             loss, aux = loss + aux_t, float(aux_t.detach())
+        if cfg.importance_loss_coef > 0 and routing.choices is not None:  # Shazeer et al. 2017
+            shazeer = importance_loss(routing.full_gates(), cfg.importance_loss_coef)
+            if routing.clean_logits is not None:
+                shazeer = shazeer + load_loss(routing.clean_logits, routing.logits, routing.noise_std, cfg.top_k,
+                                              cfg.importance_loss_coef)
+            loss, aux = loss + shazeer, aux + float(shazeer.detach())
         if cfg.z_loss_coef > 0:
             z_t = router_z_loss(routing.logits, cfg.z_loss_coef)
             loss, z = loss + z_t, float(z_t.detach())
