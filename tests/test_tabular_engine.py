@@ -284,3 +284,16 @@ def test_importing_the_engine_stays_light():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_cuda_falls_back_to_the_cpu_with_a_note_where_there_is_none(bank, bank_split):
+    from engine.tabular.trainer import cuda_available
+
+    if cuda_available():
+        pytest.skip("a CUDA GPU and a CUDA build of XGBoost are present")
+    trainer = TabularTrainer(bank, bank_split, TabularConfig(device="cuda", n_rounds=2, early_stopping=0))
+    assert trainer.device_ == "cpu" and trainer.params_["device"] == "cpu"
+    assert "No CUDA GPU" in trainer.notes_[0]
+    trainer.step(1.0)
+    assert trainer.rounds_ >= 1
+    assert TabularTrainer(bank, bank_split, TabularConfig(device="auto")).notes_ == []
