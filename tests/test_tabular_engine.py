@@ -297,3 +297,19 @@ def test_cuda_falls_back_to_the_cpu_with_a_note_where_there_is_none(bank, bank_s
     trainer.step(1.0)
     assert trainer.rounds_ >= 1
     assert TabularTrainer(bank, bank_split, TabularConfig(device="auto")).notes_ == []
+
+
+def test_shap_of_the_validation_rows_is_computed_once_per_model(bank, bank_split, monkeypatch):
+    trainer = TabularTrainer(bank, bank_split, QUICK)
+    trainer.step(0.0)
+    first, _ = shap_values(trainer, "valid")
+    calls = []
+    real = type(trainer.booster_).predict
+    monkeypatch.setattr(type(trainer.booster_), "predict", lambda self, *a, **k: calls.append(k) or real(self, *a, **k))
+    again, _ = shap_values(trainer, "valid")
+    assert calls == [] and again is not None
+    np.testing.assert_array_equal(again, first)
+    trainer.step(0.0)  # one more round: a new model, new values
+    newer, bias = shap_values(trainer, "valid")
+    assert len(calls) == 1
+    np.testing.assert_allclose(newer.sum(1) + bias, trainer.predict("valid", margin=True), atol=1e-4)

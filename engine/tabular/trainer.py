@@ -596,10 +596,18 @@ def shap_values(trainer: TabularTrainer, rows: np.ndarray | str = "valid",
     (one-hot columns summed back into their feature), ``bias`` (n_rows,) the expected margin; each row's
     contributions plus its bias equal the model's margin on that row. Multi-class tables give
     (n_rows, n_classes, n_features) and (n_rows, n_classes), or one class's slice with ``class_index``.
+    For ``rows="train"`` / ``"valid"`` XGBoost's values are computed once per model and reused (the
+    beeswarm, the dependence plot and one row's explanation all read them); they are not pickled.
     """
     trainer._require_model()
-    contribs = trainer.booster_.predict(trainer.matrix(rows), pred_contribs=True,
-                                        iteration_range=(0, trainer.rounds_used))
+    key = ("shap", rows, trainer.rounds_used) if isinstance(rows, str) else None
+    contribs = trainer._cache.get(key) if key else None
+    if contribs is None:  # TreeSHAP is the costly part (1.5 s for Bank Marketing's validation rows): once per model
+        contribs = trainer.booster_.predict(trainer.matrix(rows), pred_contribs=True,
+                                            iteration_range=(0, trainer.rounds_used))
+        contribs.flags.writeable = False
+        if key:
+            trainer._cache[key] = contribs
     bias = contribs[..., -1]
     per_column = contribs[..., :-1]
     origin = trainer._design()[1]
