@@ -600,14 +600,14 @@ def shap_values(trainer: TabularTrainer, rows: np.ndarray | str = "valid",
     beeswarm, the dependence plot and one row's explanation all read them); they are not pickled.
     """
     trainer._require_model()
-    key = ("shap", rows, trainer.rounds_used) if isinstance(rows, str) else None
-    contribs = trainer._cache.get(key) if key else None
-    if contribs is None:  # TreeSHAP is the costly part (1.5 s for Bank Marketing's validation rows): once per model
+    key = ("shap", rows) if isinstance(rows, str) else None
+    rounds, contribs = trainer._cache.get(key, (None, None)) if key else (None, None)
+    if rounds != trainer.rounds_used:  # TreeSHAP is costly (1.5 s for Bank Marketing's validation rows): once per model
         contribs = trainer.booster_.predict(trainer.matrix(rows), pred_contribs=True,
                                             iteration_range=(0, trainer.rounds_used))
         contribs.flags.writeable = False
         if key:
-            trainer._cache[key] = contribs
+            trainer._cache[key] = (trainer.rounds_used, contribs)  # only the latest model's values are kept
     bias = contribs[..., -1]
     per_column = contribs[..., :-1]
     origin = trainer._design()[1]
