@@ -167,7 +167,8 @@ def worker_main(conn) -> None:
             continue
         held = runs.pop(owner)
         runs[owner] = held  # to the back: round robin
-        tick = max(MIN_TICK, min(held.seconds, CYCLE / len(runs)))
+        # A speed of 0 s asks for exactly one unit a tick (the playground's "one epoch"): no floor then.
+        tick = 0.0 if held.seconds <= 0 else max(MIN_TICK, min(held.seconds, CYCLE / len(runs)))
         try:
             held.trainer.step(tick)
         except Exception:  # a bug in a trainer must not take the other runs down

@@ -130,6 +130,21 @@ def test_pause_hands_back_the_true_state_and_step_continues_it(pool):
     assert not pool.knows("pause")
 
 
+def test_a_speed_of_zero_trains_exactly_one_unit_a_tick_in_a_worker(pool):
+    """The playground's "one epoch" speed is 0 s a tick: a Step, and each update while playing, is one epoch.
+    (The worker used to raise every tick to 5 ms, about twenty epochs of the default network.)"""
+    trainer = Trainer(PlaygroundConfig())
+    trainer.step(0.0)
+    stepped = pool.step("one epoch", trainer, seconds=0.0)
+    assert stepped is not None and stepped.epoch == 2
+    pool.start("one epoch", stepped, seconds=0.0, period=CYCLE)
+    update = until(lambda: pool.latest("one epoch"))
+    first = update.trainer.epoch if update.trainer is not None else None
+    paused = pool.pause("one epoch")
+    assert paused is not None and first is not None
+    assert first == 3  # the first tick while playing: one more epoch
+
+
 def test_reset_stops_the_run_and_the_worker_serves_the_next(pool):
     pool.start("reset", digit_trainer(epochs=5), seconds=0.05, period=CYCLE)
     until(lambda: pool.latest("reset"))

@@ -6,9 +6,13 @@ the same space as :func:`engine.digits.strokes.render_strokes`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+import time
+from collections.abc import Callable, Sequence
 
 from playwright.sync_api import Locator, Page, expect
+
+from app.live import SLOWEST_UPDATE
 
 CANVAS_SIZE = 280
 """Side of the drawing canvas in canvas pixels."""
@@ -98,3 +102,65 @@ def first_guess(page: Page) -> Locator:
 def no_exception(page: Page) -> None:
     """The "must not happen" check: no Streamlit exception box on the page."""
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+
+
+def read_number(locator: Locator, timeout: float = 5.0, pattern: str | None = None) -> float:
+    """The number ``locator`` shows ("1,234", "57 %"), or ``pattern``'s first group in its text. An update that
+    replaces the element mid-read is read again; if no number can be read within ``timeout`` seconds this
+    raises (never a NaN that quietly fails a comparison)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            text = locator.inner_text(timeout=1_000)
+            if pattern is not None:
+                text = re.search(pattern, text).group(1)
+            return float(text.replace(",", "").replace("%", "").strip())
+        except Exception as error:  # replaced mid-read by the next update  # noqa: BLE001
+            if time.monotonic() > deadline:
+                raise AssertionError(f"could not read a number from {locator}: {error}") from error
+            time.sleep(0.05)
+
+
+def wait_for_number_change(read: Callable[[], float], before: float, timeout: float = 30.0) -> float:
+    """Poll ``read()`` (which raises when it cannot read) until it differs from ``before``; return it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        now = read()
+        if now != before:
+            return now
+        time.sleep(0.05)
+    raise AssertionError(f"still {before!r} after {timeout} s")
+
+
+SLOWEST_UPDATE_MS = SLOWEST_UPDATE * 1000
+"""The longest interval between a live page's updates (it backs off to this when the server is slow), in ms."""
+
+
+def check_pause_then_step(page: Page, counter: Callable[[], float], play: Locator, pause: Locator, step: Locator,
+                          step_units: float | None = None) -> float:
+    """Pause a playing run, then Step it, waiting on state rather than on time.
+
+    Reads the counter, presses Pause and waits until the buttons say paused (Play and Step enabled, Pause
+    disabled); lets two of the longest update intervals pass and asserts the counter has not moved; presses
+    Step and asserts it moved by exactly ``step_units`` (or, when one Step's work is timed, by some), then
+    that it stays there. Returns the counter after the Step.
+    """
+    before = counter()
+    pause.click()
+    expect(play).to_be_enabled(timeout=30_000)
+    expect(step).to_be_enabled(timeout=30_000)
+    expect(pause).to_be_disabled(timeout=30_000)
+    paused = counter()
+    assert paused >= before
+    page.wait_for_timeout(2 * SLOWEST_UPDATE_MS)  # two update intervals, however far the page had backed off
+    assert counter() == paused, "Pause did not pause: the counter moved"
+    step.click()
+    stepped = wait_for_number_change(counter, paused)
+    if step_units is None:
+        assert stepped > paused
+    else:
+        assert stepped - paused == step_units, (paused, stepped)
+    expect(play).to_be_enabled(timeout=30_000)
+    page.wait_for_timeout(2 * SLOWEST_UPDATE_MS)
+    assert counter() == stepped, "Step did not stop after its update"
+    return stepped

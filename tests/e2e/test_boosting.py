@@ -13,7 +13,14 @@ from playwright.sync_api import Locator, Page, expect
 
 from app.boosting import keys as K
 from tests.e2e.harness import AppServer
-from tests.e2e.helpers import by_key, no_exception, wait_idle
+from tests.e2e.helpers import (
+    by_key,
+    check_pause_then_step,
+    no_exception,
+    read_number,
+    wait_for_number_change,
+    wait_idle,
+)
 
 LONG = 60_000
 
@@ -99,4 +106,18 @@ def test_play_builds_the_ensemble_and_a_tampered_link_is_harmless(page: Page, ap
     expect(live).to_contain_text("50 of 50 trees", timeout=LONG)
     expect(page.get_by_text(re.compile(r"Done: 50 trees"))).to_be_visible(timeout=LONG)
     expect(by_key(page, K.PLAY).get_by_role("button")).to_be_enabled()
+    no_exception(page)
+
+
+def test_pause_holds_the_ensemble_and_step_grows_it(page: Page, app_server: AppServer) -> None:
+    open_boosting(page, app_server.url, "boosting_n_trees=200&boosting_speed=slow")
+    live = by_key(page, K.LIVE_BOX)
+
+    def trees() -> float:
+        return read_number(live.get_by_text(re.compile(r"\d+ of 200 trees")).first, pattern=r"(\d+) of 200 trees")
+
+    by_key(page, K.PLAY).get_by_role("button").click()
+    expect(live).to_contain_text(re.compile(r"\d+ of 200 trees"), timeout=LONG)
+    wait_for_number_change(trees, 0.0)
+    check_pause_then_step(page, trees, *(by_key(page, key).get_by_role("button") for key in (K.PLAY, K.PAUSE, K.STEP)))
     no_exception(page)

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 from app.playground import keys as K
 from tests.e2e.conftest import VIEWPORT
 from tests.e2e.harness import AppServer
-from tests.e2e.helpers import by_key, no_exception, wait_idle
+from tests.e2e.helpers import by_key, check_pause_then_step, no_exception, read_number, wait_idle
 
 
 def open_playground(page: Page, base_url: str, query: str = "") -> None:
@@ -42,10 +42,8 @@ def metric(page: Page, label: str) -> Locator:
 
 
 def number(page: Page, label: str) -> float:
-    try:
-        return float(metric(page, label).inner_text(timeout=5_000).replace(",", "").rstrip("%"))
-    except Exception:  # replaced mid-read by the next update  # noqa: BLE001
-        return float("nan")
+    """The number shown; raises when it cannot be read (see tests.e2e.helpers.read_number)."""
+    return read_number(metric(page, label))
 
 
 PNG = re.compile(r"^data:image/png;base64,")
@@ -74,12 +72,8 @@ def test_spiral_with_a_layer_more_trains_live_and_its_link_opens_the_same_setup(
     first = number(page, "Training loss")
     wait_until(lambda: number(page, "Training loss") < first - 0.01, what=f"the loss falls below {first}")
     wait_until(lambda: number(page, "Epoch") > 50, what="many epochs train")
-    button(page, K.PAUSE).click()
-    expect(button(page, K.PLAY)).to_be_enabled(timeout=30_000)
-    wait_idle(page)
-    paused = metric(page, "Epoch").inner_text()
-    page.wait_for_timeout(800)
-    assert metric(page, "Epoch").inner_text() == paused  # Pause really pauses
+    check_pause_then_step(page, lambda: number(page, "Epoch"), button(page, K.PLAY), button(page, K.PAUSE),
+                          button(page, K.STEP))
     expect(part(page, "output").locator("svg circle").first).to_be_attached()
     expect(part(page, "output").locator('image[data-href="out"]')).to_have_attribute("href", PNG)
     expect(part(page, "network").locator("svg path[stroke-width]").first).to_be_attached()
@@ -98,6 +92,17 @@ def test_spiral_with_a_layer_more_trains_live_and_its_link_opens_the_same_setup(
         no_exception(other)
     finally:
         fresh.close()
+
+
+def test_pause_holds_and_a_step_trains_exactly_one_epoch(page: Page, app_server: AppServer) -> None:
+    open_playground(page, app_server.url, "playground_speed=one+epoch")
+    button(page, K.PLAY).click()
+    wait_until(lambda: number(page, "Epoch") >= 3, what="a few epochs train")
+    epoch = check_pause_then_step(page, lambda: number(page, "Epoch"), button(page, K.PLAY), button(page, K.PAUSE),
+                                  button(page, K.STEP), step_units=1)
+    button(page, K.STEP).click()
+    expect(metric(page, "Epoch")).to_have_text(f"{int(epoch) + 1:,}", timeout=30_000)
+    no_exception(page)
 
 
 def test_compare_mode_runs_both_networks(page: Page, app_server: AppServer) -> None:
