@@ -358,8 +358,43 @@ def test_the_search_steps_through_trials_on_the_validation_rows_and_hands_over_t
     assert at.slider(key=K.setting("max_depth")).value == params["max_depth"]
 
 
-def test_the_spark_tab_never_crashes_the_page():
-    at = page({K.VIEW: "Spark"})
+def test_the_spark_tab_trains_on_local_spark_or_says_why_not():
+    """A real local[2] session where Java and pyspark are present (the model equals the local one: one XGBoost
+    worker sees the same rows in the same order); otherwise the reason, and the page keeps working."""
+    at = page({K.VIEW: "Spark", K.setting("max_depth"): "3"})
     assert not at.exception
-    assert "Spark" in texts(at)
+    try:
+        from engine.tabular.spark import java_available
+        ok, why = java_available()
+    except ImportError as err:
+        ok, why = False, str(err)
+    if not ok:
+        assert "Spark" in texts(at) and at.button(key=K.STEP) is not None
+        return
+    at.button(key=K.SPARK_RUN).click().run()
+    assert not at.exception and not errors(at), errors(at)
+    assert metric(at, "Master") == "local[2]" and metric(at, "Partitions") == "1"
+    assert "Spark's own UI: [http" in texts(at)
+    reference = fit(bank(), split_rows(bank(), 0), TabularConfig(max_depth=3))
+    assert metric(at, "Best round") == str(reference.best_round_ + 1)
+    auc = reference.scores("valid")["auc"]
+    assert f"AUC **{auc:.4f}**" in texts(at)
+
+
+def test_an_unreachable_spark_master_is_reported_and_local_is_only_used_on_request(monkeypatch):
+    pytest.importorskip("pyspark")
+    from engine.tabular.spark import MASTER_ENV, java_available
+
+    if not java_available()[0]:
+        pytest.skip("no Java: the Spark tab says so (see the test above)")
+    monkeypatch.setenv(MASTER_ENV, "spark://127.0.0.1:9")  # nothing listens on the discard port
+    at = page({K.VIEW: "Spark", K.setting("max_depth"): "3"})
+    at.button(key=K.SPARK_RUN).click().run()
+    assert not at.exception
+    assert any("Spark could not train this model" in e for e in errors(at)), errors(at)
+    assert "Nothing ran elsewhere instead" in texts(at)
+    at.button(key=K.SPARK_FALLBACK).click().run()
+    assert not at.exception and not errors(at), errors(at)
+    assert metric(at, "Master") == "local[2]"
+
 
