@@ -20,12 +20,14 @@ from tests.e2e.harness import AppServer
 from tests.e2e.helpers import (
     by_key,
     canvas,
+    check_pause_then_step,
     clear_canvas,
     draw,
     first_guess,
     no_exception,
     open_digit_page,
     open_digit_page_direct,
+    read_number,
     wait_idle,
 )
 
@@ -138,15 +140,8 @@ def test_play_pause_step_and_finish_training(page: Page, app_server: AppServer) 
     # rerun replaces the progress, the outgoing copy can briefly still be in the page.)
     expect(box.get_by_text(re.compile(r"Epoch \d+ of \d+")).first).to_be_visible(timeout=60_000)
     expect(batches).not_to_have_text("0", timeout=60_000)
-    button[K.DIGITS_TRAIN_PAUSE].click()
-    expect(button[K.DIGITS_TRAIN_PLAY]).to_be_enabled(timeout=30_000)
-    wait_idle(page)
-    paused = int(batches.inner_text())
-    page.wait_for_timeout(1000)
-    assert int(batches.inner_text()) == paused  # Pause really pauses
-
-    button[K.DIGITS_TRAIN_STEP].click()
-    expect(batches).not_to_have_text(str(paused), timeout=30_000)
+    check_pause_then_step(page, lambda: read_number(batches), button[K.DIGITS_TRAIN_PLAY],
+                          button[K.DIGITS_TRAIN_PAUSE], button[K.DIGITS_TRAIN_STEP])
     button[K.DIGITS_TRAIN_FINISH].click()
     # Adopted (checked now) or, after so few batches on a slow machine, not yet better than chance.
     expect(box.get_by_text(re.compile(r"Stopped by the user|Stopped after")).first).to_be_visible(timeout=60_000)

@@ -13,7 +13,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from app.moe import keys as K
 from tests.e2e.harness import AppServer
-from tests.e2e.helpers import by_key, no_exception, wait_idle
+from tests.e2e.helpers import by_key, check_pause_then_step, no_exception, read_number, wait_idle
 
 IMBALANCE = ("Max share", "Load CV", "Dead experts", "Dropped")
 
@@ -74,12 +74,8 @@ def test_each_preset_plays_and_its_load_and_imbalance_change(page: Page, app_ser
         first = wait_for_change(lambda: imbalance(page), ("–",) * 4)
         wait_for_change(lambda: imbalance(page), first)  # the figures move while it trains
         expect(by_key(page, K.LIVE_VIEWS).locator(".moe-routing img")).to_be_visible()
-        button(page, K.PAUSE).click()
-        expect(button(page, K.PLAY)).to_be_enabled(timeout=30_000)
-        wait_idle(page)
-        paused = metric(page, "Step").inner_text()
-        page.wait_for_timeout(800)
-        assert metric(page, "Step").inner_text() == paused  # Pause really pauses
+        check_pause_then_step(page, lambda: read_number(metric(page, "Step")), button(page, K.PLAY),
+                              button(page, K.PAUSE), button(page, K.STEP))
         no_exception(page)
     runs = by_key(page, K.RUNS_BOX)
     for name in ("Collapse, seed 0", "Balanced, seed 0", "Expert choice, seed 0"):
