@@ -9,9 +9,9 @@ Tolerances, and why:
   parameters: the same model. Predictions must agree to 1e-6 (float32 rounding, nothing else), and the
   best round exactly.
 - two workers each build a DMatrix of half the rows; XGBoost merges their quantile sketches and sums
-  their histograms (rabit). The candidate split points differ a little from a one-process sketch, so
-  the trees can differ: the validation AUC must stay within 0.01 of the local one and predictions
-  within 0.05 on average, not bit for bit.
+  their histograms (rabit). On a table large enough for the sketch to summarise (Bank Marketing), the
+  candidate split points differ a little from a one-process sketch, so the trees differ: the
+  validation AUC must stay within 0.01 of the local one and predictions within 0.05 on average.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.tabular import TabularConfig, fit, make_table, split_rows
+from engine.tabular import TabularConfig, fit, load_bank, make_table, split_rows
 from engine.tabular import spark as sp
 
 JAVA_OK, JAVA_MESSAGE = sp.java_available()
@@ -94,15 +94,36 @@ def test_local2_trains_the_local_model(session, table, split):
     np.testing.assert_allclose(spark_curve, local_curve, atol=1e-5)
 
 
-def test_two_workers_agree_within_tolerance(session, table, split):
-    local = fit(table, split, CONFIG)
-    run = sp.train_spark(table, split, CONFIG, master="local[2]", num_workers=2)
+def test_two_workers_agree_within_tolerance(session):
+    # Bank Marketing, where two workers' merged sketches really differ from one (on the small synthetic
+    # table every value fits in the sketch and the models are equal): measured AUC 0.7847 against 0.7851,
+    # mean |difference| in probability 0.007 (max 0.28 on one row), best round 76 against 79.
+    table = load_bank(drop=("duration",))
+    split = split_rows(table, seed=0)
+    config = TabularConfig(max_depth=4, learning_rate=0.3, n_rounds=200, early_stopping=10)
+    local = fit(table, split, config)
+    run = sp.train_spark(table, split, config, master="local[2]", num_workers=2)
 
     assert run.where.partitions == 2
     ours = run.predict(sp.spark_frame(table, split.valid)[0])
     assert np.abs(ours - local.predict("valid")).mean() < 0.05
     assert run.valid["auc"] == pytest.approx(local.scores("valid")["auc"], abs=0.01)
-    assert run.valid["auc"] > 0.7  # it learned something
+    assert run.valid["auc"] > 0.75  # it learned something
+
+
+def test_regression_trains_the_local_model(session):
+    rng = np.random.default_rng(1)
+    df = _frame(1500, seed=1).drop(columns="y")
+    df["spend"] = 0.02 * df["age"] + np.where(df["job"] == "retired", 1.0, 0.0) + rng.normal(0, 0.3, len(df))
+    table = make_table(df, "spend", kinds={"job": "categorical"}, task="regression")
+    split = split_rows(table, seed=1)
+    config = TabularConfig(max_depth=3, n_rounds=40, early_stopping=5)
+    local = fit(table, split, config)
+    run = sp.train_spark(table, split, config, master="local[2]")
+    assert run.best_round == local.best_round_
+    np.testing.assert_allclose(run.predict(sp.spark_frame(table, split.valid)[0]), local.predict("valid"),
+                               atol=1e-5, rtol=0)
+    assert run.valid["rmse"] == pytest.approx(local.scores("valid")["rmse"], abs=1e-5)
 
 
 def test_test_rows_never_reach_spark(session, table, split):
