@@ -9,7 +9,7 @@ import streamlit as st
 
 from app.live import live_run, replace_trainer
 from app.tabular import keys as K
-from app.tabular.data import bank_with_duration, data_picker, describe
+from app.tabular.data import bank_with_duration, data_picker, describe, summary
 from app.tabular.explain import importance_section, shap_section
 from app.tabular.lessons import compare_section, digits_section, leakage_section
 from app.tabular.settings import settings_section
@@ -28,9 +28,8 @@ from app.tabular.train import (
 TABS = ["Train", "Compare encodings", "Explain", "Leakage", "Search", "Spark", "Export"]
 
 st.title("📊 XGBoost on real data")
-st.caption("From toy pictures to a real table, the way a Kaggle notebook goes: choose the data, split it, boost "
-           "live with early stopping on the validation rows, look inside the model, search the settings, score "
-           "the test rows once, and take the model (and a script that retrains it) with you.")
+st.caption("A real table, the Kaggle way: split it, boost live with early stopping, look inside the model, search "
+           "the settings, score the test rows once, take the model with you.")
 
 main, side = st.columns([3.2, 1.1], gap="medium")  # the picture first on a phone, the controls after it
 with side:
@@ -59,13 +58,15 @@ with main:
             st.warning(note, icon="✂️")
     if table is not None:
         with st.container(key=K.SPLIT_BOX):
-            st.markdown(describe(table))
+            st.markdown(summary(table, split))  # one line: the picture stays on a phone's first screen
+            with st.expander("The table and its split", key="tabular_about_box"):
+                st.markdown(describe(table))
+                if split is not None:
+                    st.markdown(split_sentence(table, split, choice.dataset))
             for note in table.notes:
                 st.caption(f"ℹ️ {note}")
             if choice.unknown_note:
                 st.info(choice.unknown_note, icon="❓")
-            if split is not None:
-                st.markdown(split_sentence(table, split, choice.dataset))
     ready = table is not None and split is not None
     reason = None if ready else "Choose a table the page can use (see the message above) to train."
 

@@ -235,3 +235,18 @@ def bank_with_duration(choice: Choice) -> D.Table | None:
     if choice.dataset != "bank" or choice.table is None:
         return None
     return _bank(bool(choice.signature[1]), False)
+
+
+def summary(table: D.Table, split) -> str:
+    """One short line: the table, its target and the split's sizes (details in :func:`describe`)."""
+    target = f"target **{table.target}**"
+    if table.task != "regression" and table.class_names and len(table.class_names) <= 4:
+        counts = np.bincount(np.asarray(table.y, dtype=int), minlength=len(table.class_names))
+        target += " (" + ", ".join(f"{n} {c / counts.sum():.0%}" for n, c in zip(table.class_names, counts,
+                                                                              strict=False)) + ")"
+    elif table.task == "multiclass":
+        target += f" ({len(table.class_names or [])} classes)"
+    line = f"**{table.name}** · {len(table.y):,} rows · {table.X.shape[1]:,} features · {target}"
+    if split is not None:
+        line += f" · train / valid / test {len(split.train):,} / {len(split.valid):,} / {len(split.test):,}"
+    return line

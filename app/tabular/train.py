@@ -139,21 +139,20 @@ def _show(trainer, config: TabularConfig) -> None:
         if stopping in metrics:  # the metric early stopping watches comes first
             metrics.remove(stopping)
             metrics.insert(0, stopping)
-        numbers = st.container(horizontal=True, key="tabular_numbers")  # side by side on a phone too
-        a = b = c = numbers
-        a.metric("Rounds", f"{done}")
-        b.metric("Best round", "—" if best is None else f"{best}",
-                 help="The round with the best validation score (the first metric); the model keeps the trees up "
-                      "to it.")
-        main = getattr(trainer, "metric_", None) or (metrics[0] if metrics else None)
-        if main is not None:
-            at = history[best - 1] if best is not None and 0 < best <= len(history) else history[-1]
-            value = at.get("valid", {}).get(main)
-            c.metric(f"Validation {metric_label(main)} at best", "—" if value is None else f"{value:.4f}")
         with st.container(key=K.CURVES_BOX, horizontal=True):
             for metric in metrics:
                 html_view.svg(curve_svg(rounds, _values(history, "train", metric), _values(history, "valid", metric),
                                         metric, best), key=f"tabular_curve_{metric}")
+        numbers = st.container(horizontal=True, key="tabular_numbers")  # under the curves, side by side
+        numbers.metric("Rounds", f"{done}")
+        numbers.metric("Best round", "—" if best is None else f"{best}",
+                       help="The round with the best validation score (the first metric); the model keeps the trees up "
+                            "to it.")
+        main = getattr(trainer, "metric_", None) or (metrics[0] if metrics else None)
+        if main is not None:
+            at = history[best - 1] if best is not None and 0 < best <= len(history) else history[-1]
+            value = at.get("valid", {}).get(main)
+            numbers.metric(f"Validation {metric_label(main)} at best", "—" if value is None else f"{value:.4f}")
         last = history[-1]
         st.caption("Last round: " + " · ".join(
             f"{metric_label(m)} train {last['train'].get(m, float('nan')):.4f}, validation {last['valid'][m]:.4f}"
