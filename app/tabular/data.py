@@ -246,6 +246,8 @@ def summary(table: D.Table, split) -> str:
                                                                               strict=False)) + ")"
     elif table.task == "multiclass":
         target += f" ({len(table.class_names or [])} classes)"
+    else:
+        target += " (regression)"
     line = f"**{table.name}** · {len(table.y):,} rows · {table.X.shape[1]:,} features · {target}"
     if split is not None:
         line += f" · train / valid / test {len(split.train):,} / {len(split.valid):,} / {len(split.test):,}"
