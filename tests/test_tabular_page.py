@@ -87,8 +87,10 @@ def test_default_page_states_the_table_and_its_split():
     for key in (K.PLAY, K.PAUSE, K.STEP, K.RESET, K.SCORE_TEST):
         assert at.button(key=key) is not None
     assert at.button(key=K.SCORE_TEST).disabled  # nothing trained: the test rows stay unseen
-    for key in ("max_depth", "n_rounds", "early_stopping", "subsample", "reg_lambda", "min_child_weight"):
+    for key in ("max_depth", "n_rounds", "early_stopping", "subsample", "colsample_bytree"):
         assert at.slider(key=K.setting(key)).help, key
+    for key in ("learning_rate", "reg_lambda", "reg_alpha", "min_child_weight"):
+        assert at.select_slider(key=K.setting(key)).help, key
     assert at.radio(key=K.DATASET).help and at.toggle(key=K.UNKNOWN_MISSING).help
 
 
@@ -356,6 +358,10 @@ def test_the_search_steps_through_trials_on_the_validation_rows_and_hands_over_t
     assert f"trial {number + 1}, validation Log-loss **{score:.4f}**" in texts(at)
     at.button(key=K.SEARCH_USE).click().run()
     assert at.slider(key=K.setting("max_depth")).value == params["max_depth"]
+    from app.tabular.settings import PENALTIES
+
+    nearest = min((p for p in PENALTIES if p > 0), key=lambda p: abs(np.log(p) - np.log(params["reg_lambda"])))
+    assert at.select_slider(key=K.setting("reg_lambda")).value == nearest
 
 
 def test_the_spark_tab_trains_on_local_spark_or_says_why_not():

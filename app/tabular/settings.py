@@ -16,6 +16,8 @@ from engine.tabular.trainer import TabularConfig
 
 DEFAULT = TabularConfig()
 RATES = (0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0)
+PENALTIES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
+"""λ, α and the minimum child weight on a log scale, as the search samples them (0 switches a penalty off)."""
 CATEGORICAL_LABELS = {"native": "Native", "onehot": "One-hot"}
 """What the radio shows for each encoding (and what a link holds: a bound radio's URL value is its label)."""
 
@@ -67,16 +69,16 @@ def settings_section(disabled: bool = False) -> tuple[TabularConfig, list[str]]:
             v["colsample_bytree"] = st.slider("Column subsample per tree", 0.3, 1.0, d.colsample_bytree, 0.05,
                                               key=K.setting("colsample_bytree"), **common,
                                               help="Each tree may split on this share of the features.")
-            v["reg_lambda"] = st.slider("λ (L2 on leaf values)", 0.0, 10.0, d.reg_lambda, 0.5,
-                                        key=K.setting("reg_lambda"), **common,
-                                        help="Leaf = −G/(H+λ): pulls leaves with few rows towards 0.")
-            v["reg_alpha"] = st.slider("α (L1 on leaf values)", 0.0, 10.0, d.reg_alpha, 0.5,
-                                       key=K.setting("reg_alpha"), **common,
-                                       help="Sets small leaves to exactly 0.")
-            v["min_child_weight"] = st.slider("Minimum child weight", 0.0, 20.0, d.min_child_weight, 0.5,
-                                              key=K.setting("min_child_weight"), **common,
-                                              help="A leaf needs at least this much hessian (for log-loss "
-                                                   "Σp(1−p)): fewer, safer splits.")
+            v["reg_lambda"] = st.select_slider("λ (L2 on leaf values)", PENALTIES, d.reg_lambda,
+                                               key=K.setting("reg_lambda"), **common,
+                                               help="Leaf = −G/(H+λ): pulls leaves with few rows towards 0.")
+            v["reg_alpha"] = st.select_slider("α (L1 on leaf values)", PENALTIES, d.reg_alpha,
+                                              key=K.setting("reg_alpha"), **common,
+                                              help="Sets small leaves to exactly 0.")
+            v["min_child_weight"] = st.select_slider("Minimum child weight", PENALTIES, d.min_child_weight,
+                                                     key=K.setting("min_child_weight"), **common,
+                                                     help="A leaf needs at least this much hessian (for log-loss "
+                                                          "Σp(1−p)): fewer, safer splits.")
         v["seed"] = st.number_input("Seed", 0, 2**31 - 1, d.seed, 1, key=K.setting("seed"), **common,
                                     help="The train/validation/test split and XGBoost's sampling come from it.")
     for name in ("learning_rate", "subsample", "colsample_bytree", "reg_lambda", "reg_alpha", "min_child_weight"):

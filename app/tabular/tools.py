@@ -18,7 +18,7 @@ from app import html_view
 from app.live import live_controls
 from app.tabular import keys as K
 from app.tabular.figures import best_so_far_svg, metric_label
-from app.tabular.settings import RATES
+from app.tabular.settings import PENALTIES, RATES
 from engine.tabular.data import Table
 from engine.tabular.split import Split
 from engine.tabular.trainer import TabularConfig
@@ -37,13 +37,13 @@ def _use_best(params: dict) -> None:
     for name, value in params.items():
         if name not in SEARCHED:
             continue
-        if name == "learning_rate":
-            value = min(RATES, key=lambda r: abs(math.log(r) - math.log(max(float(value), 1e-6))))
+        if name in ("learning_rate", "reg_lambda", "reg_alpha", "min_child_weight"):  # nearest on a log scale
+            steps = [r for r in (RATES if name == "learning_rate" else PENALTIES) if r > 0]
+            value = min(steps, key=lambda r: abs(math.log(r) - math.log(max(float(value), 1e-9))))
         elif name == "max_depth":
             value = int(value)
         else:
-            step = 0.05 if name in ("subsample", "colsample_bytree") else 0.5
-            value = round(round(float(value) / step) * step, 3)
+            value = round(round(float(value) / 0.05) * 0.05, 2)
         st.session_state[K.setting(name)] = value
 
 
