@@ -13,6 +13,7 @@ import streamlit as st
 
 from app.boosting import keys as K
 from app.boosting.pictures import dataset_thumbnail_uri
+from app.link_check import link_notes, link_values
 from engine.boosting import DATASETS, DEFAULT_DATASET, BoostingConfig
 from engine.boosting.data import DESCRIPTIONS, TITLES
 
@@ -38,6 +39,10 @@ LOSS_HELP = ("What the trees minimise. Log-loss (logistic): the original. Expone
              "e^(−yF) with y = ±1; it punishes confident mistakes exponentially. Squared error: (F − y)²/2 "
              "with y = ±1, a regression loss used for classification. The loss numbers on the page are always "
              "the log-loss of the predicted probability, so the three can be compared.")
+
+
+LINK_BEFORE = "boosting_link_before"
+"""Session-state slot: the link's values as the run started (dataset_picker -> settings_section)."""
 
 
 def _dataset_from_link() -> None:
@@ -85,6 +90,7 @@ def _thumbnail_buttons_css() -> str:
 
 def dataset_picker() -> str:
     """Six clickable thumbnails (the training points of each dataset); return the chosen dataset."""
+    st.session_state[LINK_BEFORE] = link_values(K.PREFIX)  # before the dataset or any control reads the link
     _dataset_from_link()
     chosen = st.session_state.get(K.setting("dataset"), DEFAULT_DATASET)
     if chosen not in DATASETS:
@@ -192,4 +198,6 @@ def settings_section(disabled: bool = False) -> tuple[BoostingConfig, list[str]]
     v["reg_lambda"], v["gamma"] = round(float(v["reg_lambda"]), 2), round(float(v["gamma"]), 2)
     v["min_child_weight"] = round(float(v["min_child_weight"]), 2)
     st.session_state[K.LAST_N_TREES] = v["n_trees"]
-    return BoostingConfig.clamped(v, base=DEFAULT)
+    config, notes = BoostingConfig.clamped(v, base=DEFAULT)
+    link = st.session_state.pop(LINK_BEFORE, None)
+    return config, (link_notes(K.PREFIX, link) if link else []) + notes

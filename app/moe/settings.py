@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.link_check import link_notes, link_values
 from app.live import live_run, replace_trainer
 from app.moe import keys as K
 from engine.moe import DEFAULT_PRESET, OPTION_HELP, PRESET_HELP, PRESETS, MoEConfig
@@ -130,6 +131,7 @@ def _preset_from_link() -> None:
 
 def settings_section(disabled: bool) -> tuple[MoEConfig, list[str]]:
     """Draw the settings; return the clamped config and the notes that explain every correction."""
+    link = link_values(K.PREFIX)  # before the preset or any control reads the link
     _preset_from_link()
     with st.container(key=K.SETTINGS_BOX):
         name = st.selectbox("Preset", list(PRESETS), index=list(PRESETS).index(DEFAULT_PRESET), key=K.PRESET,
@@ -141,7 +143,7 @@ def settings_section(disabled: bool) -> tuple[MoEConfig, list[str]]:
             st.caption(BENCH[name])
         values = _widgets(disabled)
     config, notes = MoEConfig.clamped(values, base=DEFAULT)
-    return config, notes
+    return config, link_notes(K.PREFIX, link) + notes
 
 
 def _widgets(disabled: bool) -> dict[str, object]:
