@@ -75,7 +75,7 @@ def curve_svg(rounds: list[int], train: list[float | None], valid: list[float | 
     return frame(width, height, body, f"{title} per round")
 
 
-def best_so_far_svg(values: list[float], higher_is_better: bool, metric: str, width: int = 420,
+def best_so_far_svg(values: list[float], higher_is_better: bool, metric: str, width: int = 600,
                     height: int = 200) -> str:
     """Each trial's validation score (dots) and the best so far (a step line)."""
     n = len(values)
