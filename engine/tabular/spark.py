@@ -242,11 +242,9 @@ def spark_session(master: str | None = None, timeout: float = 30.0, conf: dict |
         "spark.sql.shuffle.partitions": "4",
         **(conf or {}),
     }
-    if _is_local(master):
-        # The Python workers must be this interpreter (the venv with xgboost), not the system's python3.
-        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    if _is_local(master):  # loopback only (not the environment: a later cluster session shares the JVM)
         settings.setdefault("spark.driver.host", "127.0.0.1")
+        settings.setdefault("spark.driver.bindAddress", "127.0.0.1")
     builder = SparkSession.builder.master(master).appName("ML Playground: XGBoost on Spark")
     for key, value in settings.items():
         builder = builder.config(key, value)
@@ -255,6 +253,10 @@ def spark_session(master: str | None = None, timeout: float = 30.0, conf: dict |
     except Exception as error:  # the JVM did not start: say why in one line
         first = (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
         raise SparkUnavailable(f"Spark did not start on {master}: {first}") from error
+    if _is_local(master) and not os.environ.get("PYSPARK_PYTHON"):
+        # Local Python workers must be this interpreter (the venv with xgboost), not the system's python3;
+        # set on this context rather than in os.environ, so a later cluster session does not inherit it.
+        session.sparkContext.pythonExec = sys.executable
     session.sparkContext.setLogLevel("ERROR")
     logging.getLogger("XGBoost-PySpark").setLevel(logging.WARNING)
     if not _is_local(master):
