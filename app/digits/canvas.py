@@ -3,6 +3,9 @@
 It sends the strokes as vectors on every pointer-up (no debounce) and the
 server renders them with :func:`engine.digits.strokes.render_strokes`, so the
 image the model sees is the same whether it came from a browser or a test.
+A Pen / Eraser switch under the canvas picks what the next stroke does: an eraser
+stroke is kept as a stroke with ``"erase": true`` (twice the pen's width) and drawn
+in black over the ink before it, so Undo takes it back like any stroke.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import numpy as np
 import streamlit as st
 
 from app.html_view import own_component
-from engine.digits.strokes import CANVAS, parse_strokes, render_strokes
+from engine.digits.strokes import CANVAS, parse_marks, render_strokes
 
 _HERE = Path(__file__).parent / "components"
 
@@ -34,9 +37,12 @@ def draw_canvas(key: str, pen_width: int) -> np.ndarray:
     )
     payload = getattr(result, "strokes", None)
     raw = payload.get("strokes", []) if isinstance(payload, dict) else []
-    strokes, widths = parse_strokes(raw, size=CANVAS)
-    st.session_state[kept_key] = [
-        {"width": width, "points": [list(point) for point in stroke]}
-        for stroke, width in zip(strokes, widths, strict=True)
-    ]
-    return render_strokes(strokes, size=CANVAS, widths=widths)
+    strokes, widths, erases = parse_marks(raw, size=CANVAS)
+    st.session_state[kept_key] = kept_strokes(strokes, widths, erases)
+    return render_strokes(strokes, size=CANVAS, widths=widths, erase=erases)
+
+
+def kept_strokes(strokes, widths, erases) -> list[dict]:
+    """Parsed strokes in the canvas' own format (what it starts from when it is mounted again)."""
+    return [{"width": width, "points": [list(point) for point in stroke], **({"erase": True} if erase else {})}
+            for stroke, width, erase in zip(strokes, widths, erases, strict=True)]

@@ -507,3 +507,57 @@ def test_a_tampered_link_shows_the_defaults_and_works(page: Page, app_server: Ap
     assert not any(len(value) > 40 for value in query.values()), query  # the junk is gone from the URL
     assert not {K.DIGITS_SOURCE, K.DIGITS_PEN, K.DIGITS_TAB, K.DIGITS_COLOR_RANGE} & set(query), query
     no_exception(page)
+
+
+SEVEN = [[(70, 50), (210, 50), (140, 235)]]
+SEVEN_BAR = [[(50, 50), (185, 50)]]
+"""An eraser stroke along the 7's bar (the eraser is twice the pen's width): what is left is the stem, a 1."""
+
+
+def pick_tool(page: Page, tool: str, tap: bool = False) -> None:
+    """Press the canvas' Pen or Eraser switch (by touch when ``tap``) and check it shows as chosen."""
+    button = by_key(page, K.DIGITS_CANVAS).get_by_role("radio", name=re.compile(tool))
+    if tap:
+        button.tap()
+    else:
+        button.click()
+    expect(button).to_have_attribute("aria-checked", "true")
+
+
+def test_eraser_removes_ink_and_changes_the_guess(page: Page, app_server: AppServer) -> None:
+    open_digit_page(page, app_server.url)
+    draw(page, SEVEN)
+    expect(first_guess(page)).to_have_text("7", timeout=GUESS_TIMEOUT)
+    ink = by_key(page, K.DIGITS_CANVAS).locator("canvas").first
+    lit = "(c) => { const d = c.getContext('2d').getImageData(0, 0, 280, 280).data; let n = 0;" \
+          " for (let i = 0; i < d.length; i += 4) n += d[i] > 127; return n; }"
+    before = ink.evaluate(lit)
+    pick_tool(page, "Eraser")
+    expect(by_key(page, K.DIGITS_CANVAS)).to_contain_text("eraser")
+    draw(page, SEVEN_BAR)
+    expect(first_guess(page)).to_have_text("1", timeout=GUESS_TIMEOUT)
+    assert ink.evaluate(lit) < 0.8 * before, "the eraser stroke left the ink on the canvas"
+    # Pen again: a stroke draws ink, and Undo takes the eraser stroke back (the 7 returns).
+    pick_tool(page, "Pen")
+    by_key(page, K.DIGITS_CANVAS).locator("button.undo").click()
+    expect(first_guess(page)).to_have_text("7", timeout=GUESS_TIMEOUT)
+    no_exception(page)
+
+
+def test_eraser_on_an_empty_canvas_by_touch_is_harmless(browser, app_server: AppServer) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    try:
+        page = context.new_page()
+        open_digit_page_direct(page, app_server.url)
+        pick_tool(page, "Eraser", tap=True)
+        surface = canvas(page)
+        surface.scroll_into_view_if_needed()
+        box = surface.bounding_box()
+        page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        expect(by_key(page, K.DIGITS_CANVAS)).to_contain_text("nothing to erase yet")
+        wait_idle(page)
+        expect(by_key(page, K.DIGITS_GUESS_BOX)).to_contain_text("Draw a digit")
+        expect(first_guess(page)).to_have_count(0)
+        no_exception(page)
+    finally:
+        context.close()

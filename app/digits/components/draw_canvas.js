@@ -2,6 +2,8 @@
 // Draws white strokes on black and sends the strokes as vectors to Python on
 // every pointer-up (no debounce), on Undo and on Clear. Pointer events cover the
 // mouse, a pen and touch. Coordinates are in canvas pixels (SIZE x SIZE).
+// Pen / Eraser picks what the next stroke does: an eraser stroke is a stroke with
+// `erase: true`, twice the pen's width, drawn in black over the ink before it.
 export default function (component) {
   const { parentElement, data, setStateValue } = component;
   const SIZE = 280;
@@ -12,9 +14,10 @@ export default function (component) {
     state = {
       strokes: initial
         .filter((s) => s && Array.isArray(s.points) && s.points.length)
-        .map((s) => ({ width: Number(s.width) || 18, points: s.points })),
+        .map((s) => ({ width: Number(s.width) || 18, points: s.points, erase: s.erase === true })),
       current: null,
       sent: 0,
+      erasing: false,
     };
     parentElement.__drawState = state;
     const canvas = parentElement.querySelector("canvas");
@@ -31,8 +34,8 @@ export default function (component) {
         state.strokes.length || state.current ? "none" : "block";
     };
     const drawStroke = (s) => {
-      ctx.strokeStyle = "#fff";
-      ctx.fillStyle = "#fff";
+      ctx.strokeStyle = s.erase ? "#000" : "#fff";
+      ctx.fillStyle = s.erase ? "#000" : "#fff";
       ctx.lineWidth = s.width;
       ctx.lineCap = "round";
       ctx.lineJoin = "round";
@@ -51,7 +54,8 @@ export default function (component) {
     const send = () => {
       state.sent += 1;
       state.setStateValue("strokes", {
-        strokes: state.strokes.map((s) => ({ width: s.width, points: s.points })),
+        strokes: state.strokes.map((s) => (s.erase ? { width: s.width, points: s.points, erase: true }
+                                                   : { width: s.width, points: s.points })),
         version: state.sent,
       });
     };
@@ -65,7 +69,9 @@ export default function (component) {
     canvas.addEventListener("pointerdown", (e) => {
       e.preventDefault();
       canvas.setPointerCapture(e.pointerId);
-      state.current = { width: state.penWidth, points: [point(e)] };
+      state.current = state.erasing
+        ? { width: Math.min(2 * state.penWidth, 80), points: [point(e)], erase: true }
+        : { width: state.penWidth, points: [point(e)] };
       redraw();
     });
     canvas.addEventListener("pointermove", (e) => {
@@ -77,11 +83,32 @@ export default function (component) {
     const finish = (e) => {
       if (!state.current) return;
       if (e && e.type !== "pointercancel") state.current.points.push(point(e));
-      state.strokes.push(state.current);
+      const stroke = state.current;
       state.current = null;
+      if (stroke.erase && !state.strokes.some((s) => !s.erase)) {  // nothing to erase: keep nothing
+        redraw();
+        showTool("nothing to erase yet");
+        return;
+      }
+      state.strokes.push(stroke);
       redraw();
       send();
     };
+    const showTool = (note) => {
+      const size = state.erasing ? Math.min(2 * state.penWidth, 80) : state.penWidth;
+      parentElement.querySelector(".pen").textContent =
+        `${state.erasing ? "eraser" : "pen"} ${size}px` + (note ? ` · ${note}` : "");
+    };
+    const setMode = (erasing) => {
+      state.erasing = erasing;
+      parentElement.querySelector(".pen-mode").setAttribute("aria-checked", String(!erasing));
+      parentElement.querySelector(".eraser-mode").setAttribute("aria-checked", String(erasing));
+      canvas.classList.toggle("erasing", erasing);
+      showTool();
+    };
+    parentElement.querySelector(".pen-mode").addEventListener("click", () => setMode(false));
+    parentElement.querySelector(".eraser-mode").addEventListener("click", () => setMode(true));
+    state.showTool = showTool;
     canvas.addEventListener("pointerup", finish);
     canvas.addEventListener("pointercancel", finish);
     parentElement.querySelector(".undo").addEventListener("click", () => {
@@ -95,6 +122,7 @@ export default function (component) {
       state.strokes = [];
       redraw();
       send();
+      setMode(false);
     });
     state.redraw = redraw;
     redraw();
@@ -102,5 +130,5 @@ export default function (component) {
   state.setStateValue = setStateValue;
   const width = Number((data && data.pen_width) || 18);
   state.penWidth = Math.min(Math.max(width, 2), 60);
-  parentElement.querySelector(".pen").textContent = `pen ${state.penWidth}px`;
+  state.showTool();
 }
