@@ -108,7 +108,10 @@ def test_gradient_step_leaves_are_the_mean_residual_of_their_samples(rotate_tree
         np.testing.assert_allclose(f, model.train_margins_[k + 1], atol=1e-5)
 
 
-def test_newton_leaves_are_sum_g_over_sum_h_on_the_whole_training_set():
+def test_newton_leaves_follow_his_formula_on_the_whole_training_set():
+    """Rogozhnikov's code: hessians[i] = 2 * sigmoid * (1 - sigmoid) ("this is wrong, but this is better for
+    visualisation"), and a leaf is sum(antigradients) / (sum(hessians) + 1e-4), times the learning rate, over
+    every training point in the leaf. By hand here, with p = σ(F)."""
     x, y = make_dataset("xor", 300, seed=0)
     config = BoostingConfig(depth=2, learning_rate=0.5, n_trees=5, subsample=0.3, mode="newton")
     model = fit(config, x, y)
@@ -116,11 +119,15 @@ def test_newton_leaves_are_sum_g_over_sum_h_on_the_whole_training_set():
     for k in range(config.n_trees):
         nodes = model.tree_nodes(k)
         leaf = _leaf_of(nodes, x)  # all training points, not only the subsample the structure came from
-        p = sigmoid(f)
-        g, h = p - y, p * (1 - p)
+        p = 1.0 / (1.0 + np.exp(-f))
+        residual, his_h = y - p, 2.0 * p * (1.0 - p)
         for node_id, value in _leaf_values(nodes).items():
             mine = leaf == node_id
-            assert value == pytest.approx(-config.learning_rate * g[mine].sum() / h[mine].sum(), rel=1e-4, abs=1e-6)
+            his = config.learning_rate * residual[mine].sum() / (his_h[mine].sum() + 1e-4)
+            assert value == pytest.approx(his, rel=1e-4, abs=1e-6)
+            # half the true Newton step -η Σg/Σh (the one XGBoost's mode takes)
+            true_step = config.learning_rate * residual[mine].sum() / (p * (1 - p))[mine].sum()
+            assert value == pytest.approx(0.5 * true_step, rel=1e-3, abs=1e-5)
         f = f + model.tree_margin(x, k)
     # The Newton leaves differ from the gradient step's (same structures, other values).
     gradient = fit(BoostingConfig(depth=2, learning_rate=0.5, n_trees=5, subsample=0.3), x, y)
@@ -130,7 +137,7 @@ def test_newton_leaves_are_sum_g_over_sum_h_on_the_whole_training_set():
 def test_newton_and_gradient_trees_at_the_same_margins_split_alike_and_differ_only_in_their_leaves():
     """Newton mode grows each tree as the gradient step would (h = 1), then resets its leaves: at the same
     margins both must make the same splits (feature, threshold, children), with leaf values in the ratio
-    mean(h) of the leaf's points: gradient leaf = −η Σg / n, Newton leaf = −η Σg / Σh."""
+    n / (Σ2h + 10⁻⁴) of the leaf's points: gradient leaf = −η Σg / n, his Newton leaf = −η Σg / (Σ2h + 10⁻⁴)."""
     from engine.boosting.model import EnsembleBuilder
 
     x, y = make_dataset("xor", 300, seed=0)
@@ -150,7 +157,7 @@ def test_newton_and_gradient_trees_at_the_same_margins_split_alike_and_differ_on
         assert grad_leaves.keys() == newton_leaves.keys()
         for node_id, value in newton_leaves.items():
             h = (p * (1 - p))[leaf == node_id]
-            assert value == pytest.approx(grad_leaves[node_id] / h.mean(), rel=1e-4, abs=1e-6)
+            assert value == pytest.approx(grad_leaves[node_id] * len(h) / (2 * h.sum() + 1e-4), rel=1e-4, abs=1e-6)
         assert not np.allclose(list(grad_leaves.values()), list(newton_leaves.values()))
 
 
@@ -281,15 +288,15 @@ def test_overfits_needs_a_fall_then_a_clear_rise_while_the_training_loss_falls()
 
 
 # Settings that solve each challenge, found by bench/boosting_challenges.py (its first hit in a grid a student
-# might try), and settings that do not: the page's defaults on the challenge's dataset, at its depth limit.
+# might try; found again after his Newton leaves became half a Newton step), and settings that do not: the page's defaults on the challenge's dataset, at its depth limit.
 SOLVES = {
-    "overfit": BoostingConfig(dataset="spiral", depth=1, learning_rate=1.0, mode="newton", n_trees=200),
+    "overfit": BoostingConfig(dataset="spiral", depth=2, learning_rate=1.0, mode="newton", n_trees=200),
     "xor-depth-2": BoostingConfig(dataset="xor", depth=2, learning_rate=0.1, mode="newton", n_trees=200),
-    "xor-depth-1": BoostingConfig(dataset="xor", depth=1, learning_rate=0.3, mode="newton", n_trees=200,
+    "xor-depth-1": BoostingConfig(dataset="xor", depth=1, learning_rate=0.3, mode="xgboost", n_trees=200,
                                   rotate_trees=True),
-    "spiral": BoostingConfig(dataset="spiral", depth=2, learning_rate=0.1, mode="newton", n_trees=200,
+    "spiral": BoostingConfig(dataset="spiral", depth=2, learning_rate=0.3, mode="newton", n_trees=200,
                              rotate_trees=True),
-    "stripes": BoostingConfig(dataset="stripes", depth=1, learning_rate=0.3, mode="newton", n_trees=200),
+    "stripes": BoostingConfig(dataset="stripes", depth=1, learning_rate=1.0, mode="newton", n_trees=200),
     "embedded": BoostingConfig(dataset="embedded circles", depth=6, learning_rate=0.1, mode="newton", n_trees=200,
                                rotate_trees=True),
 }
@@ -404,15 +411,27 @@ def test_extreme_settings_build_every_tree_without_running_away():
 
 @pytest.fixture
 def tiny_hessians(monkeypatch):
-    """Every hessian at XGBoost's floor (1e-16), as for points the ensemble is sure of: a Newton leaf −η Σg/Σh
-    then runs away on the first tree."""
+    """Every hessian at XGBoost's floor (1e-16), as for points the ensemble is sure of: a true Newton leaf
+    −η Σg/Σh (XGBoost's mode with λ = 0 and no minimum child weight) then runs away on the first tree."""
     from engine.boosting import losses
 
     monkeypatch.setattr(losses, "hessian", lambda loss, f, y: np.full(np.shape(f), losses.HESS_FLOOR))
 
 
-def test_a_newton_leaf_on_tiny_hessians_runs_away_and_the_trainer_says_so(tiny_hessians):
-    config = BoostingConfig(dataset="xor", mode="newton", n_trees=20, depth=2)
+def test_his_newton_leaf_on_tiny_hessians_is_capped_by_his_1e4(tiny_hessians):
+    """His leaf divides by Σ2h + 10⁻⁴, never by ~0: on tiny hessians the first leaves are η Σ(y − p) · 10⁴."""
+    x, y = make_dataset("xor", 300, seed=0)
+    model = fit(BoostingConfig(dataset="xor", mode="newton", n_trees=1, depth=2), x, y)
+    nodes = model.tree_nodes(0)
+    leaf = _leaf_of(nodes, x)
+    for node_id, value in _leaf_values(nodes).items():
+        expected = 0.1 * (y - 0.5)[leaf == node_id].sum() / 1e-4
+        assert value == pytest.approx(expected, rel=1e-4)
+    assert np.abs(model.train_margins_[-1]).max() < MARGIN_LIMIT
+
+
+def test_a_true_newton_leaf_on_tiny_hessians_runs_away_and_the_trainer_says_so(tiny_hessians):
+    config = BoostingConfig(dataset="xor", mode="xgboost", reg_lambda=0.0, min_child_weight=0.0, n_trees=20, depth=2)
     trainer = BoostingTrainer(config, resolution=10)
     assert trainer.step(10.0) == 1  # stops at the tree that ran away, with time to spare
     assert trainer.status_ == DIVERGED and trainer.finished and trainer.n_built == 1

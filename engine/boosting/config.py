@@ -18,7 +18,8 @@ from engine.boosting.data import DATASETS, DEFAULT_DATASET
 MODES = ("gradient", "newton", "xgboost")
 """How a tree's leaves are set: ``gradient`` — his default: each tree fits the residuals (the negative
 gradient) by least squares, a leaf is the mean residual of its samples; ``newton`` — his "Newton-Raphson"
-checkbox: the same tree, its leaves reset by one Newton step Σ(−g)/Σh over the whole training set;
+checkbox: the same tree, its leaves reset over the whole training set as his code does, Σ(−g)/(Σ2h + 10⁻⁴)
+(for log-loss h = p(1−p): he doubles the hessian, so a leaf is half a true Newton step);
 ``xgboost`` — XGBoost's own second-order trees: splits and leaves both from gradients and hessians, with
 L2 penalty λ, split penalty γ, minimum child weight and column sampling."""
 LOSSES = ("logloss", "exponential", "squared")

@@ -11,7 +11,9 @@ hessians ``h`` of the loss at the training margins ``F_k``:
   the reduction of the residuals' variance and a leaf is ``η`` × the mean residual
   ``−g`` of its points: a least-squares tree fitted to the residuals;
 - **newton** mode grows the same tree, then XGBoost's ``refresh`` updater resets
-  every leaf from the true hessians over the *whole* training set: ``−η Σg/Σh``;
+  every leaf over the *whole* training set as Rogozhnikov's code does: ``−η Σg/(Σh' + 10⁻⁴)``
+  with ``h' = 2h`` (for log-loss ``2p(1−p)``, twice the true hessian: his comment says
+  "this is wrong, but this is better for visualisation"), so a leaf is half a true Newton step;
 - **xgboost** mode grows with the true hessians and XGBoost's λ, γ, minimum child
   weight and column sampling, as ``binary:logistic`` does for log-loss.
 
@@ -46,6 +48,19 @@ ROTATED_FEATURES = ("u1", "u2")
 sees ``f0, f1`` for every tree, so one booster can hold trees grown in different coordinates)."""
 MARGIN_LIMIT = 1e6
 """A margin beyond this (or NaN) counts as diverged."""
+HIS_HESSIAN_FACTOR = 2.0
+"""Rogozhnikov's "Newton-Raphson" leaves divide by Σ 2p(1−p), twice the log-loss hessian (his code's choice)."""
+HIS_HESSIAN_EPS = 1e-4
+"""...plus this, in his code (so a leaf never divides by zero): leaf = η Σ(y − p) / (Σ 2p(1−p) + 10⁻⁴)."""
+
+
+def his_newton_hessian(loss: str, f: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The hessians Rogozhnikov's Newton-Raphson leaves divide by: ``2h`` (``2p(1−p)`` for log-loss).
+
+    He had log-loss only; the other losses get the same factor, so the option means "half a Newton
+    step" whatever the loss.
+    """
+    return HIS_HESSIAN_FACTOR * losses.hessian(loss, f, y)
 
 
 def _xgb():
@@ -188,11 +203,13 @@ class EnsembleBuilder:
             self.diverged = True
 
     def _refresh(self, booster, dfull, f: np.ndarray) -> None:
-        """Newton leaves: XGBoost's ``refresh`` updater resets each leaf to ``−η Σg/Σh`` over all training points."""
+        """His Newton leaves: XGBoost's ``refresh`` updater resets each leaf to ``−η Σg/(Σ2h + 10⁻⁴)`` over all
+        training points (its leaf is ``−η G/(H + λ)``, so λ carries his 10⁻⁴)."""
         booster.set_param({"process_type": "update", "updater": "refresh", "refresh_leaf": True,
-                           "min_child_weight": 0.0})  # a leaf's Σh may be below 1: keep its Newton value
+                           "min_child_weight": 0.0,  # a leaf's Σh may be below 1: keep its Newton value
+                           "reg_lambda": HIS_HESSIAN_EPS})
         g = losses.gradient(self.config.loss, f, self.y)
-        h = losses.hessian(self.config.loss, f, self.y)
+        h = his_newton_hessian(self.config.loss, f, self.y)
         booster.boost(dfull, 0, grad=g, hess=h)
 
     def model(self) -> BoostedModel:
