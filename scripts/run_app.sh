@@ -6,7 +6,8 @@
 #               error details from students (the server log keeps the traceback) and caps the
 #               websocket message size; see the README's "Serving a class".
 #   CLASS_CODE  when set, every session is asked for this code before anything else.
-#   MAX_UPLOAD_MB  the largest file a student may upload (default 10, what today's pages need).
+#   MAX_UPLOAD_MB  the largest file a student may upload (default: 200 on your own machine, the
+#               XGBoost page's CSV limit; 10 in class mode, where every student's upload sits in memory).
 #   PRINT_COMMAND=1  print the command instead of running it.
 #   WORKERS     1 (default): one process. More: a school, WORKERS processes behind HAProxy on
 #               PORT and ADDRESS, each with these settings (scripts/serve_school.sh).
@@ -19,7 +20,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 PORT="${PORT:-8501}"
 ADDRESS="${ADDRESS:-localhost}"
 CLASS_MODE="${CLASS_MODE:-auto}"
-MAX_UPLOAD_MB="${MAX_UPLOAD_MB:-10}"
 MAX_MESSAGE_MB=16  # class mode: the largest page message measured is about 0.14 MB
 if [ "$CLASS_MODE" = auto ]; then
   case "$ADDRESS" in
@@ -28,6 +28,7 @@ if [ "$CLASS_MODE" = auto ]; then
   esac
 fi
 case "$CLASS_MODE" in 0 | 1) ;; *) echo "CLASS_MODE must be auto, 1 or 0 (got '$CLASS_MODE')." >&2; exit 2 ;; esac
+if [ "$CLASS_MODE" = 1 ]; then MAX_UPLOAD_MB="${MAX_UPLOAD_MB:-10}"; else MAX_UPLOAD_MB="${MAX_UPLOAD_MB:-200}"; fi
 
 # Command-line flags win over config files and STREAMLIT_* variables: XSRF protection and CORS stay on.
 FLAGS=(--server.port "$PORT" --server.address "$ADDRESS" --server.headless true

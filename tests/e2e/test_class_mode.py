@@ -100,6 +100,9 @@ def test_run_app_turns_class_mode_on_when_serving_beyond_this_machine() -> None:
     assert "--client.showErrorDetails" not in command(ADDRESS="localhost", CLASS_MODE="auto")
     assert "--client.showErrorDetails none" in command(ADDRESS="127.0.0.1", CLASS_MODE="1")  # behind a balancer
     assert "--server.enableXsrfProtection true" in command(ADDRESS="localhost", CLASS_MODE="0")
+    # uploads: the XGBoost page's 200 MB CSV on one's own machine, 10 MB a student on a class server
+    assert "--server.maxUploadSize 200" in command(ADDRESS="localhost", CLASS_MODE="auto")
+    assert f"--server.maxUploadSize {UPLOAD_CAP_MB} " in command(ADDRESS="0.0.0.0", CLASS_MODE="auto")
 
 
 def test_the_server_runs_with_two_malloc_arenas(probe_server: AppServer) -> None:
