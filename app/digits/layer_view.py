@@ -9,6 +9,9 @@ stroke's work in the browser. Here a layer travels as:
   row), zlib-compressed: activations after ReLU are mostly zero;
 - ``values``: the raw activations as little-endian float16, zlib-compressed (what
   hover reads);
+- ``legend``: the colour range ``[low, high]`` of each map (one pair when every map
+  shares it), the numbers the levels were scaled by: level 0 is ``low``, 255 is
+  ``high``. The browser draws it as a scale bar under the picture;
 - the geometry (``cols`` maps to a row, each cell ``cell`` pixels, ``gap`` pixels
   between maps, all drawn ``scale`` times larger) and the colour scale as a
   256-entry RGB table.
@@ -64,6 +67,14 @@ def levels_of(values: np.ndarray, ranges: np.ndarray) -> np.ndarray:
     return np.rint(scaled * 255).astype(np.uint8)
 
 
+def legend_of(ranges: np.ndarray) -> list[list[float]]:
+    """The scale bar's numbers: each map's ``[low, high]`` (level 0 and level 255), or one pair when all agree."""
+    ranges = np.asarray(ranges, dtype=np.float64).reshape(-1, 2)
+    if len(ranges) and np.all(ranges == ranges[0]):
+        ranges = ranges[:1]
+    return [[float(low), float(high)] for low, high in ranges]
+
+
 def maps_picture(maps: np.ndarray, mode: str, global_range: tuple[float, float], columns: int | None = None,
                  tile_px: int = 56) -> dict:
     """Feature maps ``(C, H, W)`` tiled (8 to a row), each coloured by its colour range (``mode``)."""
@@ -71,7 +82,8 @@ def maps_picture(maps: np.ndarray, mode: str, global_range: tuple[float, float],
     cols = columns or min(count, 8)
     ranges = np.asarray(map_ranges(maps, mode, global_range), dtype=np.float64)
     return dict(kind="map", levels=_packed(levels_of(maps, ranges)), values=_float16(maps), count=count, h=height,
-                w=width, cols=cols, cell=1, gap=1, scale=max(1, round(tile_px / max(height, 8))), lut=colour_table())
+                w=width, cols=cols, cell=1, gap=1, scale=max(1, round(tile_px / max(height, 8))), lut=colour_table(),
+                legend=legend_of(ranges))
 
 
 def units_picture(values: np.ndarray, mode: str, global_range: tuple[float, float],
@@ -86,7 +98,7 @@ def units_picture(values: np.ndarray, mode: str, global_range: tuple[float, floa
     levels = _packed(levels_of(values.reshape(n, 1, 1), ranges))
     return dict(kind="digit" if labels is not None else "unit", levels=levels,
                 values=_float16(values), count=n, h=1, w=1, cols=cols, cell=cell, gap=gap, scale=1,
-                lut=colour_table(), labels=list(labels or []))
+                lut=colour_table(), labels=list(labels or []), legend=legend_of(ranges))
 
 
 def show_layer(picture: dict, key: str) -> None:

@@ -3,7 +3,9 @@
 // the geometry; this inflates them, tiles the maps `cols` to a row with `gap` transparent
 // pixels between them, colours each cell through the colour table, draws it all `scale`
 // times larger with square pixels, and on hover names the cell under the mouse (map, row,
-// column, or unit) with its raw activation.
+// column, or unit) with its raw activation. Under the picture a scale bar (the colour table)
+// shows the values level 0 and level 255 stand for (`legend`: one [low, high] for the layer, or
+// one per map, when the bar follows the map under the mouse).
 
 function decodeBase64(text) {
   const raw = atob(text || "");
@@ -69,6 +71,28 @@ async function paint(box, d) {
   canvas.setAttribute("data-drawn", "true");
 }
 
+function showLegend(box, d, map) {  // the scale bar for the whole picture, or for map `map`
+  const legend = box.parentElement.querySelector(".dl-legend");
+  if (!legend || !d.legend || !d.legend.length) return;
+  const own = d.legend.length > 1, [low, high] = d.legend[own ? map || 0 : 0];
+  legend.querySelector(".dl-low").textContent = format(low);
+  legend.querySelector(".dl-high").textContent = format(high);
+  legend.querySelector(".dl-note").textContent = own
+    ? `colours of map ${map || 0} (each map has its own range; hover a map for its own)` : "";
+  legend.setAttribute("data-low", String(low));
+  legend.setAttribute("data-high", String(high));
+  legend.setAttribute("data-map", String(own ? map || 0 : -1));
+  legend.hidden = false;
+}
+
+function paintBar(box, d) {  // the colour table as a CSS gradient, level 0 at the left, 255 at the right
+  const bar = box.parentElement.querySelector(".dl-bar");
+  if (!bar) return;
+  const lut = decodeBase64(d.lut), stops = [];
+  for (let i = 0; i <= 255; i += 17) stops.push(`rgb(${lut[3 * i]},${lut[3 * i + 1]},${lut[3 * i + 2]}) ${(i / 2.55).toFixed(1)}%`);
+  bar.style.background = `linear-gradient(to right, ${stops.join(", ")})`;
+}
+
 function cellAt(d, nx, ny) {  // native pixel -> [index into values, map, row, col] or null
   const g = geometry(d);
   const tx = Math.floor(nx / g.pitchX), ty = Math.floor(ny / g.pitchY);
@@ -99,6 +123,7 @@ async function hover(box, event) {
   }
   if (box.__data !== d) return;
   const [index, map, row, col] = cell, v = box.__values.values[index];
+  if (d.legend && d.legend.length > 1) showLegend(box, d, map);
   tip.textContent = d.kind === "map" ? `map ${map}, row ${row}, col ${col}: activation ${format(v)}`
     : d.kind === "digit" ? `digit ${map}: probability ${(100 * v).toFixed(1)}%`
     : `unit ${map}: activation ${format(v)}`;
@@ -119,8 +144,11 @@ export default function (component) {
   }
   const old = box.__data;
   if (!data || !data.levels || (old && old.levels === data.levels && old.values === data.values
+                                && JSON.stringify(old.legend) === JSON.stringify(data.legend)
                                 && old.scale === data.scale && old.cols === data.cols)) return;
   box.__data = data;
+  paintBar(box, data);
+  showLegend(box, data, 0);
   box.querySelector(".dl-canvas").setAttribute("aria-label", data.kind === "map"
     ? `${data.count} feature maps of ${data.h}×${data.w}` : `${data.count} units`);
   paint(box, data);
