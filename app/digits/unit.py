@@ -8,6 +8,7 @@ import streamlit as st
 from app import figures as common
 from app.digits import figures
 from app.digits import keys as K
+from app.digits.conv_watch import conv_watch_data, show_conv_watch
 from engine.digits import LAYERS
 from engine.digits.explain import explain_unit
 
@@ -92,14 +93,14 @@ def unit_section(model, features: dict[str, np.ndarray] | None, layer: str) -> N
               delta_color="off", delta_arrow="off")
     st.code(info.formula, language=None, wrap_lines=True)
     if info.kind == "conv":
-        _conv_unit(info, features, layer, index)
+        _conv_unit(model, info, features, layer, index)
     elif info.kind == "pool":
         _pool_unit(info, features, layer, index)
     else:
         _dense_unit(info)
 
 
-def _conv_unit(info, features, layer: str, index: tuple[int, ...]) -> None:
+def _conv_unit(model, info, features, layer: str, index: tuple[int, ...]) -> None:
     channel, row, col = index
     k = info.weights.shape[-1]
     small = info.weights.shape[0] == 1
@@ -122,6 +123,12 @@ def _conv_unit(info, features, layer: str, index: tuple[int, ...]) -> None:
                + ("" if small else f"The filter has one {k}×{k} slice per input map ({info.weights.shape[0]} "
                                    f"slices, side by side)."))
     _terms_table(info)
+    over = "the input" if layer == "conv1" else "its input maps"
+    st.markdown(f"**Watch the convolution: filter {channel} sliding over {over}**  \n"
+                ":small[:gray[Play, pause or step the filter across every position (or tap a cell of the output "
+                "map): each position multiplies the window by the filter and adds it up, plus the bias. That sum is "
+                "the unit's pre-activation; the map it builds is this filter's feature map.]]")
+    show_conv_watch(conv_watch_data(model, features, layer, channel))
 
 
 def _pool_unit(info, features, layer: str, index: tuple[int, ...]) -> None:

@@ -561,3 +561,104 @@ def test_eraser_on_an_empty_canvas_by_touch_is_harmless(browser, app_server: App
         no_exception(page)
     finally:
         context.close()
+
+
+def _example_features(digit: int):
+    """The engine's features of the page's first validation example of ``digit`` (what the page shows)."""
+    import numpy as np
+
+    from engine.digits import load_pretrained, preprocess_steps
+    from engine.digits.data import load_training_digits
+
+    data = load_training_digits(val_fraction=0.1, seed=0)
+    image = (data.x_val[np.flatnonzero(data.y_val == digit)[0]] * 255).astype(np.uint8)
+    model = load_pretrained()
+    return model, model.forward_features(preprocess_steps(image).centred)
+
+
+def test_watching_a_convolution_shows_the_engines_pre_activations(page: Page, app_server: AppServer) -> None:
+    from engine.digits.explain import explain_unit
+
+    open_link(page, app_server.url, {K.DIGITS_SOURCE: "Example digit", K.DIGITS_EXAMPLE_CLASS: "4",
+                                     K.DIGITS_TAB: "Inspect a unit", K.DIGITS_UNIT_LAYER: "conv1"})
+    watch = by_key(page, "digits_conv_watch")
+    root = watch.locator(".cw")
+    expect(root).to_have_attribute("data-ready", "true", timeout=GUESS_TIMEOUT)
+    channel = int(re.search(r"Filter (\d+) of Convolution 1", root.locator(".cw-title").inner_text()).group(1))
+    model, features = _example_features(4)
+    total = root.locator(".cw-sum")
+
+    def shown() -> tuple[int, int, float]:
+        return (int(total.get_attribute("data-row")), int(total.get_attribute("data-col")),
+                float(total.get_attribute("data-z")))
+
+    def check(row: int, col: int) -> None:
+        r, c, z = shown()
+        assert (r, c) == (row, col)
+        engine = explain_unit(model, features, "conv1", (channel, row, col)).pre_activation
+        assert abs(z - engine) <= 1e-4 * max(1.0, abs(engine)), (row, col, z, engine)
+        assert re.search(rf"\(row {row}, col {col}\)", total.inner_text())
+
+    root.locator(".cw-reset").scroll_into_view_if_needed()
+    check(0, 0)
+    for _ in range(30):  # one Step a position, row by row: the 31st position is row 1, column 2
+        root.locator(".cw-step").click()
+    check(1, 2)
+    root.locator(".cw-back").click()
+    check(1, 1)
+    out = root.locator(".cw-out")
+    box = out.bounding_box()
+    cell = box["width"] / 28
+    out.click(position={"x": (13 + 0.5) * cell, "y": (14 + 0.5) * cell})  # the middle of the digit
+    check(14, 13)
+    assert shown()[2] != 0.0
+    root.locator(".cw-play").click()
+    expect(root.locator(".cw-pause")).to_be_enabled()
+    page.wait_for_timeout(600)
+    root.locator(".cw-pause").click()
+    expect(root.locator(".cw-play")).to_be_enabled()
+    r, c, _ = shown()
+    assert r * 28 + c > 14 * 28 + 13, "Play did not move the filter"
+    check(r, c)
+    page.wait_for_timeout(500)
+    assert shown()[:2] == (r, c), "Pause did not stop it"
+    no_exception(page)
+
+
+def test_every_layer_picture_has_a_legend_with_its_colour_range(page: Page, app_server: AppServer) -> None:
+    import numpy as np
+
+    from app.figures import value_range
+
+    open_link(page, app_server.url, {K.DIGITS_SOURCE: "Example digit", K.DIGITS_EXAMPLE_CLASS: "4"})
+    expect(first_guess(page)).to_have_text("4", timeout=GUESS_TIMEOUT)
+    _, features = _example_features(4)
+    for name in ("input", "conv1", "pool1", "conv2", "pool2", "fc1", "fc2", "output"):
+        legend = by_key(page, f"digits_layer_{name}").locator(".dl-legend")
+        expect(legend).to_be_visible()
+        expect(legend.locator(".dl-low")).to_have_text(re.compile(r"^-?[\d.e+-]+$"))
+        expect(legend.locator(".dl-high")).to_have_text(re.compile(r"^-?[\d.e+-]+$"))
+        expect(legend.locator(".dl-bar")).to_have_attribute("style", re.compile("linear-gradient"))
+    # Per map (the default): conv1's bar spans map 0's own min and max, and follows the map under the mouse.
+    conv1 = by_key(page, "digits_layer_conv1")
+    legend = conv1.locator(".dl-legend")
+    maps = features["conv1"]
+
+    def ends(m: int) -> tuple[float, float]:  # the map's min and max (a constant map spans one unit above it)
+        return pytest.approx(value_range(maps[m].min(), maps[m].max()), rel=1e-6, abs=1e-7)
+
+    assert (float(legend.get_attribute("data-low")), float(legend.get_attribute("data-high"))) == ends(0)
+    picture = conv1.locator("canvas.dl-canvas")
+    picture.scroll_into_view_if_needed()
+    box = picture.bounding_box()
+    scale = box["width"] / (8 * 29 - 1)
+    page.mouse.move(box["x"] + (29 + 14 + 0.5) * scale, box["y"] + (29 + 14 + 0.5) * scale)  # map 9
+    expect(legend).to_have_attribute("data-map", "9")
+    assert (float(legend.get_attribute("data-low")), float(legend.get_attribute("data-high"))) == ends(9)
+    expect(legend.locator(".dl-note")).to_contain_text("map 9")
+    # A dense layer: one bar, the layer's own range.
+    fc1 = by_key(page, "digits_layer_fc1").locator(".dl-legend")
+    assert fc1.get_attribute("data-map") == "-1"
+    assert (float(fc1.get_attribute("data-low")), float(fc1.get_attribute("data-high"))) == pytest.approx(
+        value_range(np.min(features["fc1"]), np.max(features["fc1"])), rel=1e-6, abs=1e-7)
+    no_exception(page)
