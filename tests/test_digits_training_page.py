@@ -169,10 +169,14 @@ def test_busy_slots_make_the_run_wait_and_say_so():
         click(at, K.DIGITS_TRAIN_PLAY)
         assert batches(at) == 0
         assert any("Waiting for a free CPU slot" in i.value for i in at.info)
+        assert run_of(at).owner in slots.queue()  # waiting its turn ...
+        click(at, K.DIGITS_TRAIN_PAUSE)
+        assert run_of(at).owner not in slots.queue()  # ... until Pause gives up its place
+        click(at, K.DIGITS_TRAIN_PLAY)
+        assert run_of(at).owner in slots.queue()
     at.run()
     assert batches(at) >= 1 and not any("Waiting" in i.value for i in at.info)
-    click(at, K.DIGITS_TRAIN_PAUSE)
-    assert run_of(at).owner not in slots.queue()
+    assert run_of(at).owner not in slots.queue()  # a granted tick leaves the queue
 
 
 def test_settings_round_trip_through_the_url():
