@@ -36,7 +36,7 @@ with main:
             st.warning(note, icon="✂️")
     views = views_for(config)
     stage, tree = stage_and_tree(views.n_trees)
-    show_gradients = bool(st.session_state.get(K.SHOW_GRADIENTS, False))
+    show_gradients = bool(st.session_state.get(K.SHOW_GRADIENTS, True))  # on by default, as in the original
     gradients_of = "stage" if st.session_state.get(K.GRADIENTS_OF) == "stage" else "tree"
     show_test = bool(st.session_state.get(K.SHOW_TEST, True))
     main_views(views, stage, tree, show_gradients, gradients_of, show_test)

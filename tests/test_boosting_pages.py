@@ -62,7 +62,8 @@ def test_every_control_has_its_range_default_and_help():
         assert (slider.min, slider.max, slider.value) == (low, high, default), key
         assert slider.help
     assert at.checkbox(key=K.setting("rotate_trees")).value is False
-    assert at.checkbox(key=K.SHOW_GRADIENTS).value is False
+    assert at.checkbox(key=K.SHOW_GRADIENTS).value is True  # as in the original
+    assert "Dot size ∝ |gradient|: the gradients tree 0 was grown from" in texts(at)
     assert at.radio(key=K.setting("mode")).value == "gradient"
     assert at.radio(key=K.setting("loss")).value == "logloss"
     assert at.slider(key=K.STAGE).value == 50 and at.slider(key=K.TREE).value == 0
@@ -121,6 +122,35 @@ def test_a_shared_link_opens_that_view():
     assert metric(at, "Test loss") == f"{build_views(config).test_loss[12]:.4f}"
     assert "Tree 3 as XGBoost stores it" in texts(at)
     assert "Dot size ∝ |gradient|" in texts(at)
+    # his Newton-Raphson, and why it is half a Newton step, said on the page
+    assert "Σ(y − p) / (Σ 2p(1 − p) + 0.0001)" in texts(at)
+    assert "\"this is wrong, but this is better for visualisation\"" in texts(at)
+
+
+def test_the_originals_colours_are_an_option():
+    """Ticked, the map, its points, the thumbnails and the tree diagram turn orange (class 0) and blue (class 1),
+    as in the original and the other playgrounds; the link keeps the choice."""
+    from app.boosting.figures import COLORSCALES
+
+    def heat(at):
+        chart = next(c for c in at.get("plotly_chart") if c.proto.id.endswith("boosting_map_chart"))
+        return next(t for t in json.loads(chart.proto.spec)["data"] if t["type"] == "heatmap")
+
+    at = page()
+    assert at.checkbox(key=K.ORIGINAL_COLOURS).value is False
+    before = heat(at)["colorscale"]
+    thumbs_before = [m.value for m in at.markdown if 'alt="tree 3 alone"' in m.value]
+    assert before == COLORSCALES["red-blue"] and "red for class 1, blue for class 0" in texts(at)
+    at.checkbox(key=K.ORIGINAL_COLOURS).check().run()
+    assert not at.exception
+    assert heat(at)["colorscale"] == [[0.0, "#f59322"], [0.5, "#e8eaeb"], [1.0, "#0877bd"]]
+    assert "blue for class 1, orange for class 0, grey where unsure" in texts(at)
+    thumbs_after = [m.value for m in at.markdown if 'alt="tree 3 alone"' in m.value]
+    assert thumbs_after and thumbs_after != thumbs_before  # the thumbnails were redrawn in the other colours
+    assert "rgb(245,147,34)" in "".join(m.value for m in at.markdown) or \
+        "rgb(8,119,189)" in "".join(m.value for m in at.markdown)  # a full-scale leaf in the tree diagram
+    linked = page({K.ORIGINAL_COLOURS: "true"})  # a link with the choice opens in those colours
+    assert linked.checkbox(key=K.ORIGINAL_COLOURS).value is True and heat(linked)["colorscale"][0][1] == "#f59322"
 
 
 @pytest.mark.parametrize("query", [
@@ -378,20 +408,22 @@ def test_the_pages_fit_waits_in_the_servers_training_slots():
 
 
 def test_a_runaway_ensemble_is_reported_on_the_page_and_in_the_live_run(monkeypatch):
-    """Every hessian at XGBoost's floor: the first Newton leaf runs away. The page says so beside the numbers,
+    """Every hessian at XGBoost's floor: the first true Newton leaf (XGBoost's mode, λ = 0, no minimum child
+    weight; his Newton-Raphson adds 10⁻⁴ and cannot run away) runs away. The page says so beside the numbers,
     no challenge counts, and a live run stops with the trainer's message as an error."""
     from engine.boosting import losses
 
     monkeypatch.setattr(losses, "hessian", lambda loss, f, y: np.full(np.shape(f), losses.HESS_FLOOR))
-    at = page({K.setting("mode"): "Newton-Raphson", K.setting("dataset"): "xor", K.setting("depth"): "2",
-               K.VIEW: "Challenges"})
+    bare = {K.setting("mode"): "XGBoost second-order", K.setting("reg_lambda"): "0.0",
+            K.setting("min_child_weight"): "0.0"}
+    at = page({**bare, K.setting("dataset"): "xor", K.setting("depth"): "2", K.VIEW: "Challenges"})
     assert not at.exception
     assert [e.value for e in at.error] == [
         "The ensemble diverged after 1 tree (its margin became huge or NaN): the Newton step divided by tiny "
         "hessians. Lower the learning rate or the depth."]
     assert at.slider(key=K.STAGE).max == 1 and "✅" not in texts(at)
     assert texts(at).count("The ensemble diverged: no challenge counts.") == 2  # "overfit" and "XOR with depth 2"
-    at = page({K.setting("mode"): "Newton-Raphson", K.setting("dataset"): "xor"})
+    at = page({**bare, K.setting("dataset"): "xor"})
     at.button(key=K.STEP).click().run()
     run = at.session_state[K.RUN]
     assert run.trainer.status_ == "diverged" and not run.playing and run.settled

@@ -12,6 +12,7 @@ from app.boosting.compute import compare_maps, views_for
 from app.boosting.figures import contribution_figure
 from app.boosting.pictures import map_picture
 from app.boosting.settings import MODE_LABELS
+from app.boosting.views import palette
 from app.live import live_controls
 from engine.boosting import CHALLENGES, BoostingConfig, BoostingTrainer, EnsembleViews, check_challenge
 
@@ -40,12 +41,14 @@ def _show_live(trainer: BoostingTrainer | None, config: BoostingConfig) -> None:
             st.caption("This run uses the settings it started with; press Reset to grow one with the current ones.")
         left, right = st.columns([2, 1])
         p = views.probability_map(k)
-        left.image(map_picture(2 * p - 1, views.bounds, 360, views.x_train, views.y_train), width=360,
+        left.image(map_picture(2 * p - 1, views.bounds, 360, views.x_train, views.y_train, palette=palette()),
+                   width=360,
                    caption=f"Ensemble after {k} trees")
         if k:
             values = views.tree_map(k - 1)
             scale = float(np.max(np.abs(values))) or 1.0
-            right.image(map_picture(values / scale, views.bounds, 180), width=180, caption=f"Newest: tree {k - 1}")
+            right.image(map_picture(values / scale, views.bounds, 180, palette=palette()), width=180,
+                        caption=f"Newest: tree {k - 1}")
         right.metric("Train loss", f"{views.train_loss[k]:.4f}")
         right.metric("Test loss", f"{views.test_loss[k]:.4f}")
 
@@ -95,15 +98,17 @@ def challenges_section(config: BoostingConfig, views: EnsembleViews) -> None:
 def modes_section(config: BoostingConfig) -> None:
     with st.container(key=K.MODES_BOX):
         st.caption("The same data and settings with each way of setting the leaves, after all trees. The gradient "
-                   "step moves every leaf by the mean residual, however sure the model already is; Newton's step "
-                   "divides by p(1 − p), so it moves far where the model is confident and wrong; XGBoost's "
+                   "step moves every leaf by the mean residual, however sure the model already is; his Newton step "
+                   "divides by 2p(1 − p) (half a true Newton step, as in his code), so it moves far where the model "
+                   "is confident and wrong; XGBoost's "
                    "second-order trees also choose the splits with the hessians and regularise with λ, γ.")
         cols = st.columns(3)
         for col, mode in zip(cols, MODE_LABELS, strict=True):
             v = views_for(replace(config, mode=mode), label=f"Growing the {mode} ensemble")
             p = v.probability_map(v.n_trees)
             with col:
-                st.image(map_picture(2 * p - 1, v.bounds, 240, v.x_train, v.y_train), width="stretch")
+                st.image(map_picture(2 * p - 1, v.bounds, 240, v.x_train, v.y_train, palette=palette()),
+                         width="stretch")
                 st.markdown(f"**{MODE_LABELS[mode]}**" + (" (current)" if mode == config.mode else ""))
                 st.metric("Test loss", f"{v.test_loss[-1]:.4f}", border=True,
                           help=f"Train loss {v.train_loss[-1]:.4f}; lowest test loss {v.test_loss.min():.4f} after "
@@ -163,7 +168,8 @@ def compare_section(config: BoostingConfig, views: EnsembleViews) -> None:
                       float(views.train_loss[-1]), float(views.test_loss[-1]), float(views.test_accuracy[-1])))
         for col, (name, prob, train, test, acc) in zip(cols, items, strict=True):
             with col:
-                st.image(map_picture(2 * prob - 1, views.bounds, 240, views.x_train, views.y_train), width="stretch")
+                st.image(map_picture(2 * prob - 1, views.bounds, 240, views.x_train, views.y_train,
+                                     palette=palette()), width="stretch")
                 st.markdown(f"**{name}**")
                 st.metric("Test loss", f"{test:.4f}", border=True)
                 st.caption(f"Train loss {train:.4f} · test accuracy {acc:.1%}")

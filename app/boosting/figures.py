@@ -10,6 +10,12 @@ from engine.boosting import EnsembleViews
 COLORSCALE = [[0.0, "#2166ac"], [0.5, "#ffffff"], [1.0, "#b2182b"]]
 """2p − 1 from −1 (class 0, blue) through 0 (unsure, white) to +1 (class 1, red)."""
 CLASS_COLOURS = ("#08306b", "#67000d")
+COLORSCALES = {"red-blue": COLORSCALE,
+               "orange-blue": [[0.0, "#f59322"], [0.5, "#e8eaeb"], [1.0, "#0877bd"]]}
+"""Per palette (:data:`app.boosting.pictures.PALETTES`): the original's orange (class 0) and blue (class 1)."""
+POINT_COLOURS = {"red-blue": CLASS_COLOURS, "orange-blue": ("#b05c00", "#034270")}
+COLOUR_WORDS = {"red-blue": ("blue", "red", "white"), "orange-blue": ("orange", "blue", "grey")}
+"""What the captions call class 0's colour, class 1's and the unsure middle."""
 MARGIN = dict(l=40, r=10, t=30, b=35)
 MIN_SIZE, MAX_SIZE = 2.0, 16.0
 
@@ -23,26 +29,30 @@ def _axes(bounds) -> dict:
                    scaleanchor="x", constrain="domain"))
 
 
-def heatmap_trace(values: np.ndarray, bounds, name: str = "2p − 1", hover: str = "2p − 1") -> dict:
+def heatmap_trace(values: np.ndarray, bounds, name: str = "2p − 1", hover: str = "2p − 1",
+                  palette: str = "red-blue") -> dict:
     """A ``(R, R)`` grid (row 0 at the bottom) over ``bounds`` in the page's colours, −1 to 1."""
     x0, x1, y0, y1 = bounds
     r = values.shape[0]
     return dict(type="heatmap", z=typed(values), x0=x0 + (x1 - x0) / (2 * r), dx=(x1 - x0) / r,
-                y0=y0 + (y1 - y0) / (2 * r), dy=(y1 - y0) / r, zmin=-1, zmax=1, colorscale=COLORSCALE,
+                y0=y0 + (y1 - y0) / (2 * r), dy=(y1 - y0) / r, zmin=-1, zmax=1,
+                colorscale=COLORSCALES.get(palette, COLORSCALE),
                 showscale=False, name=name,
                 hovertemplate=f"x₁ %{{x:.2f}}, x₂ %{{y:.2f}}<br>{hover} %{{z:.2f}}<extra></extra>")
 
 
 def point_traces(x: np.ndarray, y: np.ndarray, name: str, sizes: np.ndarray | None = None, hollow: bool = False,
-                 extra: np.ndarray | None = None, extra_label: str = "") -> list[dict]:
-    """One scatter trace per class (dark blue 0, dark red 1); ``sizes`` per point, hollow rings for test."""
+                 extra: np.ndarray | None = None, extra_label: str = "", palette: str = "red-blue") -> list[dict]:
+    """One scatter trace per class (dark blue 0, dark red 1; or the palette's); ``sizes`` per point, hollow
+    rings for test."""
+    colours = POINT_COLOURS.get(palette, CLASS_COLOURS)
     traces = []
     for cls in (0, 1):
         mask = y == cls
         if not mask.any():
             continue
         size = typed(sizes[mask]) if sizes is not None else (7 if hollow else 6)
-        marker = dict(size=size, color=CLASS_COLOURS[cls], line=dict(width=1.2, color=CLASS_COLOURS[cls]
+        marker = dict(size=size, color=colours[cls], line=dict(width=1.2, color=colours[cls]
                                                                      if hollow else "white"))
         if hollow:
             marker.update(symbol="circle-open")
@@ -66,16 +76,16 @@ def gradient_sizes(gradients: np.ndarray) -> np.ndarray:
 
 
 def map_figure(views: EnsembleViews, k: int, gradients: np.ndarray | None, show_test: bool,
-               height: int = 470) -> FigureSpec:
+               height: int = 470, palette: str = "red-blue") -> FigureSpec:
     """The ensemble after ``k`` trees: 2p − 1 over the plane, training points (sized by |gradient| if given)
     and test points (rings)."""
     p = views.probability_map(k)
-    data = [heatmap_trace(2 * p - 1, views.bounds)]
+    data = [heatmap_trace(2 * p - 1, views.bounds, palette=palette)]
     sizes = gradient_sizes(gradients) if gradients is not None else None
     data += point_traces(views.x_train, views.y_train, "train", sizes,
-                         extra=gradients, extra_label="gradient g")
+                         extra=gradients, extra_label="gradient g", palette=palette)
     if show_test:
-        data += point_traces(views.x_test, views.y_test, "test", hollow=True)
+        data += point_traces(views.x_test, views.y_test, "test", hollow=True, palette=palette)
     x0, x1, y0, y1 = views.bounds
     shapes = [dict(type="rect", x0=0, x1=1, y0=0, y1=1, line=dict(color="#999", width=1, dash="dot"))]
     layout = dict(height=height, margin=MARGIN, showlegend=True, shapes=shapes,

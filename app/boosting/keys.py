@@ -18,6 +18,7 @@ TREE = "boosting_tree"  # the selected tree (0..n_trees-1)
 SHOW_GRADIENTS = "boosting_show_gradients"
 GRADIENTS_OF = "boosting_gradients_of"  # "tree" | "stage"
 SHOW_TEST = "boosting_show_test"
+ORIGINAL_COLOURS = "boosting_original_colours"  # orange and blue instead of blue and red
 VIEW = "boosting_view"  # the tab of extra views
 CHALLENGE = "boosting_challenge"
 # Buttons
@@ -34,6 +35,8 @@ FIT_OWNER = "boosting_fit_owner"  # this session's name in the training slots' q
 PICTURES = "boosting_pictures"  # PNG bytes of the shown ensemble's tree pictures
 STATE_READ = "boosting_state_read"  # the link's stage was read (once per session)
 LAST_N_TREES = "boosting_last_n_trees"
+HOVER = "boosting_hover_data"  # the hover element's data (JSON) for the shown ensemble and colours
+HOVER_VIEW = "boosting_hover"  # the hover element (app/boosting/hover.py)
 SOLVED = "boosting_solved"  # challenge keys solved this session
 # Containers
 DATASETS_BOX = "boosting_datasets"

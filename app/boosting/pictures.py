@@ -21,36 +21,55 @@ RED = np.array([0.70, 0.09, 0.17])
 WHITE = np.ones(3)
 POINT_BLUE = np.array([0.03, 0.19, 0.42])
 POINT_RED = np.array([0.40, 0.0, 0.05])
+DEFAULT_PALETTE = "red-blue"
+PALETTES: dict[str, dict[str, np.ndarray]] = {
+    # class 0 (−1) · unsure (0) · class 1 (+1), and the points' darker colours
+    "red-blue": dict(neg=BLUE, mid=WHITE, pos=RED, point_neg=POINT_BLUE, point_pos=POINT_RED),
+    # the original's: orange for class 0, blue for class 1 on light grey (TensorFlow Playground's colours)
+    "orange-blue": dict(neg=np.array([245, 147, 34]) / 255, mid=np.array([232, 234, 235]) / 255,
+                        pos=np.array([8, 119, 189]) / 255, point_neg=np.array([176, 92, 0]) / 255,
+                        point_pos=np.array([3, 66, 112]) / 255),
+}
+"""The page's two colour schemes (the second is the "original's colours" option)."""
 
 
-def diverging(values: np.ndarray) -> np.ndarray:
-    """``values`` in [−1, 1] → RGB in [0, 1]: −1 blue, 0 white, +1 red (NaN white)."""
+def palette_of(name: object) -> str:
+    """A valid palette name (anything else is the default)."""
+    return name if name in PALETTES else DEFAULT_PALETTE
+
+
+def diverging(values: np.ndarray, palette: str = DEFAULT_PALETTE) -> np.ndarray:
+    """``values`` in [−1, 1] → RGB in [0, 1]: −1 class 0's colour, 0 neutral, +1 class 1's (NaN neutral)."""
+    c = PALETTES[palette_of(palette)]
     v = np.clip(np.nan_to_num(np.asarray(values, dtype=np.float32)), -1.0, 1.0)[..., None]
-    return np.where(v < 0, WHITE + (-v) * (BLUE - WHITE), WHITE + v * (RED - WHITE)).astype(np.float32)
+    return np.where(v < 0, c["mid"] + (-v) * (c["neg"] - c["mid"]),
+                    c["mid"] + v * (c["pos"] - c["mid"])).astype(np.float32)
 
 
 LEVELS = 255
-_LUT = (diverging(np.linspace(-1.0, 1.0, LEVELS)) * 255).round().astype(np.uint8)
-"""The diverging colours at 255 evenly spaced values of [−1, 1], as uint8 RGB (a lookup table)."""
+_LUTS = {name: (diverging(np.linspace(-1.0, 1.0, LEVELS), name) * 255).round().astype(np.uint8)
+         for name in PALETTES}
+"""Each palette's colours at 255 evenly spaced values of [−1, 1], as uint8 RGB (lookup tables, read-only use)."""
 
 
-def _upscale(values: np.ndarray, side: int) -> np.ndarray:
+def _upscale(values: np.ndarray, side: int, palette: str = DEFAULT_PALETTE) -> np.ndarray:
     """``(R, R)`` values in [−1, 1], row 0 at the bottom → uint8 RGB picture about ``side`` pixels, row 0 on top."""
     v = np.nan_to_num(np.asarray(values, dtype=np.float32))
     index = np.clip(np.rint((v + 1.0) * (0.5 * (LEVELS - 1))), 0, LEVELS - 1).astype(np.intp)
-    picture = _LUT[np.flipud(index)]
+    picture = _LUTS[palette_of(palette)][np.flipud(index)]
     factor = max(1, side // picture.shape[0])
     return picture.repeat(factor, axis=0).repeat(factor, axis=1)
 
 
 def _dots(image: np.ndarray, points: np.ndarray, labels: np.ndarray, bounds, size: int = 3,
-          hollow: bool = False) -> np.ndarray:
+          hollow: bool = False, palette: str = DEFAULT_PALETTE) -> np.ndarray:
     """Draw ``points`` (plane coordinates) onto ``image`` as small squares in their class's dark colour."""
     h, w = image.shape[:2]
     x0, x1, y0, y1 = bounds
     col = np.round((points[:, 0] - x0) / (x1 - x0) * (w - 1) - size / 2).astype(int)
     row = np.round((1.0 - (points[:, 1] - y0) / (y1 - y0)) * (h - 1) - size / 2).astype(int)
-    colours = (np.where(np.asarray(labels)[:, None] == 1, POINT_RED, POINT_BLUE) * 255).astype(np.uint8)
+    c = PALETTES[palette_of(palette)]
+    colours = (np.where(np.asarray(labels)[:, None] == 1, c["point_pos"], c["point_neg"]) * 255).astype(np.uint8)
     for dr in range(size):
         for dc in range(size):
             if hollow and 0 < dr < size - 1 and 0 < dc < size - 1:
@@ -63,13 +82,13 @@ def _dots(image: np.ndarray, points: np.ndarray, labels: np.ndarray, bounds, siz
 
 def map_picture(values: np.ndarray, bounds, side: int = 240, points: np.ndarray | None = None,
                 labels: np.ndarray | None = None, test: np.ndarray | None = None,
-                test_labels: np.ndarray | None = None, dot: int = 3) -> np.ndarray:
+                test_labels: np.ndarray | None = None, dot: int = 3, palette: str = DEFAULT_PALETTE) -> np.ndarray:
     """A ``(R, R)`` map of values in [−1, 1] (row 0 at the bottom) as a picture, with optional points on it."""
-    image = _upscale(values, side)
+    image = _upscale(values, side, palette)
     if points is not None and labels is not None:
-        image = _dots(image, points, labels, bounds, size=dot)
+        image = _dots(image, points, labels, bounds, size=dot, palette=palette)
     if test is not None and test_labels is not None:
-        image = _dots(image, test, test_labels, bounds, size=dot + 2, hollow=True)
+        image = _dots(image, test, test_labels, bounds, size=dot + 2, hollow=True, palette=palette)
     return image
 
 

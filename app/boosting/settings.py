@@ -27,9 +27,11 @@ MODE_LABELS = {"gradient": "Gradient step", "newton": "Newton-Raphson", "xgboost
 MODE_HELP = {
     "gradient": "His default. Each tree is a least-squares regression tree fitted to the residuals y − p; a "
                 "leaf's value is the mean residual of its points, times the learning rate.",
-    "newton": "His \"use Newton-Raphson update\" box. The same tree, but each leaf is reset by one Newton step "
-              "over the whole training set: Σ(y − p) / Σ p(1 − p), times the learning rate. Leaves where the "
-              "model is already sure (p near 0 or 1) take bigger steps.",
+    "newton": "His \"use Newton-Raphson update\" box. The same tree, but each leaf is reset over the whole "
+              "training set to Σ(y − p) / (Σ 2p(1 − p) + 0.0001), times the learning rate: his code doubles the "
+              "hessian p(1 − p) (its comment: \"this is wrong, but this is better for visualisation\"), so each "
+              "leaf is half a true Newton step and the pictures change more gently; the true step is the XGBoost "
+              "mode's. Leaves where the model is already sure (p near 0 or 1) take bigger steps.",
     "xgboost": "What XGBoost itself does (binary:logistic for log-loss): gradients *and* hessians choose the "
                "splits too, gain = G²/(H+λ) summed over the children minus the parent's, minus γ; "
                "leaves −G/(H+λ). λ, γ, the minimum child weight and column sampling are XGBoost's own.",
@@ -150,9 +152,9 @@ def settings_section(disabled: bool = False) -> tuple[BoostingConfig, list[str]]
         v["rotate_trees"] = st.checkbox("Rotate trees", d.rotate_trees, key=K.setting("rotate_trees"), **common,
                                         help="Tree k is grown in coordinates turned by k radians about the centre, "
                                              "so its cuts are oblique lines in the original square.")
-        shown = st.checkbox("Show gradients", False, key=K.SHOW_GRADIENTS, bind="query-params",
+        shown = st.checkbox("Show gradients", True, key=K.SHOW_GRADIENTS, bind="query-params",
                             help="Draw each training point with a size proportional to |gradient|: how much the "
-                                 "next tree is pushed to fix it.")
+                                 "next tree is pushed to fix it. On by default, as in the original.")
         if shown:
             st.radio("Sizes: the gradients of", ["tree", "stage"], key=K.GRADIENTS_OF, bind="query-params",
                      horizontal=True, format_func={"tree": "the selected tree", "stage": "the stage shown"}.get,
@@ -168,6 +170,9 @@ def settings_section(disabled: bool = False) -> tuple[BoostingConfig, list[str]]
         st.markdown("**Beyond the original**")
         st.checkbox("Show test points", True, key=K.SHOW_TEST, bind="query-params",
                     help="Rings: the 300 test points, never used for growing trees.")
+        st.checkbox("The original's colours (orange and blue)", False, key=K.ORIGINAL_COLOURS, bind="query-params",
+                    help="Orange for class 0 and blue for class 1 on grey, as in the original and the other "
+                         "playgrounds, instead of blue and red on white.")
         v["loss"] = st.radio("Loss", list(LOSS_LABELS), list(LOSS_LABELS).index(d.loss), key=K.setting("loss"),
                              format_func=LOSS_LABELS.get, horizontal=True, **common, help=LOSS_HELP)
         xgb = v["mode"] == "xgboost"

@@ -11,12 +11,12 @@ NODE_W, NODE_H, GAP_X, GAP_Y = 74, 38, 8, 30
 MIN_LEAF_PX = 30
 
 
-def _colour(value: float, scale: float) -> str:
-    r, g, b = (diverging(max(-1.0, min(1.0, value / scale))) * 255).astype(int)
+def _colour(value: float, scale: float, palette: str) -> str:
+    r, g, b = (diverging(max(-1.0, min(1.0, value / scale)), palette) * 255).astype(int)
     return f"rgb({r},{g},{b})"
 
 
-def tree_svg(nodes: list[dict]) -> str:
+def tree_svg(nodes: list[dict], palette: str = "red-blue") -> str:
     """An SVG of the tree: split boxes say ``feature < threshold`` (yes to the left) with gain and cover;
     leaves are coloured by their value (blue pushes towards class 0, red towards class 1)."""
     if not nodes:
@@ -57,7 +57,7 @@ def tree_svg(nodes: list[dict]) -> str:
         else:
             title = f'leaf {node["value"]:+.3f}'
             sub = f'cover {node["cover"]:.3g}'
-            fill, stroke = _colour(node["value"], scale), "#333"
+            fill, stroke = _colour(node["value"], scale, palette), "#333"
         parts.append(f'<g><title>node {node["node"]}: {escape(title.replace("&lt;", "<"))}, {escape(sub)}'
                      f'</title><rect x="{x:.1f}" y="{cy:.1f}" width="{NODE_W}" height="{NODE_H}" rx="5" '
                      f'fill="{fill}" stroke="{stroke}"/>'

@@ -10,13 +10,19 @@ import numpy as np
 import streamlit as st
 
 from app.boosting import keys as K
-from app.boosting.figures import curve_figure, map_figure
+from app.boosting.figures import COLOUR_WORDS, curve_figure, map_figure
+from app.boosting.hover import tree_hover
 from app.boosting.pictures import cached_inline
 from app.boosting.svg import tree_svg
 from engine.boosting import EnsembleViews
 
 THUMBS = 30
 THUMBS_PER_ROW = 10
+
+
+def palette() -> str:
+    """The page's colours: the original's orange and blue when that box is ticked, else blue and red."""
+    return "orange-blue" if st.session_state.get(K.ORIGINAL_COLOURS) is True else "red-blue"
 
 
 def _clamp_state(key: str, low: int, high: int, default: int) -> None:
@@ -85,11 +91,13 @@ def main_views(views: EnsembleViews, k: int, tree: int, show_gradients: bool, gr
                       "others are drawn smallest, since their gradients were not used.")
     left, right = st.columns([1.15, 1])
     with left, st.container(key=K.MAP_BOX):
-        st.plotly_chart(map_figure(views, k, gradients, show_test), key="boosting_map_chart",
+        colours = palette()
+        st.plotly_chart(map_figure(views, k, gradients, show_test, palette=colours), key="boosting_map_chart",
                         config={"displayModeBar": False})
+        zero, one, middle = COLOUR_WORDS[colours]
         what = (f"the gradients tree {tree} was grown from" if gradients_of == "tree"
                 else f"the gradients after {k} trees (what tree {k} would fix next)")
-        st.caption("Colour: 2σ(F) − 1, red for class 1, blue for class 0, white where unsure. Filled dots: "
+        st.caption(f"Colour: 2σ(F) − 1, {one} for class 1, {zero} for class 0, {middle} where unsure. Filled dots: "
                    "training points; rings: test points. The dotted square is the unit square (a rotated dataset "
                    "leaves it)." + (f" Dot size ∝ |gradient|: {what}. Big dots are the points the ensemble "
                                     "still gets wrong." + unused if show_gradients else ""))
@@ -106,7 +114,8 @@ def main_views(views: EnsembleViews, k: int, tree: int, show_gradients: bool, gr
 def tree_thumbnail(views: EnsembleViews, tree: int) -> None:
     values = views.tree_map(tree)
     a, b = st.columns([1, 4], vertical_alignment="center")
-    a.markdown(cached_inline(K.PICTURES, views.config, ("tree", tree, "alone"), lambda: _tree_picture(views, tree),
+    a.markdown(cached_inline(K.PICTURES, (views.config, palette()), ("tree", tree, "alone"),
+                             lambda: _tree_picture(views, tree, palette=palette()),
                              alt=f"tree {tree} alone", width="150px"), unsafe_allow_html=True)
     angle = views.model.trees_[tree].angle
     b.markdown(f"**Tree {tree} on its own**: what it adds to F, between {values.min():+.3f} and "
@@ -115,22 +124,24 @@ def tree_thumbnail(views: EnsembleViews, tree: int) -> None:
                                           if angle else "."))
 
 
-def _tree_picture(views: EnsembleViews, k: int, side: int = 0) -> np.ndarray:
+def _tree_picture(views: EnsembleViews, k: int, side: int = 0, palette: str = "red-blue") -> np.ndarray:
     """Tree ``k``'s own output, on its own colour scale (its largest |value| is full colour), one pixel a
     grid cell by default (the browser scales it up, pixelated)."""
     values = views.tree_map(k)
     scale = float(np.max(np.abs(values))) or 1.0
     from app.boosting.pictures import map_picture
 
-    return map_picture(values / scale, views.bounds, side=side)
+    return map_picture(values / scale, views.bounds, side=side, palette=palette)
 
 
 def thumbnails(views: EnsembleViews, selected: int, stage: int) -> None:
     """The first 30 trees' decision functions, each with a 'sum up to here' button."""
     n = min(THUMBS, views.n_trees)
+    colours = palette()
     with st.container(key=K.THUMBS_BOX):
         st.markdown(f"**Decision functions of the first {n} trees**: each tree alone (its own colour scale); "
                     "press Σ to show the ensemble summed up to that tree and select it.")
+        tree_hover(views, colours, n)
         for start in range(0, n, THUMBS_PER_ROW):
             cols = st.columns(THUMBS_PER_ROW)
             for j, col in enumerate(cols):
@@ -138,8 +149,9 @@ def thumbnails(views: EnsembleViews, selected: int, stage: int) -> None:
                 if k >= n:
                     break
                 with col:
-                    st.markdown(cached_inline(K.PICTURES, views.config, ("tree", k),
-                                              lambda k=k: _tree_picture(views, k), alt=f"tree {k} alone"),
+                    st.markdown(cached_inline(K.PICTURES, (views.config, colours), ("tree", k),
+                                              lambda k=k: _tree_picture(views, k, palette=colours),
+                                              alt=f"tree {k} alone"),
                                 unsafe_allow_html=True)
                     current = k == selected and stage == k + 1
                     st.button(f"Σ {k}", key=f"{K.THUMB_BUTTON}{k}", on_click=_sum_here, args=(k,),
@@ -156,19 +168,21 @@ def tree_diagram(views: EnsembleViews, tree: int) -> None:
                     f"{max(n['depth'] for n in nodes)}): a point goes left (yes) when its coordinate is below "
                     "the threshold.")
         tree_thumbnail(views, tree)
-        st.markdown(tree_svg(nodes), unsafe_allow_html=True)
+        st.markdown(tree_svg(nodes, palette()), unsafe_allow_html=True)
         mode = views.config.mode
         meaning = {
             "gradient": "cover = number of training points in the node (every hessian is 1); a leaf's value is "
                         "η × the mean residual y − p of its points; gain = the drop in the residuals' squared "
                         "error.",
             "newton": "the structure was grown like the gradient step; the refresh updater then reset each leaf "
-                      "to η Σ(y − p) / Σ p(1 − p) over the whole training set, and cover to Σ p(1 − p).",
+                      "to η Σ(y − p) / (Σ 2p(1 − p) + 0.0001) over the whole training set, as his code does (twice "
+                      "the true hessian: half a Newton step), and cover to Σ 2p(1 − p).",
             "xgboost": "cover = Σh, the hessians of the node's points (for log-loss Σ p(1 − p): confident points "
                        "weigh little); leaf = −η G/(H + λ); gain = the loss reduction of the split.",
         }[mode]
+        zero, one, _ = COLOUR_WORDS[palette()]
         st.caption(f"Read from `Booster.get_dump(dump_format='json', with_stats=True)`: {meaning} Leaves are "
-                   "coloured by value: red pushes towards class 1, blue towards class 0.")
+                   f"coloured by value: {one} pushes towards class 1, {zero} towards class 0.")
         table = st.expander("The same tree as a table", key=K.TREE_TABLE_BOX, on_change="rerun")
         if table.open:  # built only when opened
             with table:

@@ -7,11 +7,14 @@ Streamlit exception on the page.
 
 from __future__ import annotations
 
+import json
 import re
 
+import numpy as np
 from playwright.sync_api import Locator, Page, expect
 
 from app.boosting import keys as K
+from engine.boosting import BoostingConfig, build_views
 from tests.e2e.harness import AppServer
 from tests.e2e.helpers import (
     by_key,
@@ -121,3 +124,70 @@ def test_pause_holds_the_ensemble_and_step_grows_it(page: Page, app_server: AppS
     wait_for_number_change(trees, 0.0)
     check_pause_then_step(page, trees, *(by_key(page, key).get_by_role("button") for key in (K.PLAY, K.PAUSE, K.STEP)))
     no_exception(page)
+
+
+OVERLAY = "#boosting-hover-overlay"
+
+
+def _overlay(page: Page) -> dict:
+    """What the hover map shows, as it writes it on itself (data attributes), with the probed cells' values."""
+    data = page.evaluate(f"() => Object.assign({{}}, document.querySelector('{OVERLAY}').dataset)")
+    data["cells"] = json.loads(data["probeCells"])
+    data["values"] = json.loads(data["probeValues"])
+    return data
+
+
+def _check_map(shown: dict, kind: str, index: int, expected: np.ndarray, gradients: np.ndarray) -> None:
+    """The page's hover map against the engine: every probed cell, the extremes and the largest |gradient|
+    (the page sends int8 maps and uint8 gradients, so each within half a quantisation step)."""
+    assert (shown["kind"], int(shown["index"])) == (kind, index)
+    flat, tol = expected.ravel(), float(shown["tolerance"]) + 1e-5
+    np.testing.assert_allclose(shown["values"], flat[shown["cells"]], atol=tol)
+    assert abs(float(shown["min"]) - flat.min()) <= tol and abs(float(shown["max"]) - flat.max()) <= tol
+    top = max(1.0, float(np.abs(gradients).max()))
+    assert abs(float(shown["gradientMax"]) - float(np.abs(gradients).max())) <= top / 510 + 1e-5
+
+
+def test_pointing_at_a_tree_shows_its_margin_and_at_sigma_the_sum(page: Page, app_server: AppServer,
+                                                                  browser) -> None:
+    """Hover a thumbnail: the big map is that tree's own margin, dots sized by the gradients it was grown from;
+    hover "Σ k": the ensemble after k + 1 trees, trees 0..k outlined; leave: the map is the page's again.
+    All answered in the browser (nothing is sent to the server). A tap does the same on a phone."""
+    open_boosting(page, app_server.url, "boosting_dataset=xor&boosting_depth=2&boosting_subsample=50")
+    views = build_views(BoostingConfig(dataset="xor", depth=2, subsample=0.5))
+    thumbs = by_key(page, K.THUMBS_BOX)
+    tree7 = thumbs.locator('img[alt="tree 7 alone"]')
+    tree7.scroll_into_view_if_needed()
+    tree7.hover()
+    expect(page.locator(OVERLAY)).to_have_attribute("data-index", "7")
+    rows = views.model.trees_[7].rows
+    g7 = views.model.gradients(7)
+    _check_map(_overlay(page), "tree", 7, views.tree_map(7), g7[rows])
+    assert len(rows) == 150  # subsample 50 %: the other points' gradients were not used (drawn smallest)
+
+    by_key(page, f"{K.THUMB_BUTTON}5").get_by_role("button", name="Σ 5").first.hover()
+    expect(page.locator(OVERLAY)).to_have_attribute("data-kind", "sum")
+    _check_map(_overlay(page), "sum", 5, 2 * views.probability_map(6) - 1, views.model.gradients(6))
+    expect(thumbs.locator('img[data-in-sum="1"]')).to_have_count(6)
+    page.mouse.move(2, 2)
+    expect(page.locator(OVERLAY)).to_have_count(0)
+    expect(thumbs.locator("img[data-in-sum]")).to_have_count(0)
+    assert slider_value(page, K.STAGE) == "50" and slider_value(page, K.TREE) == "0"  # pointing changed nothing
+    no_exception(page)
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True).new_page()
+    try:
+        open_boosting(phone, app_server.url, "boosting_dataset=xor&boosting_depth=2&boosting_subsample=50")
+        tree3 = by_key(phone, K.THUMBS_BOX).locator('img[alt="tree 3 alone"]')
+        tree3.scroll_into_view_if_needed()
+        tree3.tap()
+        expect(phone.locator(OVERLAY)).to_have_attribute("data-index", "3")
+        _check_map(_overlay(phone), "tree", 3, views.tree_map(3), views.model.gradients(3)[views.model.trees_[3].rows])
+        assert phone.locator(OVERLAY).is_visible()  # on screen although the big map is scrolled away
+        box = phone.locator(OVERLAY).bounding_box()
+        assert box and box["y"] >= 0 and box["y"] + box["height"] <= 844 and box["x"] >= 0
+        by_key(phone, K.TREE_BOX).tap()  # a tap elsewhere lets go
+        expect(phone.locator(OVERLAY)).to_have_count(0)
+        no_exception(phone)
+    finally:
+        phone.context.close()
