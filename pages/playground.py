@@ -7,6 +7,7 @@ rebuilt when a setting changes (the learning rate changes in place, as in the or
 
 import streamlit as st
 
+from app.link_check import link_notes, link_values
 from app.live import live_controls, live_run
 from app.playground import keys as K
 from app.playground.own_data import own_data_section
@@ -38,12 +39,19 @@ from app.playground.settings import (
 )
 from app.playground.views import LIVE_SPEEDS, LIVE_UPDATE_SECONDS, node_picker, settle_note, show
 
+LINK_LABELS = {K.LEARNING_RATE: "learning rate", K.REG_RATE: "regularization rate", K.REGULARIZATION: "regularization",
+               K.BATCH: "batch size", K.TRAIN: "training share", K.B_LEARNING_RATE: "B's learning rate",
+               K.B_REG_RATE: "B's regularization rate", K.B_REGULARIZATION: "B's regularization",
+               K.B_ACTIVATION: "B's activation", K.B_OPTIMIZER: "B's optimizer", K.B_LOSS: "B's loss"}
+"""How a note names a setting the link got wrong (the rest: the key without ``playground_``)."""
+
 st.title("🧠 Decision boundaries")
 st.caption("A small neural network learns to separate orange from blue points while you watch — TensorFlow "
            "Playground's setup, trained live on the server. Change the data, the features, the layers or the "
            "learning rate and see how the boundary forms (or fails to).")
 tips()
 warm_engine()
+link = link_values(K.PREFIX)  # before any control drops a value it cannot show
 read_link_in_url()
 apply_preset_from_link()
 preset_col, classroom_col = st.columns([3, 1], vertical_alignment="top")
@@ -69,7 +77,7 @@ with main:
     show_col, discretize_col, node_col, epoch_col = st.columns([1, 1, 1.3, 0.7], vertical_alignment="bottom")
     display = display_section(hider, show_col, discretize_col)
     with st.container(key=K.NOTES_BOX):
-        for note in st.session_state.pop(K.NOTES, []) + notes + b_notes:
+        for note in link_notes(K.PREFIX, link, LINK_LABELS) + st.session_state.pop(K.NOTES, []) + notes + b_notes:
             st.warning(note, icon="✂️")
     problems = config.problems() + ([own_problem] if own_problem else [])
     run = live_run(K.PREFIX)

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from app.boosting import keys as BK
 from app.moe import keys as MK
+from app.playground import keys as PK
 
 ROOT = Path(__file__).resolve().parents[1]
 MOE, BOOSTING, PLAYGROUND = (str(ROOT / "pages" / f"{name}.py") for name in ("moe", "boosting", "playground"))
@@ -51,6 +52,14 @@ CASES = [
     (BOOSTING, BK.setting("n_trees"), "1e9", 50, "The link's n trees “1e9” is not a value this page offers: using 50."),
     (BOOSTING, BK.setting("mode"), "x" * 100, "gradient",
      f"The link's mode “{'x' * 40}…” is not a value this page offers: using gradient."),
+    (PLAYGROUND, PK.LEARNING_RATE, "abc", 0.03,
+     "The link's learning rate “abc” is not a value this page offers: using 0.03."),
+    (PLAYGROUND, PK.DATASET, "evil", "circle",
+     "The link's dataset “evil” is not a value this page offers: using circle."),
+    (PLAYGROUND, PK.NOISE, "999", 0, "The link's noise “999” is not a value this page offers: using 0."),
+    (PLAYGROUND, PK.SEED, "-5", 0, "The link's seed “-5” is not a value this page offers: using 0."),
+    (PLAYGROUND, PK.ACTIVATION, "x", "tanh", "The link's activation “x” is not a value this page offers: using tanh."),
+    (PLAYGROUND, PK.BATCH, "1e9", 10, "The link's batch size “1e9” is not a value this page offers: using 10."),
 ]
 
 
