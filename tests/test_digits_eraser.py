@@ -8,7 +8,6 @@ The browser's side is ``tests/e2e/test_digits.py::test_eraser_removes_ink_and_ch
 
 from __future__ import annotations
 
-import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from app.digits import keys as K

@@ -125,9 +125,10 @@ def _conv_unit(model, info, features, layer: str, index: tuple[int, ...]) -> Non
     _terms_table(info)
     over = "the input" if layer == "conv1" else "its input maps"
     st.markdown(f"**Watch the convolution: filter {channel} sliding over {over}**  \n"
-                ":small[:gray[Play, pause or step the filter across every position (or tap a cell of the output "
-                "map): each position multiplies the window by the filter and adds it up, plus the bias. That sum is "
-                "the unit's pre-activation; the map it builds is this filter's feature map.]]")
+                ":small[:gray[Play, pause or step the filter across every position (point at a cell of the output "
+                "map to read it, tap or click one to jump there): each position multiplies the window by the filter "
+                "and adds it up, plus the bias. That sum is the unit's pre-activation; the map it builds is this "
+                "filter's feature map.]]")
     show_conv_watch(conv_watch_data(model, features, layer, channel))
 
 

@@ -612,6 +612,14 @@ def test_watching_a_convolution_shows_the_engines_pre_activations(page: Page, ap
     out.click(position={"x": (13 + 0.5) * cell, "y": (14 + 0.5) * cell})  # the middle of the digit
     check(14, 13)
     assert shown()[2] != 0.0
+    # Pointing (a mouse over a cell) shows that position's sum until the mouse leaves the map.
+    page.mouse.move(box["x"] + (10 + 0.5) * cell, box["y"] + (20 + 0.5) * cell)
+    expect(total).to_have_attribute("data-row", "20")
+    check(20, 10)
+    expect(total).to_contain_text("pointing at")
+    page.mouse.move(box["x"] - 40, box["y"] - 40)
+    expect(total).to_have_attribute("data-preview", "false")
+    check(14, 13)
     root.locator(".cw-play").click()
     expect(root.locator(".cw-pause")).to_be_enabled()
     page.wait_for_timeout(600)

@@ -81,13 +81,13 @@ function drawInput(root, d, s, pos) {
   }
 }
 
-function drawOutput(root, d, s, pos) {
+function drawOutput(root, d, s, filled, pos) {  // cells up to `filled` computed, `pos` outlined
   const canvas = root.querySelector(".cw-out"), cell = Math.max(4, Math.floor(224 / d.w));
   canvas.width = d.w * cell;
   canvas.height = d.h * cell;
   const ctx = canvas.getContext("2d");
   for (let i = 0; i < d.h * d.w; i++) {
-    ctx.fillStyle = i <= pos ? diverging(s.sums[i], s.zmax) : "rgb(225,225,230)";
+    ctx.fillStyle = i <= filled ? diverging(s.sums[i], s.zmax) : "rgb(225,225,230)";
     ctx.fillRect((i % d.w) * cell, Math.floor(i / d.w) * cell, cell, cell);
   }
   ctx.strokeStyle = "#111";
@@ -128,26 +128,29 @@ function drawProducts(root, d, s, pos) {
   box.innerHTML = html.join("");
 }
 
-function render(root, st) {
-  const d = st.data, s = st.setup, pos = st.pos, r = Math.floor(pos / d.w), c = pos % d.w;
+function render(root, st, shown) {  // `shown`: a position the mouse points at (a preview), else the current one
+  const d = st.data, s = st.setup, pos = shown === undefined ? st.pos : shown;
+  const r = Math.floor(pos / d.w), c = pos % d.w;
   drawInput(root, d, s, pos);
-  drawOutput(root, d, s, pos);
+  drawOutput(root, d, s, Math.max(st.pos, pos), pos);
   drawProducts(root, d, s, pos);
   let products = 0;
   for (const v of s.parts[pos]) products += v;
   const z = s.sums[pos], act = (ACTIVATIONS[d.activation] || ACTIVATIONS.relu)(z);
   const sum = root.querySelector(".cw-sum");
-  sum.textContent = `position ${pos + 1} of ${d.h * d.w} (row ${r}, col ${c}): Σ w·x = ${fmt(products)};`
+  sum.textContent = `${shown === undefined ? "" : "pointing at "}position ${pos + 1} of ${d.h * d.w}`
+    + ` (row ${r}, col ${c}): Σ w·x = ${fmt(products)};`
     + `  z = Σ w·x + b = ${fmt(products)} + (${fmt(d.bias)}) = ${fmt(z)};`
     + `  ${LABELS[d.activation] || d.activation}(z) = ${fmt(act)}`;
   sum.setAttribute("data-row", String(r));
   sum.setAttribute("data-col", String(c));
   sum.setAttribute("data-z", String(z));
   sum.setAttribute("data-activation", String(act));
-  root.querySelector(".cw-play").disabled = !!st.timer || pos >= d.h * d.w - 1;
+  sum.setAttribute("data-preview", String(shown !== undefined));
+  root.querySelector(".cw-play").disabled = !!st.timer || st.pos >= d.h * d.w - 1;
   root.querySelector(".cw-pause").disabled = !st.timer;
-  root.querySelector(".cw-step").disabled = pos >= d.h * d.w - 1;
-  root.querySelector(".cw-back").disabled = pos === 0;
+  root.querySelector(".cw-step").disabled = st.pos >= d.h * d.w - 1;
+  root.querySelector(".cw-back").disabled = st.pos === 0;
 }
 
 function stop(root, st) {
@@ -182,14 +185,25 @@ export default function (component) {
     root.querySelector(".cw-back").addEventListener("click", () => { stop(root, st); moveTo(root, st, st.pos - 1); });
     root.querySelector(".cw-reset").addEventListener("click", () => { stop(root, st); moveTo(root, st, 0); });
     root.querySelector(".cw-speed").addEventListener("change", () => { if (st.timer) play(root, st); });
-    root.querySelector(".cw-out").addEventListener("click", (e) => {  // a click or a tap: jump to that cell
-      const canvas = e.currentTarget, rect = canvas.getBoundingClientRect();
+    const cellOf = (e) => {  // the output position under the pointer, or -1
+      const canvas = root.querySelector(".cw-out"), rect = canvas.getBoundingClientRect();
       const col = Math.floor((e.clientX - rect.left) * canvas.width / rect.width / canvas.__cell);
       const row = Math.floor((e.clientY - rect.top) * canvas.height / rect.height / canvas.__cell);
-      if (row < 0 || col < 0 || row >= st.data.h || col >= st.data.w) return;
+      return row < 0 || col < 0 || row >= st.data.h || col >= st.data.w ? -1 : row * st.data.w + col;
+    };
+    const out = root.querySelector(".cw-out");
+    out.addEventListener("click", (e) => {  // a click or a tap: jump to that cell
+      const cell = cellOf(e);
+      if (cell < 0) return;
       stop(root, st);
-      moveTo(root, st, row * st.data.w + col);
+      moveTo(root, st, cell);
     });
+    out.addEventListener("pointermove", (e) => {  // a mouse pointing at a cell: show its sum until it leaves
+      if (e.pointerType === "touch" || st.timer) return;
+      const cell = cellOf(e);
+      if (cell >= 0) render(root, st, cell);
+    });
+    out.addEventListener("pointerleave", () => { if (!st.timer) render(root, st); });
   }
   const key = `${data.layer}/${data.channel}/${data.bias}/${data.input.length}`;
   if (st.data && key === st.key && JSON.stringify(st.data.input) === JSON.stringify(data.input)
