@@ -22,6 +22,7 @@ from app.digits.models import current_model
 from app.digits.saliency import saliency_controls, saliency_section
 from app.digits.training import train_section
 from app.digits.unit import unit_layer_control, unit_section
+from app.link_check import link_notes, link_values
 
 # Tab labels: the open one is in the URL (?digits_tab=Saliency), so keep them plain and stable.
 TABS = ("Layers", "Inspect a unit", "Saliency", "Train your own")
@@ -30,6 +31,8 @@ st.title("✏️ Draw a digit")
 st.caption("A convolutional network (LeNet-style) reads your handwriting. Every layer is shown; pick any unit to see "
            "the arithmetic behind it.")
 
+link = link_values("digits")  # before any control drops a value it cannot show
+link_box = st.container(key="digits_link_notes")
 model, model_name = current_model()
 left, middle, right = st.columns([1.15, 1, 1.1], gap="medium")
 with left:
@@ -83,3 +86,6 @@ def drawing_views() -> None:
 drawing_views()
 with tab_train:  # always built: a run in progress trains in this tab's fragment, whichever tab is open
     train_section()
+with link_box:  # now that every control is drawn: which of the link's values did not survive
+    for note in link_notes("digits", link, {K.DIGITS_PEN: "pen width", K.DIGITS_TAB: "tab"}):
+        st.warning(note, icon="✂️")

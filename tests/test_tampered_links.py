@@ -2,8 +2,8 @@
 
 Each case is one bad value in the link: the page must not raise, the control must hold exactly the value
 named here (its default, or what the page corrects it to), the address bar must drop the bad value, and the
-page must show one sentence naming the setting, quoting the bad value and saying what it uses instead. (The
-digit page's controls are checked the same way in test_digits_url.py.)
+page must show one sentence naming the setting, quoting the bad value and saying what it uses instead (the
+digit page's exact fallbacks are also checked in test_digits_url.py). A link that spells out a default gets no note.
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.boosting import keys as BK
+from app.digits import keys as DK
 from app.moe import keys as MK
 from app.playground import keys as PK
 
 ROOT = Path(__file__).resolve().parents[1]
-MOE, BOOSTING, PLAYGROUND = (str(ROOT / "pages" / f"{name}.py") for name in ("moe", "boosting", "playground"))
+MOE, BOOSTING, PLAYGROUND, DIGITS = (str(ROOT / "pages" / f"{name}.py")
+                                     for name in ("moe", "boosting", "playground", "digits"))
 
 
 def open_link(page: str, query: dict[str, str]) -> AppTest:
@@ -39,7 +41,7 @@ CASES = [
     (MOE, MK.setting("learning_rate"), "1e9", 0.05,
      "The link's learning rate “1e9” is not a value this page offers: using 0.05."),
     (MOE, MK.setting("router"), "evil", "topk",
-     "The link's router “evil” is not a value this page offers: using topk."),
+     "The link's router “evil” is not a value this page offers: using Top-k."),
     (MOE, MK.setting("seed"), "-5", 0, "The link's seed “-5” is not a value this page offers: using 0."),
     (MOE, MK.setting("capacity_factor"), "nan", 0.0,
      "The link's capacity factor “nan” is not a value this page offers: using 0."),
@@ -60,6 +62,11 @@ CASES = [
     (PLAYGROUND, PK.SEED, "-5", 0, "The link's seed “-5” is not a value this page offers: using 0."),
     (PLAYGROUND, PK.ACTIVATION, "x", "tanh", "The link's activation “x” is not a value this page offers: using tanh."),
     (PLAYGROUND, PK.BATCH, "1e9", 10, "The link's batch size “1e9” is not a value this page offers: using 10."),
+    (DIGITS, DK.DIGITS_PEN, "999", 18, "The link's pen width “999” is not a value this page offers: using 18."),
+    (DIGITS, DK.DIGITS_SOURCE, "evil", "Draw", "The link's source “evil” is not a value this page offers: using Draw."),
+    (DIGITS, DK.DIGITS_TAB, "evil", "Layers", "The link's tab “evil” is not a value this page offers: using Layers."),
+    (DIGITS, DK.DIGITS_UNIT_LAYER, "evil", "conv1",
+     "The link's unit layer “evil” is not a value this page offers: using conv1."),
 ]
 
 
@@ -98,3 +105,19 @@ def test_a_tensorflow_playground_link_with_a_bad_value_is_corrected_with_its_not
     field = {"batchSize": "batch_size", "noise": "noise", "learningRate": "learning_rate", "dataset": "dataset"}
     assert getattr(config, field[next(iter(query))]) == fallback
     assert note in "\n".join(str(e.value) for kind in (at.warning, at.info, at.caption, at.markdown) for e in kind)
+
+
+@pytest.mark.parametrize(("page", "query", "expected"), [
+    (MOE, {MK.setting("top_k"): "1", MK.setting("router"): "Top-k", MK.setting("learning_rate"): "0.05"},
+     {MK.setting("top_k"): 1, MK.setting("router"): "topk", MK.setting("learning_rate"): 0.05}),
+    (BOOSTING, {BK.setting("depth"): "4", BK.setting("mode"): "gradient"},
+     {BK.setting("depth"): 4, BK.setting("mode"): "gradient"}),
+    (PLAYGROUND, {PK.SEED: "0", PK.DATASET: "circle"}, {PK.SEED: 0, PK.DATASET: "circle"}),
+    (DIGITS, {DK.DIGITS_PEN: "18", DK.DIGITS_TAB: "Layers"}, {DK.DIGITS_PEN: 18, DK.DIGITS_TAB: "Layers"}),
+])
+def test_a_link_that_spells_out_the_defaults_gets_no_note(page, query, expected):
+    """Streamlit drops a default from the address bar, so a link holding one loses it: no correction to report."""
+    at = open_link(page, query)
+    assert not at.exception
+    assert [w for w in warnings(at) if "The link's" in w] == []
+    assert {key: at.session_state[key] for key in expected} == expected

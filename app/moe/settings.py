@@ -143,7 +143,8 @@ def settings_section(disabled: bool) -> tuple[MoEConfig, list[str]]:
             st.caption(BENCH[name])
         values = _widgets(disabled)
     config, notes = MoEConfig.clamped(values, base=DEFAULT)
-    return config, link_notes(K.PREFIX, link) + notes
+    shown = {K.setting(field): (lambda v, names=names: names.get(v, v)) for field, names in LABELS.items()}
+    return config, link_notes(K.PREFIX, link, shown=shown) + notes
 
 
 def _widgets(disabled: bool) -> dict[str, object]:
