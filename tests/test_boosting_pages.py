@@ -151,6 +151,10 @@ def test_the_originals_colours_are_an_option():
         "rgb(8,119,189)" in "".join(m.value for m in at.markdown)  # a full-scale leaf in the tree diagram
     linked = page({K.ORIGINAL_COLOURS: "true"})  # a link with the choice opens in those colours
     assert linked.checkbox(key=K.ORIGINAL_COLOURS).value is True and heat(linked)["colorscale"][0][1] == "#f59322"
+    from app.boosting.pictures import dataset_thumbnail_uri  # the dataset buttons' pictures too, on the first run
+
+    css = "".join(m.value for m in linked.markdown if "<style>" in m.value)
+    assert dataset_thumbnail_uri("xor", palette="orange-blue") in css and dataset_thumbnail_uri("xor") not in css
 
 
 @pytest.mark.parametrize("query", [

@@ -93,11 +93,12 @@ def map_picture(values: np.ndarray, bounds, side: int = 240, points: np.ndarray 
 
 
 @st.cache_data(show_spinner=False)
-def dataset_thumbnail_uri(name: str, side: int = 120) -> str:
+def dataset_thumbnail_uri(name: str, side: int = 120, palette: str = DEFAULT_PALETTE) -> str:
     """The dataset's training points on a pale background, as a PNG data URI (its picker button's picture)."""
     x, y = make_dataset(name, N_TRAIN, TRAIN_SEED)
     image = np.full((side, side, 3), 246, dtype=np.uint8)
-    return "data:image/png;base64," + base64.b64encode(png(_dots(image, x, y, (0.0, 1.0, 0.0, 1.0), size=4))).decode()
+    dots = _dots(image, x, y, (0.0, 1.0, 0.0, 1.0), size=4, palette=palette)
+    return "data:image/png;base64," + base64.b64encode(png(dots)).decode()
 
 
 def png(image: np.ndarray) -> bytes:

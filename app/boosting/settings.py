@@ -71,7 +71,7 @@ def _pick(name: str) -> None:
 
 
 @st.cache_data(show_spinner=False)
-def _thumbnail_buttons_css() -> str:
+def _thumbnail_buttons_css(palette: str = "red-blue") -> str:
     """Each dataset button wears its dataset's picture: the thumbnail itself is what you click.
 
     The buttons stay real buttons (named by the dataset, keyboard-focusable, found by AppTest and
@@ -79,7 +79,8 @@ def _thumbnail_buttons_css() -> str:
     """
     rules = []
     for i, name in enumerate(DATASETS):
-        rules.append(f'.st-key-{K.DATASET_BUTTON}{i} button {{background: #f6f6f6 url("{dataset_thumbnail_uri(name)}") '
+        uri = dataset_thumbnail_uri(name, palette=palette)
+        rules.append(f'.st-key-{K.DATASET_BUTTON}{i} button {{background: #f6f6f6 url("{uri}") '
                      "no-repeat center 6px / calc(100% - 12px) auto !important;}")
     rules.append(f'[class*="st-key-{K.DATASET_BUTTON}"] button {{aspect-ratio: 1 / 1.2; display: flex; '
                  "align-items: flex-end; justify-content: center; padding-bottom: 4px; "
@@ -101,7 +102,12 @@ def dataset_picker() -> str:
     with st.container(key=K.DATASETS_BOX):
         st.markdown("**Dataset**", help="300 training and 300 test points of two classes. Click a picture to "
                                         "switch.")
-        st.markdown(_thumbnail_buttons_css(), unsafe_allow_html=True)
+        if K.ORIGINAL_COLOURS in st.session_state:
+            original = st.session_state[K.ORIGINAL_COLOURS] is True
+        else:  # the colours box is drawn further down: on a session's first run, the link says
+            original = st.query_params.get(K.ORIGINAL_COLOURS) == "true"
+        colours = "orange-blue" if original else "red-blue"
+        st.markdown(_thumbnail_buttons_css(colours), unsafe_allow_html=True)
         for row in range(0, len(DATASETS), PER_ROW):
             for col, i in zip(st.columns(PER_ROW, gap="small"), range(row, row + PER_ROW), strict=True):
                 name = DATASETS[i]
