@@ -7,6 +7,7 @@ that read its model (explain, export) or make fits of their own (compare, leakag
 
 import streamlit as st
 
+from app.link_check import link_notes, link_values
 from app.live import live_run, replace_trainer
 from app.tabular import keys as K
 from app.tabular.data import bank_with_duration, data_picker, describe, summary
@@ -31,10 +32,12 @@ st.title("📊 XGBoost on real data")
 st.caption("A real table, the Kaggle way: split it, boost live with early stopping, look inside the model, search "
            "the settings, score the test rows once, take the model with you.")
 
+link = link_values(K.PREFIX)  # before any control drops a value it cannot show
 main, side = st.columns([3.2, 1.1], gap="medium")  # the picture first on a phone, the controls after it
 with side:
     choice = data_picker()
     config, config_notes = settings_section()
+config_notes = link_notes(K.PREFIX, link) + config_notes
 
 run = run_of()
 table = choice.table

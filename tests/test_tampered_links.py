@@ -17,10 +17,11 @@ from app.boosting import keys as BK
 from app.digits import keys as DK
 from app.moe import keys as MK
 from app.playground import keys as PK
+from app.tabular import keys as TK
 
 ROOT = Path(__file__).resolve().parents[1]
-MOE, BOOSTING, PLAYGROUND, DIGITS = (str(ROOT / "pages" / f"{name}.py")
-                                     for name in ("moe", "boosting", "playground", "digits"))
+MOE, BOOSTING, PLAYGROUND, DIGITS, TABULAR = (str(ROOT / "pages" / f"{name}.py")
+                                              for name in ("moe", "boosting", "playground", "digits", "tabular"))
 
 
 def open_link(page: str, query: dict[str, str]) -> AppTest:
@@ -67,6 +68,11 @@ CASES = [
     (DIGITS, DK.DIGITS_TAB, "evil", "Layers", "The link's tab “evil” is not a value this page offers: using Layers."),
     (DIGITS, DK.DIGITS_UNIT_LAYER, "evil", "conv1",
      "The link's unit layer “evil” is not a value this page offers: using conv1."),
+    (TABULAR, TK.setting("max_depth"), "99", 4, "The link's max depth “99” is not a value this page offers: using 4."),
+    (TABULAR, TK.setting("learning_rate"), "abc", 0.1,
+     "The link's learning rate “abc” is not a value this page offers: using 0.1."),
+    (TABULAR, TK.DATASET, "evil", "Bank Marketing",
+     "The link's dataset “evil” is not a value this page offers: using Bank Marketing."),
 ]
 
 
@@ -114,6 +120,7 @@ def test_a_tensorflow_playground_link_with_a_bad_value_is_corrected_with_its_not
      {BK.setting("depth"): 4, BK.setting("mode"): "gradient"}),
     (PLAYGROUND, {PK.SEED: "0", PK.DATASET: "circle"}, {PK.SEED: 0, PK.DATASET: "circle"}),
     (DIGITS, {DK.DIGITS_PEN: "18", DK.DIGITS_TAB: "Layers"}, {DK.DIGITS_PEN: 18, DK.DIGITS_TAB: "Layers"}),
+    (TABULAR, {TK.setting("max_depth"): "4"}, {TK.setting("max_depth"): 4}),
 ])
 def test_a_link_that_spells_out_the_defaults_gets_no_note(page, query, expected):
     """Streamlit drops a default from the address bar, so a link holding one loses it: no correction to report."""
