@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from streamlit.testing.v1 import AppTest
 
 from app.digits import keys as K
-from app.digits.conv_watch import conv_watch_data, product_sums
+from app.digits.conv_watch import conv_watch_data, product_sums, unpack
 from app.paths import page_file
 from engine.digits import load_pretrained, preprocess_steps
 from engine.digits.explain import explain_unit
@@ -42,12 +42,13 @@ def test_every_position_sums_to_torchs_convolution(model, layer, channel):
         assert sums[row, col] == pytest.approx(info.pre_activation, rel=1e-5, abs=1e-5)
     np.testing.assert_allclose(np.maximum(sums, 0), features[layer][channel], rtol=1e-5, atol=1e-5)
     assert data["activation"] == "relu" and data["pad"] == 2 and data["k"] == 5
+    np.testing.assert_array_equal(unpack(data["kernel"]), weight[0].numpy().ravel())  # the model's own numbers
 
 
 def test_the_padding_is_zero_and_the_inside_is_the_input(model):
     features = model.forward_features(preprocess_steps(seven()).centred)
     data = conv_watch_data(model, features, "conv2", 2)
-    padded = np.asarray(data["input"], dtype=np.float32).reshape(data["channels"], 18, 18)
+    padded = unpack(data["input"]).reshape(data["channels"], 18, 18)
     np.testing.assert_array_equal(padded[:, 2:-2, 2:-2], features["pool1"])
     assert not padded[:, :2].any() and not padded[:, -2:].any() and not padded[:, :, :2].any()
     with pytest.raises(ValueError):

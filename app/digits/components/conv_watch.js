@@ -18,6 +18,12 @@ function erf(x) {  // Abramowitz & Stegun 7.1.26 (error below 1.5e-7)
   return s * y;
 }
 
+function floats(text) {  // little-endian float32 bytes, base64-encoded (Python's conv_watch_data)
+  const raw = atob(text || ""), view = new DataView(new ArrayBuffer(raw.length));
+  for (let i = 0; i < raw.length; i++) view.setUint8(i, raw.charCodeAt(i));
+  return Float64Array.from({ length: raw.length / 4 }, (_, i) => view.getFloat32(4 * i, true));
+}
+
 function fmt(v) {
   if (v === 0) return "0";
   return Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(4);
@@ -172,9 +178,10 @@ function play(root, st) {
 }
 
 export default function (component) {
-  const { parentElement, data } = component;
+  const { parentElement } = component;
+  let { data } = component;
   const root = parentElement.querySelector(".cw");
-  if (!root || !data || !Array.isArray(data.input) || !data.h || !data.w) return;
+  if (!root || !data || typeof data.input !== "string" || !data.h || !data.w) return;
   let st = parentElement.__cw;
   if (!st) {
     st = { pos: 0, timer: null, data: null, key: "" };
@@ -205,10 +212,10 @@ export default function (component) {
     });
     out.addEventListener("pointerleave", () => { if (!st.timer) render(root, st); });
   }
-  const key = `${data.layer}/${data.channel}/${data.bias}/${data.input.length}`;
-  if (st.data && key === st.key && JSON.stringify(st.data.input) === JSON.stringify(data.input)
-      && JSON.stringify(st.data.kernel) === JSON.stringify(data.kernel)) return;  // the same drawing again
+  const key = `${data.layer}/${data.channel}/${data.bias}/${data.input}/${data.kernel}`;
+  if (st.data && key === st.key) return;  // the same drawing again
   const sameShape = st.data && st.data.h === data.h && st.data.w === data.w;
+  data = { ...data, input: floats(data.input), kernel: floats(data.kernel) };
   st.data = data;
   st.key = key;
   st.setup = setup(data);
