@@ -151,7 +151,7 @@ def element_widget(element) -> tuple[str, str, object] | None:
 
 PROGRESS_METRICS = ("Batches trained", "Epoch")
 """Metric labels whose value is a live page's progress (a label may carry a prefix: "A Epoch")."""
-STEP_TEXT = re.compile(r"\bStep ([\d,]+) of\b")
+STEP_TEXT = re.compile(r"\b(?:Step|Round) ([\d,]+) of\b")  # MoE's "Step n of m", the XGBoost page's "Round n of"
 
 
 def progress_of(element) -> str | None:
@@ -817,6 +817,8 @@ PLAYERS = {
     "train": (DIGIT_PAGE, TRAIN_TAB_QUERY, "digits_train_play"),
     "playground": ("playground", "", "playground_play"),
     "moe": ("moe", "", "moe_play"),
+    # a learning rate of 0.02 makes a Bank Marketing run last (about 500 rounds) instead of stopping in 4 s
+    "tabular": ("tabular", "tabular_learning_rate=0.02", "tabular_play"),
 }
 """Live pages: (page, query, key of the Play button)."""
 
@@ -922,7 +924,7 @@ def user_classes(counts: dict[str, int]):
             self.me.move()
             _sleep(max(0.0, max(SETTINGS.pace, 1.0) * random.uniform(0.8, 1.2) - (time.monotonic() - started)))
 
-    classes = [Drawer, player("train"), player("playground"), player("moe"), Slider]
+    classes = [Drawer, player("train"), player("playground"), player("moe"), player("tabular"), Slider]
     return [c for c in classes if c.fixed_count > 0]
 
 
@@ -1059,7 +1061,7 @@ def parse_counts(args) -> dict[str, int]:
     if args.mixed:
         return {**MIXED, **({"train": args.train} if args.train else {})}
     counts = {"draw": args.draw, "train": args.train, "playground": args.playground, "moe": args.moe,
-              "boosting": args.boosting}
+              "boosting": args.boosting, "tabular": args.tabular}
     return {k: v for k, v in counts.items() if v}
 
 
@@ -1069,6 +1071,7 @@ def add_class_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--playground", type=int, default=0, help="students playing /playground (Play)")
     parser.add_argument("--moe", type=int, default=0, help="students playing /moe (Play)")
     parser.add_argument("--boosting", type=int, default=0, help="students moving /boosting's sliders")
+    parser.add_argument("--tabular", type=int, default=0, help="students playing /tabular (Play, Bank Marketing)")
     parser.add_argument("--mixed", action="store_true", help=f"the mixed class: {MIXED}")
     parser.add_argument("--pace", type=float, default=3.0,
                         help="seconds between one student's drawings or slider moves (±20%%); 0: as fast as answered")
@@ -1089,7 +1092,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     counts = parse_counts(args)
     if not counts:
-        parser.error("no students: give --draw, --train, --playground, --moe, --boosting or --mixed")
+        parser.error("no students: give --draw, --train, --playground, --moe, --boosting, --tabular or --mixed")
     SETTINGS.pace, SETTINGS.think_s, SETTINGS.class_code = args.pace, args.think_ms / 1000, args.class_code
     import locust  # noqa: F401 - monkey-patches with gevent before anything opens a socket
 
