@@ -35,6 +35,7 @@ class MoERecord:
     dropped_fraction : token choice — requested (input, expert) pairs dropped by capacity;
         expert choice — inputs no expert picked
     dense_active_val_accuracy, dense_total_val_accuracy : the dense comparisons, or None when not trained
+    selection_bias : (E,) the router's loss-free balancing bias at ``step`` (DeepSeek-V3; all 0 when it is off)
     """
 
     step: int
@@ -54,6 +55,7 @@ class MoERecord:
     dropped_fraction: float
     dense_active_val_accuracy: float | None
     dense_total_val_accuracy: float | None
+    selection_bias: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from engine.live import DIVERGED, DONE, FINISHED, READY, STOPPED, TRAINING
 from engine.moe import views
 from engine.moe.config import MoEConfig
 from engine.moe.data import MoETask, load_task
+from engine.moe.explain import BatchRouting, explain, route_batch
 from engine.moe.gating import (
     gate_entropy,
     importance_loss,
@@ -236,7 +237,8 @@ class MoETrainer:
             shares=stats.shares, max_share=stats.max_share, cv=stats.cv, dead=stats.dead,
             requested_shares=wanted.shares, gate_entropy=val.gate_entropy,
             dropped_fraction=w.dropped / max(1, w.steps),
-            dense_active_val_accuracy=dense.get("dense_active"), dense_total_val_accuracy=dense.get("dense_total")))
+            dense_active_val_accuracy=dense.get("dense_active"), dense_total_val_accuracy=dense.get("dense_total"),
+            selection_bias=tuple(float(b) for b in self.model_.router.selection_bias.cpu())))
         self._window = Window(self.config.n_experts)
 
     # -- looking at the model ----------------------------------------------------------------------------------
@@ -296,6 +298,26 @@ class MoETrainer:
                 raise ValueError(f"model must be one of {', '.join(names)}; got {model!r}")
         return torch.softmax(logits, -1).cpu().numpy()
 
+    def explain(self, x) -> dict[str, np.ndarray]:
+        """Router scores, chosen experts, gates and each chosen expert's answer for x (N, d), each input routed
+        on its own (see :func:`engine.moe.explain.explain`)."""
+        return explain(self.model_, self._tensor(x).cpu().numpy())
+
+    def batch_indices(self) -> np.ndarray:
+        """(B,) the training rows of the batch :meth:`batch_view` routes: ``batch_size`` rows drawn once from the
+        config's seed (its own generator: the run's batch order is untouched), the same at every step."""
+        n = len(self.task_.y_train)
+        rng = np.random.default_rng([self.config.seed, 14])
+        return np.sort(rng.choice(n, min(self.config.batch_size, n), replace=False))
+
+    def batch_view(self) -> tuple[np.ndarray, np.ndarray, BatchRouting]:
+        """``(x (B, d), y (B,), routing)``: one training batch (:meth:`batch_indices`) routed as one batch, as a
+        training step routes it, so capacity drops and expert choice's unpicked inputs show
+        (see :func:`engine.moe.explain.route_batch`; no router noise)."""
+        rows = self.batch_indices()
+        x, y = self.task_.x_train[rows], self.task_.y_train[rows]
+        return x, y, route_batch(self.model_, x)
+
     def load_history(self) -> np.ndarray:
         """(steps done, E) int64: inputs each expert processed at each training step (after capacity)."""
         return self._load[: self.step_].astype(np.int64)
@@ -314,6 +336,14 @@ class MoETrainer:
         if self.task_.bounds is None:
             raise ValueError(f"the {self.task_.name} task has no 2-D plane to map")
         return self.task_.bounds
+
+    def bias_history(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(steps (T,), bias (T, E))``: the loss-free balancing bias at each record, step 0 (all zeros) first."""
+        e = self.config.n_experts
+        steps = [0] + [r.step for r in self.history_]
+        rows = [np.zeros(e)] + [np.asarray(r.selection_bias or np.zeros(e), dtype=np.float64)
+                                for r in self.history_]
+        return np.asarray(steps), np.stack(rows)
 
     def routing_map(self, resolution: int = 80) -> dict[str, np.ndarray]:
         """Top-1 expert and router confidence over the plane (see :func:`engine.moe.views.routing_map`)."""
