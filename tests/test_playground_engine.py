@@ -24,6 +24,7 @@ from engine.playground import (
 from engine.playground import kernels as kn
 from engine.playground.data import features, grid_points, split
 from engine.playground.reference import ReferenceNet
+from engine.playground.trainer import MAX_EDIT
 
 ROOT = Path(__file__).resolve().parents[1]
 BIG = dict(dataset="spiral", hidden=(8, 8, 8, 8, 8, 8),
@@ -363,7 +364,8 @@ def test_from_params_reads_the_originals_link_and_clamps_tampered_values():
     assert (c.activation, c.batch_size, c.dataset, c.learning_rate, c.reg_rate, c.noise) == \
            ("relu", 25, "spiral", 0.3, 0.001, 15)
     assert c.hidden == (6, 3, 2) and c.perc_train == 60 and c.features == ("x", "xTimesY", "sinX")
-    assert c.extra == {"showTestData": True, "discretize": False, "noise_hide": True}
+    assert c.extra == {"showTestData": True, "discretize": False, "hideText": False, "noise_hide": True}
+    assert c.init_zero is False
     assert t.notes == []
     assert len(t.data()[0]) == 300 and t.data()[0].shape[1] == 3
     again, notes = PlaygroundConfig.from_params(c.to_params())
@@ -626,3 +628,63 @@ def test_uploaded_csv_is_read_or_refused_with_a_reason():
         parse_points_csv(b"1,1,1\n" * 6_000)
     with pytest.raises(ValueError, match="not text"):
         parse_points_csv(b"\xff\xfe\x00\x01" * 10)
+
+
+def test_a_weight_and_a_bias_set_by_hand_change_the_network_and_training_continues_from_them():
+    t = Trainer(PlaygroundConfig(hidden=(3,), regularization="L1", reg_rate=0.01, seed=4))
+    t.train_epochs(3)
+    ids = t.node_ids()
+    maps_before = t.grid(20)["1"].copy()
+    assert t.set_weight("x", "1", "2.5") == 2.5
+    assert t.set_bias("1", -0.75) == -0.75
+    assert t.set_bias(t.output_id, "\u22120.5") == -0.5  # a typographic minus, as a phone keyboard may give
+    w = t.weights()
+    assert w["links"][("x", "1")] == 2.5 and w["biases"]["1"] == -0.75 and w["biases"][t.output_id] == -0.5
+    # the maps are those of the edited network (the cache from before the edit is gone)
+    pts = grid_points(20)
+    expected = np.tanh(2.5 * pts[:, 0] + w["links"][("y", "1")] * pts[:, 1] - 0.75).reshape(20, 20)
+    assert np.allclose(t.grid(20)["1"], expected, atol=3e-4)  # float32 pictures, as above
+    assert not np.allclose(t.grid(20)["1"], maps_before, atol=1e-3)
+    # a link L1 had set to zero is alive again once set
+    t.dead[0, 1, 0] = 1
+    t.W[0, 1, 0] = 0.0
+    t.set_weight("x", "2", 0.4)
+    assert t.dead[0, 1, 0] == 0 and ("x", "2") not in t.weights()["dead"]
+    # training goes on from the edited numbers: one more epoch equals one epoch of a copy holding them
+    copy = Trainer.from_json(t.to_json())
+    t.train_epochs(1)
+    copy.train_epochs(1)
+    assert t.weights() == copy.weights() and t.weights()["links"][("x", "1")] != 2.5
+    assert len(ids[1]) == 3
+
+
+def test_setting_a_weight_refuses_text_nan_infinity_and_huge_values_and_changes_nothing():
+    t = Trainer(PlaygroundConfig(seed=1))
+    before = t.to_json()
+    for bad in ("abc", "", "nan", float("nan"), float("inf"), "-inf", 1e9, "1e9", True, None, [1.0]):
+        with pytest.raises(ValueError) as err:
+            t.set_weight("x", "1", bad)
+        assert "number" in str(err.value) or "too large" in str(err.value)
+        with pytest.raises(ValueError):
+            t.set_bias("1", bad)
+    for src, dst in (("x", "5"), ("x", "nope"), ("1", "1"), ("x", t.output_id)):  # no such link
+        with pytest.raises(ValueError, match="no link|no node"):
+            t.set_weight(src, dst, 1.0)
+    with pytest.raises(ValueError, match="inputs have no bias"):
+        t.set_bias("x", 1.0)
+    assert t.to_json() == before
+    assert t.set_weight("x", "1", MAX_EDIT) == MAX_EDIT  # the limit itself is allowed
+
+
+def test_init_zero_starts_every_weight_at_zero_and_survives_links_and_export():
+    config, notes = PlaygroundConfig.from_params({"initZero": "true", "networkShape": "3,2"})
+    assert notes == [] and config.init_zero
+    t = Trainer(config)
+    w = t.weights()
+    assert all(v == 0.0 for v in w["links"].values()) and all(v == 0.1 for v in w["biases"].values())
+    assert not PlaygroundConfig().init_zero and any(v != 0 for v in Trainer(PlaygroundConfig()).weights()[
+        "links"].values())
+    assert config.to_params()["initZero"] == "true" and "initZero" not in PlaygroundConfig().to_params()
+    assert PlaygroundConfig.from_params(config.to_params())[0] == config
+    assert Trainer.from_json(t.to_json()).config.init_zero
+    assert PlaygroundConfig.from_dict(PlaygroundConfig().to_dict())[0].init_zero is False

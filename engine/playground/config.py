@@ -63,6 +63,8 @@ class PlaygroundConfig:
     loss: str = "squared"
     optimizer: str = "sgd"
     max_epochs: int = 100_000
+    init_zero: bool = False
+    """The original's ``initZero``: every weight starts at 0 (biases still 0.1) instead of U(-0.5, 0.5)."""
     extra: dict = field(default_factory=dict, compare=False, hash=False)
     """Display-only link values (``showTestData``, ``discretize``, ``*_hide``) kept for the page."""
 
@@ -92,6 +94,8 @@ class PlaygroundConfig:
              "loss": self.loss, "optimizer": self.optimizer, "maxEpochs": str(self.max_epochs)}
         for name in FEATURES:
             p[name] = "true" if name in self.features else "false"
+        if self.init_zero:  # only when on: the original's links rarely carry it, ours stay as they were
+            p["initZero"] = "true"
         return p
 
     def to_dict(self) -> dict:
@@ -112,6 +116,8 @@ class PlaygroundConfig:
                           ("max_epochs", "maxEpochs")):
             if key in d:
                 params[name] = str(d[key])
+        if "init_zero" in d:
+            params["initZero"] = "true" if d["init_zero"] is True else "false"
         return cls.from_params(params)
 
     @classmethod
@@ -235,7 +241,9 @@ def parse_params(params: dict[str, str]) -> tuple[PlaygroundConfig, list[str]]:
         if on:
             feats.append(name)
     values["features"] = tuple(feats)
-    extra = {k: get[k] != "false" for k in ("showTestData", "discretize") if has(k)}
+    if has("initZero"):
+        values["init_zero"] = get["initZero"] == "true"
+    extra = {k: get[k] != "false" for k in ("showTestData", "discretize", "hideText") if has(k)}
     extra.update({k: get[k] == "true" for k in get if k.endswith("_hide")})
     values["extra"] = extra
     config = replace(d, **values)

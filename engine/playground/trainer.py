@@ -30,6 +30,31 @@ EXPORT_FORMAT = "ml-playground/decision-boundary-network"
 EXPORT_VERSION = 2
 """2 adds what continuing needs: the optimizer's moments and step count, and the carried-over partial batch."""
 MAX_UPLOAD_POINTS = 5_000
+MAX_EDIT = 1_000.0
+"""The largest weight or bias (in absolute value) a student may type in: far beyond anything training reaches
+(|w| of a few), small enough that the sums stay finite."""
+
+
+def edit_value(value, what: str = "weight") -> float:
+    """A typed weight or bias as a float; ``ValueError`` (a sentence to show) for text, NaN, ±inf or too large."""
+    if isinstance(value, bool):
+        raise ValueError(f"A {what} must be a number, not {value!r}.")
+    if isinstance(value, str):
+        text = value.strip().replace("\u2212", "-")  # a typographic minus
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a number: the {what} stays as it was.") from None
+    elif isinstance(value, int | float | np.floating | np.integer):
+        number = float(value)
+    else:
+        raise ValueError(f"A {what} must be a number, not {type(value).__name__}.")
+    if not math.isfinite(number):
+        raise ValueError(f"A {what} must be a finite number, not {number}: the {what} stays as it was.")
+    if abs(number) > MAX_EDIT:
+        raise ValueError(f"{number:g} is too large: a {what} here is at most {MAX_EDIT:,.0f} in size (training "
+                         f"itself keeps them within a few units). The {what} stays as it was.")
+    return number
 
 
 class LossHistory(Sequence):
@@ -116,7 +141,8 @@ class Trainer:
         return trainer
 
     def _init_weights(self) -> None:
-        """Weights U(-0.5, 0.5) and biases 0.1, drawn link by link in nn.ts's order from the seed."""
+        """Weights U(-0.5, 0.5) and biases 0.1, drawn link by link in nn.ts's order from the seed (every weight 0
+        with the original's ``initZero``)."""
         rng = np.random.default_rng([self.config.seed, 2])
         n_layers = len(self.sizes_) - 1
         shape3, shape2 = (n_layers, kn.MAXW, kn.MAXW), (n_layers, kn.MAXW)
@@ -126,7 +152,7 @@ class Trainer:
             for j in range(self.sizes_[lay + 1]):
                 self.B[lay, j] = 0.1
                 for i in range(self.sizes_[lay]):
-                    self.W[lay, j, i] = rng.random() - 0.5
+                    self.W[lay, j, i] = 0.0 if self.config.init_zero else rng.random() - 0.5
         self.dead = np.zeros(shape3, dtype=np.uint8)
         self.gW, self.gB = np.zeros(shape3), np.zeros(shape2)
         self.mW, self.vW, self.mB, self.vB = np.zeros(shape3), np.zeros(shape3), np.zeros(shape2), np.zeros(shape2)
@@ -157,6 +183,40 @@ class Trainer:
     def set_learning_rate(self, rate: float) -> None:
         """Change the learning rate in the middle of a run (as the original: no reset)."""
         self.learning_rate = float(rate)
+
+    def _place(self, node: str) -> tuple[int, int]:
+        """``(layer, index)`` of node id ``node`` (layer 0: the inputs); ``ValueError`` for an unknown id."""
+        for lay, layer in enumerate(self.node_ids()):
+            if node in layer:
+                return lay, layer.index(node)
+        raise ValueError(f"This network has no node {node!r}.")
+
+    def set_weight(self, source: str, dest: str, value) -> float:
+        """Set the weight of the link ``source`` -> ``dest`` (node ids, see :meth:`node_ids`), as the original's
+        click on a link does; training continues from it. A link L1 had set to zero trains again.
+
+        ``value`` may be a number or its text; anything not a finite number within :data:`MAX_EDIT` raises
+        ``ValueError`` with a sentence a student can read, and changes nothing. Returns the value set.
+        """
+        number = edit_value(value, "weight")
+        (ls, i), (ld, j) = self._place(str(source)), self._place(str(dest))
+        if ld != ls + 1:
+            raise ValueError(f"There is no link from {source} to {dest}: links join one layer to the next.")
+        self.W[ls, j, i] = number
+        self.dead[ls, j, i] = 0
+        self._grid_cache.clear()
+        return number
+
+    def set_bias(self, node: str, value) -> float:
+        """Set the bias of neuron ``node`` (a hidden neuron or the output; inputs have none), as the original's
+        click on a node does; training continues from it. Bad values raise ``ValueError`` as :meth:`set_weight`."""
+        number = edit_value(value, "bias")
+        lay, j = self._place(str(node))
+        if lay == 0:
+            raise ValueError(f"{node} is an input feature: inputs have no bias.")
+        self.B[lay - 1, j] = number
+        self._grid_cache.clear()
+        return number
 
     def train_epochs(self, n: int) -> int:
         """Train ``n`` epochs (fewer if the run ends); return how many ran."""
