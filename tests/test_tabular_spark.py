@@ -16,10 +16,12 @@ Tolerances, and why:
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -27,6 +29,8 @@ import pytest
 
 from engine.tabular import TabularConfig, fit, load_bank, make_table, split_rows
 from engine.tabular import spark as sp
+
+ROOT = Path(__file__).resolve().parents[1]
 
 JAVA_OK, JAVA_MESSAGE = sp.java_available()
 if not JAVA_OK and not os.environ.get("CI"):
@@ -137,6 +141,45 @@ def test_unreachable_master_says_so_within_30_s(table, split):
     with pytest.raises(sp.SparkUnavailable, match=r"spark://127\.0\.0\.1:1 is unreachable"):
         sp.train_spark(table, split, CONFIG, master=UNREACHABLE, timeout=30)
     assert time.monotonic() - start < 30
+
+
+_SILENT_PORT = r"""
+import json, os, socket, sys, threading, time
+from engine.tabular import spark as sp
+
+server = socket.socket()
+server.bind(("127.0.0.1", 0))
+server.listen()
+held = []
+
+def accept():  # a port that answers and then says nothing, as a service that is not Spark's would
+    while True:
+        conn, _ = server.accept()
+        held.append(conn)
+
+threading.Thread(target=accept, daemon=True).start()
+start = time.monotonic()
+try:
+    sp.spark_session(f"spark://127.0.0.1:{server.getsockname()[1]}", timeout=float(sys.argv[1]))
+    result = {"error": None}
+except sp.SparkUnavailable as error:
+    result = {"error": str(error)}
+result["seconds"] = time.monotonic() - start
+result["connections"] = len(held)
+print(json.dumps(result), flush=True)
+os._exit(0)  # the abandoned start would otherwise hold the interpreter until Spark gives up (60 s)
+"""
+
+
+def test_a_port_that_answers_but_is_not_spark_is_reported_within_the_timeout():
+    """Spark's client retries registering for 3 x 20 s; the page must hear within its timeout instead."""
+    timeout = 6.0
+    out = subprocess.run([sys.executable, "-c", _SILENT_PORT, str(timeout)], capture_output=True, text=True,
+                         timeout=120, cwd=ROOT)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["error"] and "did not accept this application within 6 s" in result["error"], result
+    assert result["connections"] >= 1  # the TCP probe and Spark itself reached the port
+    assert result["seconds"] < timeout + 3, result
 
 
 def test_falls_back_to_local_only_when_asked(session, table, split):

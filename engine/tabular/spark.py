@@ -249,7 +249,9 @@ def spark_session(master: str | None = None, timeout: float = 30.0, conf: dict |
     for key, value in settings.items():
         builder = builder.config(key, value)
     try:
-        session = builder.getOrCreate()
+        session = builder.getOrCreate() if _is_local(master) else _bounded_start(builder, master, timeout)
+    except SparkUnavailable:
+        raise
     except Exception as error:  # the JVM did not start: say why in one line
         first = (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
         raise SparkUnavailable(f"Spark did not start on {master}: {first}") from error
@@ -262,6 +264,36 @@ def spark_session(master: str | None = None, timeout: float = 30.0, conf: dict |
     if not _is_local(master):
         _wait_for_executors(session, master, timeout)
     return session
+
+
+def _bounded_start(builder, master: str, timeout: float):
+    """``builder.getOrCreate()`` for a cluster master, given up on after ``timeout`` seconds.
+
+    A port that accepts connections but is not a Spark master (or a master too busy to answer) passes
+    :func:`probe_master`; Spark's own client then blocks the constructor while it retries registering,
+    three times 20 s, fixed in Spark's code. The start runs in a daemon thread instead, and the caller
+    hears within ``timeout`` that the master did not accept this application. The abandoned start ends
+    on its own when Spark gives up (its context is then stopped by Spark); a later start waits for it.
+    """
+    box: dict = {}
+
+    def start() -> None:
+        try:
+            box["session"] = builder.getOrCreate()
+        except BaseException as error:  # reported to the caller below, or dropped if it gave up
+            box["error"] = error
+
+    thread = threading.Thread(target=start, name="spark-start", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise SparkUnavailable(
+            f"The Spark master {master} answers on its port but did not accept this application within "
+            f"{timeout:g} s: it is not a Spark master (the master's port is usually 7077), or it is overloaded. "
+            f"Check {MASTER_ENV}, or train locally.")
+    if "error" in box:
+        raise box["error"]
+    return box["session"]
 
 
 def _executor_count(session) -> int:
