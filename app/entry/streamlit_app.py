@@ -14,6 +14,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import streamlit as st  # noqa: E402
 
 from app.class_code import admitted, gate  # noqa: E402
+from app.layout import install as install_layout  # noqa: E402
 from app.navigation import pages, sidebar  # noqa: E402
 from app.warm_up import wanted as warm_up_wanted  # noqa: E402
 from app.warm_up import warm_up  # noqa: E402
@@ -26,4 +27,5 @@ if not admitted():  # CLASS_CODE is set and this session has not given it: the g
     st.stop()
 navigation = st.navigation(pages())
 sidebar()
+install_layout()  # the projector switch and link, phone and projector styles: every page
 navigation.run()
