@@ -19,17 +19,19 @@ from app.digits.guess import guess_section
 from app.digits.input import input_choice, input_section, naive_toggle, prepare, sees_section, steps_section
 from app.digits.layers import layer_controls, layers_section
 from app.digits.models import current_model
+from app.digits.network_view import NOTE as NETWORK_NOTE
+from app.digits.network_view import network_section, network_weights_section
 from app.digits.saliency import saliency_controls, saliency_section
 from app.digits.training import train_section
 from app.digits.unit import unit_layer_control, unit_section
 from app.link_check import link_notes, link_values
 
 # Tab labels: the open one is in the URL (?digits_tab=Saliency), so keep them plain and stable.
-TABS = ("Layers", "Inspect a unit", "Saliency", "Train your own")
+TABS = ("Layers", "Network view", "Inspect a unit", "Saliency", "Train your own")
 
 st.title("✏️ Draw a digit")
-st.caption("A convolutional network (LeNet-style) reads your handwriting. Every layer is shown; pick any unit to see "
-           "the arithmetic behind it.")
+st.caption("A convolutional network (LeNet-style) reads your handwriting. Every layer is shown; point at any unit in "
+           "the Network view to see the arithmetic behind it.")
 
 link = link_values("digits")  # before any control drops a value it cannot show
 link_box = st.container(key="digits_link_notes")
@@ -42,11 +44,17 @@ with middle:
     sees_box = st.container(key=K.DIGITS_SEES_BOX)
 guess_box = right.container(key=K.DIGITS_GUESS_BOX)
 steps_box = st.container()  # the preprocessing steps: below the columns, above the tabs
-tab_layers, tab_unit, tab_saliency, tab_train = st.tabs(TABS, key=K.DIGITS_TAB, bind="query-params")
+tab_layers, tab_network, tab_unit, tab_saliency, tab_train = st.tabs(TABS, key=K.DIGITS_TAB, bind="query-params")
 # Each open tab's controls, then the box its views go in (built only while the tab is open).
 with tab_layers:
     view = layer_controls()
     layers_box = st.container(key=K.DIGITS_LAYERS_BOX) if tab_layers.open is not False else None
+with tab_network:  # the model's weights go to the browser here, in a full run: a drawing sends only activations
+    network_box = None
+    if tab_network.open is not False:
+        st.markdown(NETWORK_NOTE)
+        network_weights_section(model)
+        network_box = st.container(key=K.DIGITS_NETWORK_BOX)
 with tab_unit:
     unit_layer = unit_layer_control()
     unit_box = st.container(key=K.DIGITS_UNIT_BOX) if tab_unit.open is not False else None
@@ -75,6 +83,9 @@ def drawing_views() -> None:
     if layers_box is not None:
         with layers_box:
             layers_section(features, view)
+    if network_box is not None:
+        with network_box:
+            network_section(model, features)
     if unit_box is not None:
         with unit_box:
             unit_section(model, features, unit_layer)

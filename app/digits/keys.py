@@ -20,6 +20,7 @@ DIGITS_GUESS_BOX = "digits_guesses"
 DIGITS_SEES_BOX = "digits_network_sees"
 DIGITS_LAYERS_BOX = "digits_layers"
 DIGITS_UNIT_BOX = "digits_unit"
+DIGITS_NETWORK_BOX = "digits_network"
 DIGITS_SALIENCY_BOX = "digits_saliency_box"
 DIGITS_TRAIN_BOX = "digits_train"
 # Layers
