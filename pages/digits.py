@@ -15,6 +15,7 @@ of the closed tabs are still drawn, so their settings survive a tab switch.
 import streamlit as st
 
 from app.digits import keys as K
+from app.layout import PHONE_MAX_PX
 from app.digits.guess import guess_section
 from app.digits.input import input_choice, input_section, naive_toggle, prepare, sees_section, steps_section
 from app.digits.layers import layer_controls, layers_section
@@ -33,6 +34,16 @@ st.title("✏️ Draw a digit")
 st.caption("A convolutional network (LeNet-style) reads your handwriting. Every layer is shown; point at any unit in "
            "the Network view to see the arithmetic behind it.")
 
+# On a phone (columns stacked) the page starts with the canvas (or the upload or example), then the guess; the
+# input controls follow, then what the network sees. Pure CSS, so a wide screen keeps its order: below
+# PHONE_MAX_PX the input column's elements join the columns' wrapping row (display: contents), where each
+# takes a whole line and the guess's column can come between the canvas and the controls.
+_INPUT_COLUMN = f"[data-testid='stColumn']:has(.st-key-{K.DIGITS_SOURCE})"
+st.html(f"<style>@media (max-width: {PHONE_MAX_PX}px) {{"
+        f" {_INPUT_COLUMN}, {_INPUT_COLUMN} > [data-testid='stVerticalBlock'] {{display: contents;}}"
+        f" {_INPUT_COLUMN} > [data-testid='stVerticalBlock'] > * {{flex: 1 1 100%; width: 100%; order: 1;}}"
+        f" {_INPUT_COLUMN} > [data-testid='stVerticalBlock'] > :last-child {{order: -3;}}"
+        f" [data-testid='stColumn']:has(.st-key-{K.DIGITS_GUESS_BOX}) {{order: -2;}} }}</style>")
 link = link_values("digits")  # before any control drops a value it cannot show
 link_box = st.container(key="digits_link_notes")
 model, model_name = current_model()
