@@ -6,6 +6,7 @@ module's server and ends with the "no exception on the page" check.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from pathlib import Path
@@ -670,3 +671,134 @@ def test_every_layer_picture_has_a_legend_with_its_colour_range(page: Page, app_
     assert (float(fc1.get_attribute("data-low")), float(fc1.get_attribute("data-high"))) == pytest.approx(
         value_range(np.min(features["fc1"]), np.max(features["fc1"])), rel=1e-6, abs=1e-7)
     no_exception(page)
+
+
+# ---- Network view (issue 14, Harley's 2-D view): pointing at a unit is answered in the browser ----
+
+def _input_support(layer: str, row: int, col: int, k: int = 5) -> str:
+    """The unit's receptive field on the 28×28 input, as ``"r0,r1,c0,c1"``: the pixels with a path to it, found
+    by torch's autograd through all-ones filters and average pools (a purely structural dependence)."""
+    import torch
+    import torch.nn.functional as F
+
+    x = torch.zeros(1, 1, 28, 28, requires_grad=True)
+    ones = torch.ones(1, 1, k, k)
+    h = F.conv2d(x, ones, padding=k // 2)
+    for step in ("pool1", "conv2", "pool2")[:("conv1", "pool1", "conv2", "pool2").index(layer)]:
+        h = F.avg_pool2d(h, 2) if step.startswith("pool") else F.conv2d(h, ones, padding=k // 2)
+    h[0, 0, row, col].backward()
+    rows, cols = x.grad[0, 0].abs().sum(1).nonzero().ravel(), x.grad[0, 0].abs().sum(0).nonzero().ravel()
+    return f"{int(rows.min())},{int(rows.max())},{int(cols.min())},{int(cols.max())}"
+
+
+def _network_view(page: Page):
+    root = by_key(page, K.DIGITS_NETWORK_BOX).locator(".nv")
+    expect(root).to_have_attribute("data-ready", "true", timeout=GUESS_TIMEOUT)
+    root.locator(".nv-stage").scroll_into_view_if_needed()
+    return root
+
+
+def _point_at(page: Page, root, layer: str, index: list[int], tap: bool = False) -> None:
+    root.locator(".nv-stage").scroll_into_view_if_needed()
+    x, y = root.evaluate(f"(r) => r.nvPoint('{layer}', {index})")
+    if tap:
+        page.touchscreen.tap(x, y)
+    else:
+        page.mouse.move(x, y)
+    box = root.locator(".nv-box")
+    expect(box).to_have_attribute("data-layer", layer)
+    expect(box).to_have_attribute("data-index", str(index).replace(" ", ""))
+
+
+def test_pointing_at_units_in_the_network_view_shows_the_engines_arithmetic(page: Page, app_server: AppServer) -> None:
+    from engine.digits.explain import explain_unit
+
+    open_link(page, app_server.url, {K.DIGITS_SOURCE: "Example digit", K.DIGITS_EXAMPLE_CLASS: "4",
+                                     K.DIGITS_TAB: "Network view"})
+    root = _network_view(page)
+    model, features = _example_features(4)
+    box = root.locator(".nv-box")
+    expect(root.locator(".nv-caption")).to_contain_text("Dense layers show 32 of 256 and 32 of 128 units")
+
+    def check_sum(layer: str, index: tuple[int, ...]) -> None:
+        info = explain_unit(model, features, layer, index)
+        z = float(box.get_attribute("data-z"))
+        assert z == pytest.approx(info.pre_activation, rel=1e-4, abs=1e-4), (layer, index)
+        assert f"z = Σ w·x + b = {z:.4f}" in box.inner_text()
+        assert float(box.get_attribute("data-a")) == pytest.approx(float(features[layer][index]), rel=1e-4, abs=1e-4)
+        shown = [float(w) * float(x) for _, w, x in json.loads(box.get_attribute("data-top"))]
+        assert shown == pytest.approx([t[3] for t in info.top_terms[:len(shown)]], rel=1e-4, abs=1e-6)
+
+    # Conv units, one inside the picture and one at its edge: the sum, the window below, the receptive field.
+    for layer, (m, r, c), below in (("conv1", (3, 14, 12), "input rows 12-16 cols 10-14"),
+                                    ("conv2", (5, 0, 13), "pool1 rows 0-2 cols 11-13 of all 32 maps")):
+        _point_at(page, root, layer, [m, r, c])
+        check_sum(layer, (m, r, c))
+        info = explain_unit(model, features, layer, (m, r, c))
+        assert info.inputs.shape[-1] == 5 and below.startswith("input" if layer == "conv1" else "pool1")
+        expect(box).to_have_attribute("data-below", below)
+        expect(box).to_have_attribute("data-rf", _input_support(layer, r, c))
+    # A pooling unit: the largest of its window, and its receptive field.
+    _point_at(page, root, "pool2", [7, 3, 2])
+    assert float(box.get_attribute("data-a")) == pytest.approx(float(features["pool2"][7, 3, 2]))
+    expect(box).to_have_attribute("data-below", "conv2 map 7 rows 6-7 cols 4-5")
+    expect(box).to_have_attribute("data-rf", _input_support("pool2", 3, 2))
+    # Dense units (a shown one of each subsampled layer) and the output.
+    for layer in ("fc1", "fc2"):
+        unit = root.evaluate(f"(r) => r.nvShown('{layer}')[5]")
+        _point_at(page, root, layer, [unit])
+        check_sum(layer, (unit,))
+        expect(box).to_have_attribute("data-rf", "0,27,0,27")
+    _point_at(page, root, "output", [4])
+    assert float(box.get_attribute("data-z")) == pytest.approx(float(features["logits"][4]), rel=1e-4, abs=1e-4)
+    assert float(box.get_attribute("data-a")) == pytest.approx(float(features["output"][4]), rel=1e-4, abs=1e-4)
+    assert page.evaluate("() => window.__hoverMs.length") >= 6  # each answered in the browser, and timed
+    no_exception(page)
+
+
+def test_the_network_view_follows_each_drawing_and_survives_pointing_during_a_redraw(page: Page,
+                                                                                     app_server: AppServer) -> None:
+    open_link(page, app_server.url, {K.DIGITS_TAB: "Network view"})
+    expect(by_key(page, K.DIGITS_NETWORK_BOX)).to_contain_text("lights up once there is a digit")
+    expect(by_key(page, K.DIGITS_NETWORK_BOX).locator(".nv")).to_have_count(0)
+    draw_a_one(page)
+    root = _network_view(page)
+    _point_at(page, root, "output", [1])
+    one = float(root.locator(".nv-box").get_attribute("data-a"))
+    assert one > 0.5
+    clear_canvas(page)
+    draw(page, ZERO)
+    for unit in range(10):  # pointing while the page redraws
+        x, y = root.evaluate(f"(r) => r.nvPoint('output', [{unit}])")
+        page.mouse.move(x, y)
+    expect(first_guess(page)).to_have_text("0", timeout=GUESS_TIMEOUT)
+    wait_idle(page)
+    _point_at(page, root, "output", [1])
+    expect(root.locator(".nv-box")).not_to_have_attribute("data-a", str(one))  # the new drawing's numbers
+    _point_at(page, root, "output", [0])
+    assert float(root.locator(".nv-box").get_attribute("data-a")) > 0.5
+    no_exception(page)
+
+
+def test_on_a_phone_the_canvas_and_guess_come_first_and_a_tap_inspects_a_unit(browser, app_server: AppServer) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    try:
+        page = context.new_page()
+        open_digit_page_direct(page, app_server.url, "digits_tab=Network+view")
+        surface = canvas(page).bounding_box()
+        assert surface["y"] + surface["height"] < 844, "the canvas is not on the phone's first screen"
+        guesses = by_key(page, K.DIGITS_GUESS_BOX).bounding_box()
+        assert guesses["y"] < 844 and guesses["y"] > surface["y"], "the guess does not follow the canvas"
+        source = by_key(page, K.DIGITS_SOURCE)
+        source.get_by_role("radio", name="Example digit").tap()
+        expect(first_guess(page)).to_have_text(re.compile(r"^\d$"), timeout=GUESS_TIMEOUT)
+        assert first_guess(page).bounding_box()["y"] < 844
+        root = _network_view(page)
+        _point_at(page, root, "conv1", [2, 10, 9], tap=True)
+        page.set_viewport_size({"width": 844, "height": 390})  # the phone rotated
+        _point_at(page, root, "fc2", [root.evaluate("(r) => r.nvShown('fc2')[3]")], tap=True)
+        page.set_viewport_size({"width": 390, "height": 844})
+        _point_at(page, root, "output", [2], tap=True)
+        no_exception(page)
+    finally:
+        context.close()

@@ -678,10 +678,17 @@ export default function (component) {
     window.addEventListener("ml-digits-weights", (e) => { if (st.net && e.detail === st.net.tag) render(st); });
     new ResizeObserver(() => fit(st)).observe(root);
     // For tests and benches: where a unit is on the screen (client coordinates of its centre).
+    // The unit is scrolled into view first (the picture may be wider or taller than the screen).
     root.nvPoint = (layer, index) => {
-      const col = st.layout.byName[layer], rect = st.over.getBoundingClientRect();
+      const col = st.layout.byName[layer];
       const [x, y] = col.kind === "dense" ? nodeCentre(col, col.shown.indexOf(index[0]))
         : cellCentre(col, layer === "input" ? 0 : index[0], index[index.length - 2], index[index.length - 1]);
+      const mark = document.createElement("span"), scale = st.over.getBoundingClientRect().width / st.layout.width;
+      mark.style.cssText = `position:absolute;width:1px;height:1px;left:${x * scale}px;top:${y * scale}px`;
+      root.querySelector(".nv-stage").appendChild(mark);
+      mark.scrollIntoView({ block: "center", inline: "center" });
+      mark.remove();
+      const rect = st.over.getBoundingClientRect();
       return [rect.left + x * rect.width / st.layout.width, rect.top + y * rect.height / st.layout.height];
     };
     root.nvShown = (layer) => (st.layout ? st.layout.byName[layer].shown || null : null);
