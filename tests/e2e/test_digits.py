@@ -766,15 +766,21 @@ def test_the_network_view_follows_each_drawing_and_survives_pointing_during_a_re
     _point_at(page, root, "output", [1])
     one = float(root.locator(".nv-box").get_attribute("data-a"))
     assert one > 0.5
-    clear_canvas(page)
-    draw(page, ZERO)
+    draw(page, SEVEN_BAR)  # a second stroke, no Clear: the same view gets the new drawing's numbers
     for unit in range(10):  # pointing while the page redraws
         x, y = root.evaluate(f"(r) => r.nvPoint('output', [{unit}])")
         page.mouse.move(x, y)
-    expect(first_guess(page)).to_have_text("0", timeout=GUESS_TIMEOUT)
+    expect(first_guess(page)).to_have_text("7", timeout=GUESS_TIMEOUT)
     wait_idle(page)
+    _point_at(page, root, "output", [7])
+    assert float(root.locator(".nv-box").get_attribute("data-a")) > 0.5
     _point_at(page, root, "output", [1])
-    expect(root.locator(".nv-box")).not_to_have_attribute("data-a", str(one))  # the new drawing's numbers
+    assert float(root.locator(".nv-box").get_attribute("data-a")) < one
+    clear_canvas(page)  # no drawing: the message again, not a view of nothing
+    expect(by_key(page, K.DIGITS_NETWORK_BOX)).to_contain_text("lights up once there is a digit", timeout=GUESS_TIMEOUT)
+    draw(page, ZERO)
+    expect(first_guess(page)).to_have_text("0", timeout=GUESS_TIMEOUT)
+    root = _network_view(page)
     _point_at(page, root, "output", [0])
     assert float(root.locator(".nv-box").get_attribute("data-a")) > 0.5
     no_exception(page)
