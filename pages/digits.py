@@ -15,7 +15,6 @@ of the closed tabs are still drawn, so their settings survive a tab switch.
 import streamlit as st
 
 from app.digits import keys as K
-from app.layout import PHONE_MAX_PX
 from app.digits.guess import guess_section
 from app.digits.input import input_choice, input_section, naive_toggle, prepare, sees_section, steps_section
 from app.digits.layers import layer_controls, layers_section
@@ -25,6 +24,7 @@ from app.digits.network_view import network_section, network_weights_section
 from app.digits.saliency import saliency_controls, saliency_section
 from app.digits.training import train_section
 from app.digits.unit import unit_layer_control, unit_section
+from app.layout import PHONE_MAX_PX
 from app.link_check import link_notes, link_values
 
 # Tab labels: the open one is in the URL (?digits_tab=Saliency), so keep them plain and stable.

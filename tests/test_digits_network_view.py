@@ -10,7 +10,6 @@ import json
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 from numpy.lib.stride_tricks import sliding_window_view
 from streamlit.testing.v1 import AppTest
 

@@ -7,7 +7,9 @@
 // and the model's weights once per model through network_weights.js (a registry on the window, by
 // the model's tag). Every sum is computed here, in float64 from the model's float32 numbers: a
 // pointer move never goes to the server. window.__hoverMs collects, for each hover that changes the
-// unit, the time from the pointer event to the updated box (bench/digits_hover.py reads it).
+// unit, the time from the handler's start to the updated links and box; window.__hoverSinceEventMs the
+// time since the event's own time stamp, which adds Chromium's wait for the next frame before it
+// dispatches a pointer move (bench/digits_hover.py reads both).
 
 const ACTIVATIONS = {
   relu: (z) => Math.max(z, 0),
@@ -376,28 +378,29 @@ function drawOverlay(st, u, info) {
     const col = L[info.src], n = info.W.length;
     let wmax = 0;
     for (let i = 0; i < n; i++) wmax = Math.max(wmax, Math.abs(info.W[i]));
-    if (col.kind === "map") {  // the layer below's cells coloured by their weight, one small image per map
-      const S = col.size, per = info.kind === "conv" ? st.w.k * st.w.k : S * S, k = info.kind === "conv" ? st.w.k : S;
+    if (col.kind === "map") {  // the layer below's cells coloured by their weight: one image of every map's slice
+      const S = col.size, k = info.kind === "conv" ? st.w.k : S, per = k * k, maps = n / per;
       const tile = st.scratch || (st.scratch = document.createElement("canvas")), tctx = tile.getContext("2d");
-      tile.width = k;
-      tile.height = k;
-      const image = tctx.createImageData(k, k);
-      for (let m = 0; m < n / per; m++) {
+      if (tile.width !== k * maps || tile.height !== k) { tile.width = k * maps; tile.height = k; }
+      const image = tctx.createImageData(k * maps, k), data = image.data, rowPitch = k * maps;
+      for (let m = 0; m < maps; m++) {
         for (let i = 0; i < per; i++) {
-          const [r, g, b] = weightRGB(info.W[m * per + i], wmax);
-          image.data[4 * i] = r; image.data[4 * i + 1] = g; image.data[4 * i + 2] = b; image.data[4 * i + 3] = 220;
+          const [r, g, b] = weightRGB(info.W[m * per + i], wmax), o = 4 * (Math.floor(i / k) * rowPitch + m * k + (i % k));
+          data[o] = r; data[o + 1] = g; data[o + 2] = b; data[o + 3] = 220;
         }
-        tctx.putImageData(image, 0, 0);
+      }
+      tctx.putImageData(image, 0, 0);
+      for (let m = 0; m < maps; m++) {
         const [x, y] = tileOrigin(col, m);
         if (info.kind === "conv") {  // the filter's window, clipped where it hangs over the map's edge
           const r = u.row - (k >> 1), c = u.col - (k >> 1), sr = Math.max(0, -r), sc = Math.max(0, -c);
           const er = Math.min(k, S - r), ec = Math.min(k, S - c);
           if (er > sr && ec > sc) {
-            ctx.drawImage(tile, sc, sr, ec - sc, er - sr, x + (c + sc) * col.cell, y + (r + sr) * col.cell,
+            ctx.drawImage(tile, m * k + sc, sr, ec - sc, er - sr, x + (c + sc) * col.cell, y + (r + sr) * col.cell,
               (ec - sc) * col.cell, (er - sr) * col.cell);
           }
         } else {
-          ctx.drawImage(tile, x, y, col.tile, col.tile);
+          ctx.drawImage(tile, m * k, 0, k, k, x, y, col.tile, col.tile);
         }
       }
     }
@@ -463,21 +466,27 @@ function drawOverlay(st, u, info) {
   }
 }
 
-function drawRF(st, u) {
-  const canvas = st.root.querySelector(".nv-rf"), cell = 4, input = st.net.layers.input;
-  canvas.width = 28 * cell;
-  canvas.height = 28 * cell;
-  const ctx = canvas.getContext("2d");
-  const image = ctx.createImageData(28, 28);
+function inputImage(st) {  // the drawing's 28×28 input as a small canvas, made once per drawing
+  if (st.net.inputCanvas) return st.net.inputCanvas;
+  const tmp = document.createElement("canvas"), input = st.net.layers.input;
+  tmp.width = 28;
+  tmp.height = 28;
+  const tctx = tmp.getContext("2d"), image = tctx.createImageData(28, 28);
   for (let i = 0; i < 784; i++) {
     const g = Math.round(255 * Math.max(0, Math.min(1, input[i])));
     image.data[4 * i] = g; image.data[4 * i + 1] = g; image.data[4 * i + 2] = g; image.data[4 * i + 3] = 255;
   }
-  const tmp = document.createElement("canvas");
-  tmp.width = 28; tmp.height = 28;
-  tmp.getContext("2d").putImageData(image, 0, 0);
+  tctx.putImageData(image, 0, 0);
+  st.net.inputCanvas = tmp;
+  return tmp;
+}
+
+function drawRF(st, u) {
+  const canvas = st.root.querySelector(".nv-rf"), cell = 4;
+  if (canvas.width !== 28 * cell) { canvas.width = 28 * cell; canvas.height = 28 * cell; }
+  const ctx = canvas.getContext("2d");
   ctx.imageSmoothingEnabled = false;
-  ctx.drawImage(tmp, 0, 0, canvas.width, canvas.height);
+  ctx.drawImage(inputImage(st), 0, 0, canvas.width, canvas.height);
   const [r0, r1, c0, c1] = receptiveField(st, u);
   ctx.strokeStyle = "#ffd400";
   ctx.lineWidth = 2;
@@ -508,12 +517,20 @@ function drawFilter(st, u, info) {
     canvas.width = per * (tile + gap) - gap;
     canvas.height = rows * (tile + gap) - gap;
     ctx.clearRect(0, 0, canvas.width, canvas.height);
+    const small = st.filterScratch || (st.filterScratch = document.createElement("canvas"));
+    small.width = size * slices;
+    small.height = size;
+    const sctx = small.getContext("2d"), image = sctx.createImageData(size * slices, size);
     for (let m = 0; m < slices; m++) {
-      const x0 = (m % per) * (tile + gap), y0 = Math.floor(m / per) * (tile + gap);
       for (let i = 0; i < size * size; i++) {
-        ctx.fillStyle = weightColour(f[m * size * size + i], wmax);
-        ctx.fillRect(x0 + (i % size) * cell, y0 + Math.floor(i / size) * cell, cell, cell);
+        const [r, g, b] = weightRGB(f[m * size * size + i], wmax), o = 4 * (Math.floor(i / size) * size * slices + m * size + (i % size));
+        image.data[o] = r; image.data[o + 1] = g; image.data[o + 2] = b; image.data[o + 3] = 255;
       }
+    }
+    sctx.putImageData(image, 0, 0);
+    ctx.imageSmoothingEnabled = false;
+    for (let m = 0; m < slices; m++) {
+      ctx.drawImage(small, m * size, 0, size, size, (m % per) * (tile + gap), Math.floor(m / per) * (tile + gap), tile, tile);
     }
     if (slices === 1) {  // conv1's filter: its numbers in the cells
       ctx.fillStyle = "#111";
@@ -532,10 +549,17 @@ function drawFilter(st, u, info) {
     canvas.width = across * cell;
     canvas.height = Math.ceil(n / across) * cell;
     ctx.clearRect(0, 0, canvas.width, canvas.height);
+    const image = ctx.createImageData(canvas.width, canvas.height);
     for (let i = 0; i < n; i++) {
-      ctx.fillStyle = weightColour(f[i], wmax);
-      ctx.fillRect((i % across) * cell, Math.floor(i / across) * cell, cell - 1, cell - 1);
+      const [r, g, b] = weightRGB(f[i], wmax), x0 = (i % across) * cell, y0 = Math.floor(i / across) * cell;
+      for (let dy = 0; dy < cell - 1; dy++) {
+        for (let dx = 0; dx < cell - 1; dx++) {
+          const o = 4 * ((y0 + dy) * canvas.width + x0 + dx);
+          image.data[o] = r; image.data[o + 1] = g; image.data[o + 2] = b; image.data[o + 3] = 255;
+        }
+      }
     }
+    ctx.putImageData(image, 0, 0);
     cap.textContent = `Incoming weights from all ${n} ${info.src} units (row by row)`;
   }
   cap.textContent += ` · blue −${fmt(wmax, 3)} … red +${fmt(wmax, 3)}`;
@@ -599,7 +623,7 @@ function sameUnit(a, b) {
 
 function pointer(st, event, pin) {
   if (!st.layout || !st.w || !st.net) return;
-  const t0 = event.timeStamp, rect = st.over.getBoundingClientRect();
+  const t0 = performance.now(), created = event.timeStamp, rect = st.over.getBoundingClientRect();
   if (!rect.width) return;
   const x = (event.clientX - rect.left) * st.layout.width / rect.width;
   const y = (event.clientY - rect.top) * st.layout.height / rect.height;
@@ -608,8 +632,9 @@ function pointer(st, event, pin) {
   if (pin) st.pinned = u;
   if (sameUnit(u, st.shown)) return;
   show(st, u);
-  const ms = performance.now() - t0;
+  const done = performance.now(), ms = done - t0;
   (window.__hoverMs = window.__hoverMs || []).push(ms);
+  (window.__hoverSinceEventMs = window.__hoverSinceEventMs || []).push(done - created);
   st.root.setAttribute("data-hover-ms", ms.toFixed(2));
 }
 
