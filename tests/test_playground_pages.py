@@ -346,9 +346,13 @@ def test_the_live_view_sends_its_fixed_markup_unchanged_while_training():
     assert second["layout"] == first["layout"]  # the browser parses the diagram and the points once
     assert second["hrefs"]["out"] != first["hrefs"]["out"]  # the map changed
     n_links = 7 * 8 + 5 * 8 * 8 + 8
-    assert len(second["links"]["a"]["stroke"]) == n_links == second["layout"].count("<path")
+    assert len(second["links"]["a"]["stroke"]) == n_links == second["layout"].count("<path") // 2  # + a hit path each
     assert second["links"]["a"]["width"] != first["links"]["a"]["width"]  # the weights changed
-    assert second["links"]["a"]["title"] is None  # too many links for hover titles
+    t = trainer(at)
+    weights = t.weights()
+    order = [(s, d) for lay, layer in enumerate(t.node_ids()[1:]) for d in layer for s in t.node_ids()[lay]]
+    assert second["links"]["a"]["w"] == [weights["links"][k] for k in order]  # exact: the browser's hover maps
+    assert second["links"]["a"]["b"] == [weights["biases"][n] for layer in t.node_ids()[1:] for n in layer]
 
 
 def _upload_script():
@@ -396,3 +400,37 @@ def test_an_upload_loads_the_points_or_shows_why_not_and_keeps_the_previous_ones
     _, points, why_not = at.session_state["section"]
     assert not at.error and why_not is None and np.allclose(points[1], np.arange(15) / 20)
     assert "15 point(s)." in [c.value for c in at.caption]
+
+
+def test_the_regression_data_sets_have_pictures_too():
+    at = page()
+    pictures = board(at, K.THUMBNAILS)["svg"]
+    assert [m for m in re.findall(r'data-set="([^"]+)"', pictures)] == ["circle", "xor", "gauss", "spiral"]
+    at.selectbox(key=K.PROBLEM).set_value("regression").run()
+    pictures = board(at, K.THUMBNAILS)["svg"]
+    assert re.findall(r'data-set="([^"]+)"', pictures) == ["reg-plane", "reg-gauss"]
+    assert pictures.count("<circle") == 2 * 1200 and not at.exception  # every point of both, coloured by target
+    for name in ("reg-plane", "reg-gauss"):
+        chunk = pictures.split(f'data-set="{name}"')[1].split("</svg>")[0]
+        assert len(set(re.findall(r'fill="(rgb[^"]+)"', chunk))) > 20  # a colour scale, not two classes
+
+
+def test_the_originals_init_zero_and_hide_text_keys_work():
+    at = page({"initZero": "true", "hideText": "true", "networkShape": "3"})
+    assert not at.exception
+    t = trainer(at)
+    weights = t.weights()
+    assert t.config.init_zero and all(w == 0.0 for w in weights["links"].values())
+    assert at.session_state[K.INIT_ZERO] and at.session_state[K.HIDE_TEXT]
+    assert "pg-notext" in board(at)["layout"]  # the view's captions are hidden
+    assert not any("learns to separate" in c.value for c in at.caption)  # the page's explanation too
+    assert not [e for e in at.expander if e.label == "What to try"]
+    click(at, K.STEP)
+    assert epoch(at) > 0
+    # our own link keeps both, and a fresh page without them has neither
+    again = page({K.INIT_ZERO: "true", K.HIDE_TEXT: "true"})
+    assert trainer(again).config.init_zero and "pg-notext" in board(again)["layout"]
+    plain = page()
+    assert not trainer(plain).config.init_zero and "pg-notext" not in board(plain)["layout"]
+    assert any("learns to separate" in c.value for c in plain.caption)
+    assert any(w != 0.0 for w in trainer(plain).weights()["links"].values())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 from html import escape
 
 import numpy as np
@@ -71,12 +72,15 @@ def scale_to_unit(values: np.ndarray) -> np.ndarray:
 
 
 def map_frame(train: tuple[np.ndarray, np.ndarray] | None, test: tuple[np.ndarray, np.ndarray] | None,
-              size: int = 340, title: str = "", href: str = "out", clickable: bool = False) -> str:
+              size: int = 340, title: str = "", href: str = "out", clickable: bool = False,
+              hover_for: str | None = None) -> str:
     """The decision map's fixed part: axes, training points (white ring), test points (black ring) over an
     empty ``<image data-href=href>`` that the live view fills with the heatmap (:func:`heatmap_uri`).
 
     The points change only with the data, so the browser parses them once, not at every update.
-    ``clickable`` marks the plane as the place where clicks add points (``data-click``).
+    ``clickable`` marks the plane as the place where clicks add points (``data-click``). ``hover_for`` (a
+    network's uid) adds a hidden canvas over the heatmap and under the points (``data-hover-map``) where the
+    browser draws a node of that network large while it is pointed at.
     """
     pad = 24
     side = size - 2 * pad + 8
@@ -91,6 +95,10 @@ def map_frame(train: tuple[np.ndarray, np.ndarray] | None, test: tuple[np.ndarra
     body = [f'<rect x="{pad}" y="4" width="{side}" height="{side}" fill="rgb{ZERO}"/>',
             f'<image x="{pad}" y="4" width="{side}" height="{side}" preserveAspectRatio="none" '
             f'data-href="{escape(href)}" href=""/>']
+    if hover_for is not None:
+        body.append(f'<foreignObject x="{pad}" y="4" width="{side}" height="{side}" data-hover-map="{escape(hover_for)}" '
+                    'style="display:none;pointer-events:none"><canvas xmlns="http://www.w3.org/1999/xhtml" '
+                    'width="100" height="100" style="width:100%;height:100%;display:block"></canvas></foreignObject>')
     for sets, stroke in ((train, "#fff"), (test, "#000")):
         if sets is None or len(sets[0]) == 0:
             continue
@@ -153,33 +161,41 @@ def _layout(node_ids: list[list[str]], box: int, gap_y: int, col_w: int, top: in
 
 
 BOX, GAP_Y, COL_W, TOP = 38, 12, 118, 22
-FEW_LINKS = 120
-"""Hover titles on every link only while they are few (each costs the browser)."""
 
 
-def network_frame(node_ids: list[list[str]], selected: str | None = None, uid: str = "a") -> str:
+def network_frame(node_ids: list[list[str]], selected: str | None = None, uid: str = "a", *,
+                  activation: str = "tanh", output: str = "tanh", discretize: bool = False,
+                  inputs: list[str] | None = None) -> str:
     """The network diagram's fixed part (TensorFlow Playground's drawing): node boxes, labels, one path per link
     in :func:`network_state`'s order. What changes while training (the node maps as one PNG atlas, the links'
-    colour, width and dashes, the hover titles) comes from :func:`network_state` and is set in place by the live
-    view (``data-atlas``, ``data-links``, ``data-ntitles``): the browser parses this markup once per network.
+    colour, width and dashes, the exact weights and biases, the hover titles) comes from :func:`network_state`
+    and is set in place by the live view (``data-atlas``, ``data-links``, ``data-ntitles``): the browser parses
+    this markup once per network.
+
+    Pointing (see ``components/board.js``): the svg carries what the browser needs to draw any node's map large
+    from the exact weights (``data-net``: node ids per layer, their labels, the activations, discretize); each
+    node box is ``data-node`` (focusable, for the keyboard); each link has a wide transparent twin in
+    ``data-hits`` that takes the pointer (a thin link is hard to hit). ``inputs``: every input to draw, in
+    order (the original draws all seven; those switched off are empty dashed squares, there to be clicked on).
     """
     box = BOX
-    pos, width, height = _layout(node_ids, BOX, GAP_Y, COL_W, TOP)
+    off = [n for n in (inputs or node_ids[0]) if n not in node_ids[0]]
+    pos, width, height = _layout([list(inputs or node_ids[0]), *node_ids[1:]], BOX, GAP_Y, COL_W, TOP)
     n_cols = len(node_ids)
     nodes = [n for layer in node_ids for n in layer]
-    n_links = sum(len(a) * len(b) for a, b in zip(node_ids[:-1], node_ids[1:], strict=True))
-    few = n_links <= FEW_LINKS
     side = 20  # atlas tile side (see network_state)
-    body = [f'<g fill="none" stroke-opacity="0.85" stroke="#aaa" data-links="{uid}">']
+    paths = []
     for lay in range(n_cols - 1):
         for dst in node_ids[lay + 1]:
             for src in node_ids[lay]:
                 x1, y1 = pos[src][0] + box, pos[src][1] + box / 2
                 x2, y2 = pos[dst][0], pos[dst][1] + box / 2
                 mid = (x1 + x2) / 2
-                title = "<title></title>" if few else ""
-                body.append(f'<path d="M{x1:.0f},{y1:.0f}C{mid:.0f},{y1:.0f} {mid:.0f},{y2:.0f} {x2:.0f},{y2:.0f}">'
-                            f'{title}</path>')
+                paths.append(f'M{x1:.0f},{y1:.0f}C{mid:.0f},{y1:.0f} {mid:.0f},{y2:.0f} {x2:.0f},{y2:.0f}')
+    body = [f'<g fill="none" stroke-opacity="0.85" stroke="#aaa" data-links="{uid}">']
+    body += [f'<path d="{d}"></path>' for d in paths]
+    body.append(f'</g><g fill="none" stroke="transparent" stroke-width="9" data-hits="{uid}">')
+    body += [f'<path d="{d}" data-hit="{k}"></path>' for k, d in enumerate(paths)]
     # the node maps: one canvas over the diagram that the live view paints from the atlas, tile k at node k (one
     # image decoded per update; an <image> or <use> per node made the browser load the atlas once per node)
     tiles = ",".join(f"{pos[n][0]:g},{pos[n][1]:g}" for n in nodes)
@@ -188,15 +204,24 @@ def network_frame(node_ids: list[list[str]], selected: str | None = None, uid: s
                 f'style="width:100%;height:100%;display:block" data-atlas="atlas_{uid}" data-tiles="{tiles}" '
                 f'data-box="{box}" data-side="{side}" data-scale="2"></canvas></foreignObject>')
     body.append(f'<g data-ntitles="{uid}">')
-    for node in nodes:
-        x, y = pos[node]
-        ring, ring_w = ("#e8553e", 3) if node == selected else ("#888", 1)
-        body.append(f'<g><title></title><rect x="{x}" y="{y}" width="{box}" height="{box}" fill="transparent" '
-                    f'stroke="{ring}" stroke-width="{ring_w}"/></g>')
+    for c, layer in enumerate(node_ids):
+        for node in layer:
+            x, y = pos[node]
+            ring, ring_w = ("#e8553e", 3) if node == selected else ("#888", 1)
+            what = "input" if c == 0 else "neuron"
+            body.append(f'<g data-node="{escape(node)}" data-kind="{what}" tabindex="0" class="pg-node"><title>'
+                        f'</title><rect x="{x}" y="{y}" width="{box}" height="{box}" fill="transparent" '
+                        f'stroke="{ring}" stroke-width="{ring_w}"/></g>')
     body.append("</g>")
-    for node in nodes:
+    for node in off:  # switched-off inputs: a click switches them on
         x, y = pos[node]
-        if node in node_ids[0]:
+        body.append(f'<g data-node="{escape(node)}" data-kind="input" data-off="1" tabindex="0" class="pg-node">'
+                    f'<title>{escape(FEATURE_LABELS.get(node, node))}: off (click to switch it on)</title><rect '
+                    f'x="{x}" y="{y}" width="{box}" height="{box}" fill="#f4f4f4" stroke="#bbb" '
+                    'stroke-dasharray="3,3"/></g>')
+    for node in [*off, *nodes]:
+        x, y = pos[node]
+        if node in node_ids[0] or node in off:
             body.append(f'<text x="{x - 6}" y="{y + box / 2 + 4}" font-size="12" text-anchor="end" '
                         f'fill="#333">{escape(FEATURE_LABELS.get(node, node))}</text>')
         else:
@@ -206,16 +231,30 @@ def network_frame(node_ids: list[list[str]], selected: str | None = None, uid: s
         label = "inputs" if c == 0 else ("output" if c == n_cols - 1 else f"layer {c}")
         body.append(f'<text x="{70 + c * COL_W + box / 2}" y="11" font-size="11" text-anchor="middle" '
                     f'fill="#444">{label}</text>')
+    net = {"ids": node_ids, "labels": [node_label(n, node_ids) for n in nodes], "act": activation, "out": output,
+           "disc": bool(discretize)}
     return (f'<svg viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px" role="img" '
-            f'aria-label="Network diagram" xmlns="http://www.w3.org/2000/svg">{"".join(body)}</svg>')
+            f'aria-label="Network diagram" data-net="{uid}" data-spec="{escape(json.dumps(net))}" '
+            f'xmlns="http://www.w3.org/2000/svg">{"".join(body)}</svg>')
+
+
+def node_label(node: str, node_ids: list[list[str]]) -> str:
+    """How the page names a node: "Input X₁²", "Neuron 3 (layer 1)", "Output (neuron 7)"."""
+    if node in node_ids[0]:
+        return f"Input {FEATURE_LABELS.get(node, node)}"
+    if node == node_ids[-1][0] and len(node_ids) > 1:
+        return f"Output (neuron {node})"
+    layer = next(i for i, layer in enumerate(node_ids) if node in layer)
+    return f"Neuron {node} (layer {layer})"
 
 
 def network_state(node_ids: list[list[str]], maps: dict[str, np.ndarray], weights: dict, discretize: bool = False,
                   thumb: int = 20) -> dict:
     """What changes in :func:`network_frame` while training, in its order: ``atlas`` (every node's map as one
     PNG, one encoding per update), per link ``stroke`` (blue +, orange −, grey dashed when L1 set it to exactly
-    zero), ``width`` (thicker when larger), ``dash``, ``title`` (hover text, only while the links are few), and
-    per node ``ntitle`` (its name and bias)."""
+    zero), ``width`` (thicker when larger), ``dash``, ``w`` (the exact weights: the browser draws a node's map
+    large and shows a link's weight from them), per neuron ``b`` (its exact bias), and per node ``ntitle``
+    (its name and bias)."""
     def tile(node):
         values = maps[node]
         step = max(1, values.shape[0] // thumb)
@@ -236,8 +275,6 @@ def network_state(node_ids: list[list[str]], maps: dict[str, np.ndarray], weight
     stroke = ["#aaa" if d else f"rgb({r},{g},{b})" for (r, g, b), d in zip(rgb.tolist(), is_dead, strict=True)]
     width = ["1" if d else f"{s:g}" for s, d in zip(strength.tolist(), is_dead, strict=True)]
     dash = ["3,3" if d else "" for d in is_dead]
-    titles = ([f"{src} → {dst}: weight {links[(src, dst)]:.3f}" for src, dst in order]
-              if len(order) <= FEW_LINKS else None)
     biases = weights["biases"]
     n_cols = len(node_ids)
     ntitle = []
@@ -245,8 +282,9 @@ def network_state(node_ids: list[list[str]], maps: dict[str, np.ndarray], weight
         for node in layer:
             name = FEATURE_LABELS.get(node, f"neuron {node}" if c < n_cols - 1 else "output")
             ntitle.append(name + (f", bias {biases[node]:.3f}" if node in biases else ""))
-    return {"atlas": levels_uri(atlas), "stroke": stroke, "width": width, "dash": dash, "title": titles,
-            "ntitle": ntitle}
+    b_all = np.nan_to_num(np.array([biases[n] for layer in node_ids[1:] for n in layer], dtype=np.float64))
+    return {"atlas": levels_uri(atlas), "stroke": stroke, "width": width, "dash": dash, "w": w_all.tolist(),
+            "b": b_all.tolist(), "ntitle": ntitle}
 
 
 def loss_curve(train: np.ndarray, test: np.ndarray, width: int = 340, height: int = 120,

@@ -27,6 +27,8 @@ DISCRETIZE = "playground_discretize"
 NEURON = "playground_neuron"
 HIDE = "playground_hide"
 LARGE_FONT = "playground_large_font"
+HIDE_TEXT = "playground_hide_text"  # the original's hideText: no explanations, captions or tips
+INIT_ZERO = "playground_init_zero"  # the original's initZero: every weight starts at 0
 DATA_SOURCE = "playground_data_source"
 PRESET = "playground_preset"
 
@@ -78,6 +80,10 @@ IMPORTED = "playground_imported"  # a trainer imported from JSON, adopted at the
 RUN_CONFIG = "playground_run_config"  # the (config, b_config) the current trainer was built from
 
 # Containers
+LAYOUT = "playground_layout"  # the data column and the main column (phones: the main one first)
+TOP_BOX = "playground_top"  # lesson preset, what to try, classroom mode
+OPTIONS_BOX = "playground_options"  # show test data, discretize, +1 epoch, compare mode
+PICTURE_BOX = "playground_picture"  # notes, Play and the live view (phones: first)
 SETTINGS_BOX = "playground_settings"
 DATA_BOX = "playground_data"
 FEATURES_BOX = "playground_features"

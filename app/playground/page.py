@@ -11,7 +11,7 @@ from app.live import LiveRun, forward, replace_trainer
 from app.playground import figures
 from app.playground import keys as K
 from app.playground.own_data import version
-from app.playground.settings import DATASET_LABELS, Hider, apply_config
+from app.playground.settings import DATASET_LABELS, REG_DATASET_LABELS, Hider, apply_config
 from app.resources import training_slots
 from engine.playground import PairTrainer, PlaygroundConfig, Trainer, make_dataset, warm_up
 from engine.playground.presets import PRESETS
@@ -25,12 +25,39 @@ def warm_engine() -> float:
 
 @st.cache_data
 def thumbnails() -> dict[str, str]:
-    """A small picture of each classification data set (noise 0, seed 0)."""
-    return {name: figures.thumbnail(*make_dataset(name, None, 0, 0), size=56) for name in DATASET_LABELS}
+    """A small picture of each data set, classification and regression (noise 0, seed 0; a regression's points
+    coloured by their target on the same scale)."""
+    return {name: figures.thumbnail(*make_dataset(name, None, 0, 0), size=56)
+            for name in (*DATASET_LABELS, *REG_DATASET_LABELS)}
+
+
+PHONE_MAX_PX = 700
+"""Below this width the page is laid out for a phone: the live view with Play first, the settings after it."""
+
+
+def phone_css() -> str:
+    """On a phone the main column comes before the data column, and in it the live view (notes, Play, the
+    numbers, the network and the output map) before the settings bar, presets and options. Streamlit stacks
+    columns and containers as flex items: ``order`` moves them without changing the desktop's order."""
+    def wrapped(key: str) -> str:  # a keyed container is one flex item of its parent (in its layout wrapper)
+        return f"[data-testid='stLayoutWrapper']:has(> .st-key-{key}), .st-key-{key}"
+
+    picture = f".st-key-{K.PICTURE_BOX}"
+    return (f"@media (max-width: {PHONE_MAX_PX}px) {{"
+            f" .st-key-{K.LAYOUT} [data-testid='stColumn']:has({picture}) {{order: -1;}}"
+            f" {wrapped(K.PICTURE_BOX)} {{order: -1;}}"
+            # Play, Pause, Step, Reset and Speed stay one row (Streamlit stacks columns on a narrow screen)
+            f" {picture} [data-testid='stHorizontalBlock'] {{flex-wrap: nowrap; gap: 0.3rem;}}"
+            f" {picture} [data-testid='stColumn'] {{min-width: 0 !important; width: auto !important;}}"
+            f" {picture} [data-testid='stColumn'] button {{padding: 0.25rem 0.3rem; min-height: 2.2rem;}}"
+            f" {picture} [data-testid='stMetricValue'] {{font-size: 1.5rem;}} }}"
+            # a wide screen: less blank above the title, so that data, network and output fit 900 px
+            f"@media (min-width: {PHONE_MAX_PX + 1}px) {{ [data-testid='stMainBlockContainer'] "
+            "{padding-top: 3.2rem;} }")
 
 
 def page_style(hider: Hider) -> None:
-    css = f".st-key-{K.HIDDEN_BOX} {{display: none;}}"
+    css = f".st-key-{K.HIDDEN_BOX} {{display: none;}} " + phone_css()
     if st.session_state.get(K.LARGE_FONT):
         css += ("[data-testid='stMainBlockContainer'] p, [data-testid='stMainBlockContainer'] label "
                 "{font-size: 1.35rem !important;} "

@@ -58,7 +58,8 @@ TF_HIDE = {"problem": "problem", "dataset": "dataset", "noise": "noise", "percTr
            "regularization": "regularization", "regularizationRate": "regularization", "numHiddenLayers": "network",
            "showTestData": "display", "discretize": "display", **{f: "features" for f in FEATURES}}
 TF_KEYS = ("dataset", "regDataset", "problem", "networkShape", "activation", "learningRate", "batchSize",
-           "percTrainData", "noise", "seed", "regularization", "regularizationRate", *FEATURES)
+           "percTrainData", "noise", "seed", "regularization", "regularizationRate", "initZero", "hideText",
+           *FEATURES)
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class Display:
     discretize: bool = False
     hidden: tuple[str, ...] = ()
     large_font: bool = False
+    hide_text: bool = False
 
 
 def shape_text(hidden: tuple[int, ...]) -> str:
@@ -90,6 +92,7 @@ def apply_config(config: PlaygroundConfig, b: PlaygroundConfig | None = None) ->
     s[K.ACTIVATION], s[K.LEARNING_RATE] = config.activation, config.learning_rate
     s[K.REGULARIZATION], s[K.REG_RATE] = config.regularization, config.reg_rate
     s[K.LOSS], s[K.OPTIMIZER], s[K.MAX_EPOCHS] = config.loss, config.optimizer, config.max_epochs
+    s[K.INIT_ZERO] = config.init_zero
     for name in FEATURES:
         s[K.feature(name)] = name in config.features
     extra = config.extra or {}
@@ -97,6 +100,8 @@ def apply_config(config: PlaygroundConfig, b: PlaygroundConfig | None = None) ->
         s[K.SHOW_TEST] = bool(extra["showTestData"])
     if "discretize" in extra:
         s[K.DISCRETIZE] = bool(extra["discretize"])
+    if "hideText" in extra:
+        s[K.HIDE_TEXT] = bool(extra["hideText"])
     hidden = sorted({TF_HIDE[k[: -len("_hide")]] for k, v in extra.items()
                      if k.endswith("_hide") and v and k[: -len("_hide")] in TF_HIDE})
     if hidden:
@@ -224,16 +229,19 @@ def data_section(hider: Hider, thumbnails: dict[str, str], problem: str) -> dict
     with st.container(key=K.DATA_BOX):
         st.markdown("**Data**")
         with hider.place("dataset", st.container()):
+            labels = REG_DATASET_LABELS if problem == "regression" else DATASET_LABELS
+            names = list(labels)
+            # our own element, not Markdown: Streamlit redraws every element of the page at each live update,
+            # and Markdown would parse these 2,000 dots again ten times a second
+            svg('<div style="display:flex;gap:6px">' + "".join(
+                f'<span title="{labels[n]}" data-set="{n}">{thumbnails[n]}</span>' for n in names) + "</div>",
+                key=K.THUMBNAILS)
             if problem == "regression":
-                v["reg_dataset"] = st.radio("Which data set?", list(REG_DATASET_LABELS), 0, key=K.REG_DATASET,
-                                            format_func=REG_DATASET_LABELS.get, horizontal=True, **common)
+                v["reg_dataset"] = st.radio("Which data set?", names, 0, key=K.REG_DATASET,
+                                            format_func=REG_DATASET_LABELS.get, horizontal=True, **common,
+                                            help="The original's two regression data sets (pictured above, in "
+                                                 "order; the colour is the target, from −1 orange to +1 blue).")
             else:
-                names = list(DATASET_LABELS)
-                # our own element, not Markdown: Streamlit redraws every element of the page at each live update,
-                # and Markdown would parse these 2,000 dots again ten times a second
-                svg('<div style="display:flex;gap:6px">' + "".join(
-                    f'<span title="{DATASET_LABELS[n]}">{thumbnails[n]}</span>' for n in names) + "</div>",
-                    key=K.THUMBNAILS)
                 v["dataset"] = st.radio("Which data set?", names, 0, key=K.DATASET, format_func=DATASET_LABELS.get,
                                         horizontal=True, **common,
                                         help="The four data sets of TensorFlow Playground (pictured above, in "
@@ -300,6 +308,10 @@ def beyond_section(hider: Hider) -> dict:
         v["max_epochs"] = st.select_slider("Stop after (epochs)", EPOCH_LIMITS, D.max_epochs, key=K.MAX_EPOCHS,
                                            format_func=lambda n: f"{n:,}", **common,
                                            help="The original trains forever; a run here stops by itself.")
+        v["init_zero"] = st.checkbox("Start every weight at zero", D.init_zero, key=K.INIT_ZERO, **common,
+                                     help="The original's initZero link key: all weights start at 0 instead of "
+                                          "random values (biases still 0.1). Every neuron of a layer then "
+                                          "learns the same thing: the symmetry random starts break.")
     return v
 
 
@@ -312,7 +324,8 @@ def display_section(hider: Hider, a, b) -> Display:
                            help="Draw the test points too (black ring); the training points have a white ring.")
     discretize = b.checkbox("Discretize output", False, key=K.DISCRETIZE, **common,
                             help="Colour by the predicted class only (the sign of the output).")
-    return Display(show_test, discretize, hider.hidden, bool(st.session_state.get(K.LARGE_FONT, False)))
+    return Display(show_test, discretize, hider.hidden, bool(st.session_state.get(K.LARGE_FONT, False)),
+                   hide_text_now())
 
 
 def classroom_section() -> tuple[str, ...]:
@@ -323,7 +336,15 @@ def classroom_section() -> tuple[str, ...]:
                                 help="Hidden controls keep their values; the link carries what is hidden, so "
                                      "students see only what the lesson needs.")
         st.toggle("Large font (projector)", False, key=K.LARGE_FONT, bind="query-params")
+        st.toggle("Hide the explanations", False, key=K.HIDE_TEXT, bind="query-params",
+                  help="The original's hideText link key: no captions, tips or lesson text, only the controls "
+                       "and the pictures.")
     return tuple(c for c in chosen if c in HIDEABLE)
+
+
+def hide_text_now() -> bool:
+    """The original's ``hideText`` as the URL has it (read before the classroom widget is drawn)."""
+    return bool(st.session_state.get(K.HIDE_TEXT, False))
 
 
 def hidden_now() -> tuple[str, ...]:
@@ -332,20 +353,22 @@ def hidden_now() -> tuple[str, ...]:
     return tuple(v for v in (value or []) if v in HIDEABLE)
 
 
-def compare_section(config: PlaygroundConfig, hider: Hider) -> tuple[PlaygroundConfig | None, list[str]]:
-    """Compare mode: a second network B on the same data, features, batch size and seed."""
+def compare_section(config: PlaygroundConfig, hider: Hider, box=None) -> tuple[PlaygroundConfig | None, list[str]]:
+    """Compare mode: a second network B on the same data, features, batch size and seed (its settings in
+    ``box``, a place of the page; default: under the switch)."""
     with hider.place("compare", st.container()):
-        return _compare(config)
+        return _compare(config, None if "compare" in hider.hidden else box)
 
 
-def _compare(config: PlaygroundConfig) -> tuple[PlaygroundConfig | None, list[str]]:
+def _compare(config: PlaygroundConfig, box=None) -> tuple[PlaygroundConfig | None, list[str]]:
     common = dict(bind="query-params")
-    on = st.toggle("Compare mode: train a second network B side by side", False, key=K.COMPARE, **common,
-                   help="Same data, features, batch size and seed; B differs in what you choose below. Both train "
-                        "the same number of epochs at every update.")
+    on = st.toggle("Compare with a network B", False, key=K.COMPARE, **common,
+                   help="Compare mode: a second network B trains side by side with A, on the same data, features, "
+                        "batch size and seed; B differs in what you choose. Both train the same number of epochs "
+                        "at every update.")
     if not on:
         return None, []
-    with st.container(key=K.COMPARE_BOX, border=True):
+    with (box or st.container()), st.container(key=K.COMPARE_BOX, border=True):
         st.markdown("**Network B** (A is the one set above)")
         a, b = st.columns(2)
         text = a.text_input("B's hidden layers", shape_text(D.hidden), key=K.B_SHAPE, **common,
@@ -385,6 +408,6 @@ def link_box() -> None:
                       placeholder="https://playground.tensorflow.org/#activation=tanh&batchSize=10&dataset=circle…",
                       help="Everything the original keeps in its link is read: data set, noise, ratio, batch size, "
                            "network shape, activation, learning rate, regularization, problem type, features, "
-                           "'show test data', 'discretize' and hidden controls. Its seed text becomes our seed "
+                           "'show test data', 'discretize', hidden controls, initZero and hideText. Its seed text becomes our seed "
                            "(the same link always gives the same run here, not the original's random numbers).")
         st.button("Load this setup", key=K.TF_LINK_LOAD, on_click=_on_load_link)

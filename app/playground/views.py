@@ -18,13 +18,13 @@ from html import escape
 import numpy as np
 import streamlit as st
 
-from app.playground import figures
+from app.playground import figures, pointing
 from app.playground import keys as K
 from app.playground.board import board
 from app.playground.own_data import apply_click_event, click_label
 from app.playground.own_data import points as own_points
 from app.playground.settings import Display
-from engine.playground import FEATURE_LABELS, PairTrainer, Trainer
+from engine.playground import FEATURES, PairTrainer, Trainer
 
 LIVE_SPEEDS = {"one epoch": 0.0, "slow": 0.01, "normal": 0.06, "fast": 0.1}
 """Training seconds per screen update (at least one epoch each). "one epoch" trains like the original's
@@ -112,27 +112,30 @@ def _fingerprint(*sets) -> str:
     return digest.hexdigest()
 
 
-def _map_frame(train, test, size: int = 340, title: str = "", href: str = "out", clickable: bool = False) -> str:
+def _map_frame(train, test, size: int = 340, title: str = "", href: str = "out", clickable: bool = False,
+               hover_for: str | None = None) -> str:
     """:func:`figures.map_frame`, kept per session while its data is the same (it changes with the data only)."""
     cache = st.session_state.setdefault(FRAMES, {})
-    key = (_fingerprint(train, test), size, title, clickable)
+    key = (_fingerprint(train, test), size, title, clickable, hover_for)
     hit = cache.get(href)
     if hit is None or hit[0] != key:
-        hit = cache[href] = (key, figures.map_frame(train, test, size, title, href, clickable))
+        hit = cache[href] = (key, figures.map_frame(train, test, size, title, href, clickable, hover_for))
     return hit[1]
 
 
 @functools.lru_cache(maxsize=64)
-def _network_frame(ids: tuple[tuple[str, ...], ...], selected: str | None, uid: str) -> str:
-    return figures.network_frame([list(layer) for layer in ids], selected, uid)
+def _network_frame(ids: tuple[tuple[str, ...], ...], uid: str, activation: str, output: str, discretize: bool) -> str:
+    return figures.network_frame([list(layer) for layer in ids], None, uid, activation=activation, output=output,
+                                 discretize=discretize, inputs=list(FEATURES))
 
 
-def _network(trainer: Trainer, maps, display: Display, selected: str | None, uid: str):
+def _network(trainer: Trainer, maps, display: Display, uid: str):
     """The network's fixed markup and, for the board, its live state."""
     ids = trainer.node_ids()
     weights = trainer.weights()
     state = figures.network_state(ids, maps, weights, display.discretize)
-    frame = _network_frame(tuple(map(tuple, ids)), selected, uid)
+    frame = _network_frame(tuple(map(tuple, ids)), uid, trainer.config.activation,
+                           "tanh" if trainer.classify else "linear", display.discretize)
     hrefs = {f"atlas_{uid}": state.pop("atlas")}
     ntitles = {uid: state.pop("ntitle")}
     return frame, hrefs, {uid: state}, ntitles, weights
@@ -163,46 +166,45 @@ def _col(flex: str, part: str, inner: str) -> str:
     return f'<div class="pg-col" data-part="{part}" style="flex:{flex}">{inner}</div>'
 
 
+POINT_HELP = ("<b>Point at a square</b> (or tap it) to see its map large over the output; click an input to "
+              "switch it on or off, a link to set its weight, a neuron to set its bias. Links are blue for positive "
+              "weights, orange for negative, thicker when larger; dashed: a weight L1 set to exactly zero.")
+
+
+def _texts(display: Display, layout: str) -> str:
+    """The layout, with its captions hidden under the original's ``hideText``."""
+    return f'<div class="pg-notext">{layout}</div>' if display.hide_text else layout
+
+
 def single(trainer: Trainer, display: Display, own: bool = False) -> None:
     """One network: its numbers, its diagram, the output map and the loss curve."""
     with st.container(key=K.METRICS_BOX):
         metrics(trainer, display)
     maps = trainer.grid(MAP_RESOLUTION)
-    ids = trainer.node_ids()
     train, test = _points(trainer, display)
-    selected = st.session_state.get(K.NEURON)
-    net, hrefs, links, ntitles, weights = _network(trainer, maps, display, selected, "a")
+    net, hrefs, links, ntitles, weights = _network(trainer, maps, display, "a")
     hrefs["out"] = figures.heatmap_uri(maps[trainer.output_id], display.discretize)
     dead = len(weights["dead"])
-    slots = {"curve": _curve(trainer),
+    slots = {"curve": _curve(trainer), "edit": pointing.note_markup(),
              "dead": (f"<b>L1 has set {dead} of {len(weights['links'])} links to exactly zero</b>: those inputs "
                       "and neurons no longer matter." if dead else "")}
-    node = ""
-    if selected in maps:
-        values = maps[selected]
-        if selected in ids[0]:
-            values = figures.scale_to_unit(values)
-        label = _node_label(selected, ids)
-        hrefs["node"] = figures.heatmap_uri(values)
-        node = (_map_frame(train, None, 300, label, "node")
-                + f'<p class="pg-cap">{escape(label)}: its output at every point of the plane. A hidden neuron\'s '
-                  "map is built from the maps of the layer before it — the network composes simple regions into "
-                  "the boundary on the right.</p>")
-    left = ('<p class="pg-h"><b>Network</b> — each square is what that neuron computes over the whole plane; links '
-            "are blue for positive weights, orange for negative, thicker when larger</p>" + net
-            + '<p class="pg-cap">Hover a square for its bias, a link for its weight (up to 120 links; pick a node '
-              'above for a big network). Dashed: a weight L1 set to exactly zero. <span data-slot="dead"></span>'
-              "</p>" + node)
-    right = ('<p class="pg-h"><b>Output</b> — the network\'s answer at every point of the plane</p>'
-             + _map_frame(train, test, clickable=own) + COLOUR_BAR
+    left = ('<p class="pg-h"><b>Network</b> — what each neuron computes over the plane</p>' + net
+            + f'<p class="pg-note" data-slot="edit"></p><p class="pg-cap">{POINT_HELP} <span data-slot="dead">'
+              "</span></p>")
+    right = ('<p class="pg-h" data-head="a"><b>Output</b> — the network\'s answer over the plane</p>'
+             + _map_frame(train, test, clickable=own, hover_for="a") + COLOUR_BAR
              + '<p class="pg-cap">Orange: the network says −1, blue: +1. Dots are the training points'
              + (" (white ring) and test points (black ring).</p>" if display.show_test else ".</p>")
              + _own_caption(own)
-             + '<p class="pg-h"><b>Loss per epoch</b> — test (black), training (grey)</p><div data-slot="curve">'
-               "</div>")
-    layout = f'<div class="pg-row">{_col("1.5 1 0", "network", left)}{_col("1 1 0", "output", right)}</div>'
-    event = board(K.BOARD, layout, hrefs=hrefs, slots=slots, links=links, ntitles=ntitles, click=_click(own))
+             + '<p class="pg-h pg-curve-h"><b>Loss per epoch</b> — test (black), training (grey)</p>'
+               '<div data-slot="curve"></div>')
+    layout = _texts(display, f'<div class="pg-row">{_col("1.5 1 0", "network", left)}'
+                             f'{_col("1 1 0", "output", right)}</div>')
+    event = board(K.BOARD, layout, hrefs=hrefs, slots=slots, links=links, ntitles=ntitles, click=_click(own),
+                  on_edit=pointing.on_edit, on_feature=pointing.on_feature)
     _after_click(event, own)
+    if pointing.rerun_wanted():
+        st.rerun(scope="app")  # a feature switched or a weight set in the diagram: settings, link, export follow
 
 
 def own_points_only(display: Display) -> None:
@@ -214,28 +216,6 @@ def own_points_only(display: Display) -> None:
     layout = f'<div class="pg-row">{_col("1 1 0", "output", right)}{_col("0.6 1 0", "spacer", "")}</div>'
     event = board(K.BOARD, layout, click=_click(True))
     _after_click(event, True)
-
-
-def node_picker(trainer) -> None:
-    """Which node to show large (outside the live fragment: a widget redrawn ten times a second costs)."""
-    if not isinstance(trainer, Trainer):
-        return
-    ids = trainer.node_ids()
-    nodes = [n for layer in ids for n in layer]
-    if st.session_state.get(K.NEURON) not in nodes:
-        st.session_state.pop(K.NEURON, None)
-    st.selectbox("Show one node large", nodes, index=None, key=K.NEURON, placeholder="Pick a node…",
-                 format_func=lambda n: _node_label(n, ids),
-                 help="An input feature or a neuron: its map over the whole plane, large, under the diagram.")
-
-
-def _node_label(node: str, ids: list[list[str]]) -> str:
-    if node in ids[0]:
-        return f"Input {FEATURE_LABELS.get(node, node)}"
-    if node == ids[-1][0]:
-        return f"Output (neuron {node})"
-    layer = next(i for i, layer in enumerate(ids) if node in layer)
-    return f"Neuron {node} (layer {layer})"
 
 
 def pair(trainer: PairTrainer, display: Display, own: bool = False) -> None:
@@ -257,23 +237,26 @@ def pair(trainer: PairTrainer, display: Display, own: bool = False) -> None:
             + (", cross-entropy" if c.loss == "cross_entropy" else ""))
         maps = t.grid(MAP_RESOLUTION)
         train, test = _points(t, display)
-        net, h, lk, nt, _ = _network(t, maps, display, None, uid)
+        net, h, lk, nt, _ = _network(t, maps, display, uid)
         hrefs.update(h)
         links.update(lk)
         ntitles.update(nt)
         hrefs[f"out_{uid}"] = figures.heatmap_uri(maps[t.output_id], display.discretize)
         diverged = f'<p class="pg-note" style="color:#c0392b">{escape(t.message_)}</p>' \
             if t.status_ == "diverged" else ""
-        cols.append(_col("1 1 0", f"output_{uid}", f'<p class="pg-h">{head}</p>' + diverged
-                         + _map_frame(train, test, 320, "", f"out_{uid}", own) + net))
+        cols.append(_col("1 1 0", f"output_{uid}", f'<p class="pg-h" data-head="{uid}">{head}</p>' + diverged
+                         + _map_frame(train, test, 320, "", f"out_{uid}", own, hover_for=uid) + net))
     curve = figures.loss_curve(ha[:, 0], ha[:, 1], width=700, height=150,
                                extra={"B test": (hb[:, 1], "#e8553e"), "B train": (hb[:, 0], "#f3a99c")})
-    layout = (f'<div class="pg-row">{"".join(cols)}</div>{_own_caption(own)}<div data-part="curve">'
-              '<p class="pg-h"><b>Loss per epoch</b> — A: test black, training grey; B: test red, training pink</p>'
-              '<div data-slot="curve"></div></div>')
-    event = board(K.BOARD, layout, hrefs=hrefs, slots={"curve": curve}, links=links, ntitles=ntitles,
-                  click=_click(own))
+    layout = _texts(display, f'<div class="pg-row">{"".join(cols)}</div><p class="pg-note" data-slot="edit"></p>'
+                             f'<p class="pg-cap">{POINT_HELP}</p>{_own_caption(own)}<div data-part="curve">'
+                             '<p class="pg-h"><b>Loss per epoch</b> — A: test black, training grey; B: test red, '
+                             'training pink</p><div data-slot="curve"></div></div>')
+    event = board(K.BOARD, layout, hrefs=hrefs, slots={"curve": curve, "edit": pointing.note_markup()}, links=links,
+                  ntitles=ntitles, click=_click(own), on_edit=pointing.on_edit, on_feature=pointing.on_feature)
     _after_click(event, own)
+    if pointing.rerun_wanted():
+        st.rerun(scope="app")
 
 
 def show(trainer, display: Display, own: bool = False) -> None:

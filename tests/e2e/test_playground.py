@@ -6,14 +6,19 @@ Streamlit exception on the page.
 
 from __future__ import annotations
 
+import json
 import re
 import time
+from pathlib import Path
 
+import numpy as np
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from app.playground import figures
 from app.playground import keys as K
 from tests.e2e.conftest import VIEWPORT
 from tests.e2e.harness import AppServer
+from engine.playground import Trainer
 from tests.e2e.helpers import by_key, check_pause_then_step, no_exception, read_number, wait_idle
 
 
@@ -172,3 +177,189 @@ def test_clicks_on_the_output_map_add_and_erase_own_points_over_the_networks_ans
     button(page, K.PLAY).click()
     wait_until(lambda: number(page, "Epoch") > 0, what="a run on the clicked points trains")
     no_exception(page)
+
+
+# ---------------------------------------------------------------- pointing at the network (issue 14)
+
+
+def board_el(page: Page) -> Locator:
+    return by_key(page, K.BOARD)
+
+
+def exported(page: Page) -> Trainer:
+    """The network as the page holds it now (paused): its "Download network (JSON)", read back by the engine."""
+    download = by_key(page, K.EXPORT).get_by_role("button")
+    if not download.is_visible():
+        by_key(page, K.EXPORT_BOX).locator("summary").click()  # the expander it sits in
+    with page.expect_download() as info:
+        download.click()
+    return Trainer.from_json(Path(info.value.path()).read_text())
+
+
+def pause(page: Page) -> None:
+    button(page, K.PAUSE).click()
+    expect(button(page, K.PLAY)).to_be_enabled(timeout=30_000)
+    wait_idle(page)
+
+
+def big_map(page: Page) -> np.ndarray:
+    """The pixels of the map drawn large over the output (100 x 100 x 3), as the browser holds them."""
+    overlay = board_el(page).locator('[data-hover-map="a"]')
+    data = overlay.evaluate("el => Array.from(el.querySelector('canvas').getContext('2d')"
+                            ".getImageData(0, 0, 100, 100).data)")
+    return np.array(data, dtype=np.int16).reshape(100, 100, 4)[..., :3]
+
+
+def engine_colours(values: np.ndarray) -> np.ndarray:
+    return figures.colours(values).astype(np.int16)
+
+
+def test_pointing_at_a_neuron_draws_that_neurons_map_large_over_the_output(page: Page, app_server: AppServer) -> None:
+    open_playground(page, app_server.url)
+    button(page, K.PLAY).click()
+    wait_until(lambda: number(page, "Epoch") > 20, what="a few epochs train")
+    pause(page)
+    trainer = exported(page)
+    maps = trainer.grid(100)
+    overlay = board_el(page).locator('[data-hover-map="a"]')
+    expect(overlay).to_be_hidden()
+    for node, name in (("3", "Neuron 3 (layer 1)"), ("6", "Neuron 6 (layer 2)"), ("7", "Output (neuron 7)")):
+        board_el(page).locator(f'[data-node="{node}"]').hover()
+        expect(overlay).to_have_attribute("data-shows", node)
+        expect(overlay).to_be_visible()
+        expect(board_el(page).locator('[data-head="a"]')).to_contain_text(name)
+        shown = big_map(page)
+        close = np.abs(shown - engine_colours(maps[node])).max(axis=2) <= 4  # float32 vs the browser's: a level
+        assert close.mean() > 0.99, f"{node}: only {close.mean():.1%} of the map is the engine's"
+        other = "1" if node != "1" else "2"
+        assert (np.abs(shown - engine_colours(maps[other])).max(axis=2) <= 4).mean() < 0.9  # a map of its own
+    page.get_by_role("heading", name="Decision boundaries").hover()  # the pointer leaves: the output again
+    expect(overlay).to_be_hidden()
+    expect(board_el(page).locator('[data-head="a"]')).to_contain_text("the network's answer")
+    # an input's square: its feature, scaled as its square is
+    board_el(page).locator('[data-node="x"]').hover()
+    expect(overlay).to_have_attribute("data-shows", "x")
+    assert (np.abs(big_map(page) - engine_colours(figures.scale_to_unit(maps["x"]))).max(axis=2) <= 4).mean() > 0.99
+    # pointing while it trains: the map follows the run, nothing breaks
+    button(page, K.PLAY).click()
+    board_el(page).locator('[data-node="4"]').hover()
+    expect(overlay).to_have_attribute("data-shows", "4")
+    before = number(page, "Epoch")
+    wait_until(lambda: number(page, "Epoch") > before + 10, what="training goes on under the pointer")
+    expect(overlay).to_have_attribute("data-shows", "4")
+    pause(page)
+    no_exception(page)
+
+
+def spec(page: Page) -> dict:
+    """What the diagram was drawn from (node ids per layer, labels, activations)."""
+    return json.loads(board_el(page).locator('svg[data-net="a"]').get_attribute("data-spec"))
+
+
+def test_a_click_on_an_input_square_switches_that_feature(page: Page, app_server: AppServer) -> None:
+    open_playground(page, app_server.url)
+    square = board_el(page).locator('[data-node="xSquared"]')
+    expect(square).to_have_attribute("data-off", "1")
+    assert spec(page)["ids"][0] == ["x", "y"]
+    square.click()
+    expect(by_key(page, K.feature("xSquared")).get_by_role("checkbox")).to_be_checked(timeout=30_000)
+    wait_idle(page)
+    assert spec(page)["ids"][0] == ["x", "y", "xSquared"]
+    assert "playground_f_xSquared=true" in page.url
+    expect(board_el(page).locator('[data-node="xSquared"]')).not_to_have_attribute("data-off", "1")
+    board_el(page).locator('[data-node="x"]').click()  # and off again, for a feature that was on
+    expect(by_key(page, K.feature("x")).get_by_role("checkbox")).not_to_be_checked(timeout=30_000)
+    wait_idle(page)
+    assert spec(page)["ids"][0] == ["y", "xSquared"]
+    assert "playground_f_x=false" in page.url
+    assert exported(page).config.features == ("y", "xSquared")  # the run's network has these inputs
+    no_exception(page)
+
+
+def click_link(page: Page, k: int) -> None:
+    """A real click on the middle of link ``k`` (frame order) of network A."""
+    hit = board_el(page).locator(f'[data-hits="a"] [data-hit="{k}"]')
+    hit.scroll_into_view_if_needed()
+    x, y = hit.evaluate("""p => { const m = p.getPointAtLength(p.getTotalLength() / 2);
+        const q = new DOMPoint(m.x, m.y).matrixTransform(p.getScreenCTM()); return [q.x, q.y]; }""")
+    page.mouse.click(x, y)
+
+
+def edit(page: Page, value: str) -> None:
+    editor = board_el(page).locator(".pg-edit")
+    expect(editor).to_be_visible()
+    editor.locator("input").fill(value)
+    editor.get_by_role("button", name="Apply").click()
+    expect(editor).to_have_count(0)
+
+
+def test_editing_a_weight_and_a_bias_in_the_diagram_changes_the_run(page: Page, app_server: AppServer) -> None:
+    open_playground(page, app_server.url)
+    note = board_el(page).locator('[data-slot="edit"]')
+    click_link(page, 0)  # X1 -> neuron 1
+    expect(board_el(page).locator(".pg-edit-title")).to_have_text("Weight Input X₁ → Neuron 1 (layer 1)")
+    edit(page, "2.5")
+    expect(note).to_contain_text("set to 2.5", timeout=30_000)
+    board_el(page).locator('[data-node="5"]').click()
+    expect(board_el(page).locator(".pg-edit-title")).to_have_text("Bias of Neuron 5 (layer 2)")
+    edit(page, "-0.5")
+    expect(note).to_contain_text("Bias of neuron 5 set to -0.5", timeout=30_000)
+    wait_idle(page)
+    weights = exported(page).weights()
+    assert weights["links"][("x", "1")] == 2.5 and weights["biases"]["5"] == -0.5
+    for bad, why in (("abc", "is not a number"), ("1e9", "too large"), ("nan", "finite number")):
+        click_link(page, 0)
+        edit(page, bad)
+        expect(note).to_contain_text(why, timeout=30_000)
+    wait_idle(page)
+    assert exported(page).weights()["links"][("x", "1")] == 2.5  # refused: unchanged
+    # the run continues from the edited network
+    button(page, K.STEP).click()
+    wait_until(lambda: number(page, "Epoch") > 0, what="a step trains")
+    wait_idle(page)
+    after = exported(page)
+    assert after.epoch > 0 and after.weights()["links"][("x", "1")] != 2.5
+    # editing while it trains: applied to the run the worker trains
+    button(page, K.PLAY).click()
+    wait_until(lambda: number(page, "Epoch") > after.epoch + 10, what="it trains")
+    click_link(page, 0)
+    edit(page, "-3")
+    expect(note).to_contain_text("set to -3", timeout=30_000)
+    before = number(page, "Epoch")
+    wait_until(lambda: number(page, "Epoch") > before + 10, what="training goes on after the edit")
+    pause(page)
+    assert exported(page).weights()["links"][("x", "1")] < -1.5  # from -3, not from where it was (about 2.5)
+    no_exception(page)
+
+
+def test_on_a_phone_the_output_map_and_play_come_first_and_a_tap_shows_a_neuron(browser: Browser,
+                                                                              app_server: AppServer) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        open_playground(page, app_server.url)
+        out = part(page, "output").locator('image[data-href="out"]')
+        expect(out).to_have_attribute("href", PNG)
+        box, play = out.bounding_box(), button(page, K.PLAY).bounding_box()
+        assert box is not None and play is not None
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 844, box  # the whole map on the first screen
+        assert play["y"] + play["height"] <= 844 and box["width"] > 250
+        assert by_key(page, K.DATA_BOX).bounding_box()["y"] > box["y"] + box["height"]  # the settings follow
+        button(page, K.PLAY).tap()
+        wait_until(lambda: number(page, "Epoch") > 10, what="it trains after a tap on Play")
+        node = board_el(page).locator('[data-node="2"]')
+        node.tap()
+        overlay = board_el(page).locator('[data-hover-map="a"]')
+        expect(overlay).to_have_attribute("data-shows", "2")
+        panel = board_el(page).locator(".pg-float")
+        expect(panel).to_be_visible()  # the map is above the network, off the screen: a panel shows it too
+        expect(panel).to_contain_text("Neuron 2 (layer 1)")
+        expect(board_el(page).locator(".pg-edit-title")).to_have_text("Bias of Neuron 2 (layer 1)")
+        page.get_by_role("heading", name="Decision boundaries").tap()  # a tap elsewhere lets go
+        expect(overlay).to_be_hidden()
+        expect(panel).to_be_hidden()
+        expect(board_el(page).locator(".pg-edit")).to_have_count(0)
+        no_exception(page)
+    finally:
+        context.close()
