@@ -7,6 +7,8 @@ rebuilt when a setting changes (the learning rate changes in place, as in the or
 
 import streamlit as st
 
+from app import layout
+
 from app.link_check import link_notes, link_values
 from app.live import live_controls, live_run
 from app.playground import keys as K
@@ -53,9 +55,10 @@ apply_preset_from_link()
 st.title("🧠 Decision boundaries")
 # The page as TensorFlow Playground lays it out: the data column on the left, and beside it the settings bar,
 # Play and the live view (network and output side by side), so that at 1440 x 900 data, network and output are
-# on the first screen. On a phone the live view with Play comes first and every setting follows (page_style).
-with st.container(key=K.LAYOUT):
-    left, main = st.columns([1, 3.2], gap="medium")
+# on the first screen. On a phone the live view with Play comes first and every setting follows (app.layout
+# orders the columns, page_style the live view before the settings bar inside the main one).
+left, main = layout.phone_first([1, 3.2], picture=1, key=K.LAYOUT)  # projector mode hides the data column
+layout.hide_in_projector(K.TOP_BOX, K.SETTINGS_BOX, K.OPTIONS_BOX)  # and the settings: Play and the view stay
 with main:
     with st.container(key=K.TOP_BOX):
         preset_col, tips_col, classroom_col = st.columns([1.6, 1, 1], vertical_alignment="top")

@@ -7,6 +7,7 @@ from dataclasses import replace
 import numpy as np
 import streamlit as st
 
+from app.layout import PHONE_MAX_PX, projector_on
 from app.live import LiveRun, forward, replace_trainer
 from app.playground import figures
 from app.playground import keys as K
@@ -31,20 +32,17 @@ def thumbnails() -> dict[str, str]:
             for name in (*DATASET_LABELS, *REG_DATASET_LABELS)}
 
 
-PHONE_MAX_PX = 700
-"""Below this width the page is laid out for a phone: the live view with Play first, the settings after it."""
 
 
 def phone_css() -> str:
-    """On a phone the main column comes before the data column, and in it the live view (notes, Play, the
-    numbers, the network and the output map) before the settings bar, presets and options. Streamlit stacks
-    columns and containers as flex items: ``order`` moves them without changing the desktop's order."""
+    """On a phone (app.layout puts the main column first) the live view (notes, Play, the numbers, the network
+    and the output map) comes before the settings bar, presets and options of that column, and Play's row stays
+    one row. Streamlit stacks containers as flex items: ``order`` moves them without changing the desktop's."""
     def wrapped(key: str) -> str:  # a keyed container is one flex item of its parent (in its layout wrapper)
         return f"[data-testid='stLayoutWrapper']:has(> .st-key-{key}), .st-key-{key}"
 
     picture = f".st-key-{K.PICTURE_BOX}"
     return (f"@media (max-width: {PHONE_MAX_PX}px) {{"
-            f" .st-key-{K.LAYOUT} [data-testid='stColumn']:has({picture}) {{order: -1;}}"
             f" {wrapped(K.PICTURE_BOX)} {{order: -1;}}"
             # Play, Pause, Step, Reset and Speed stay one row (Streamlit stacks columns on a narrow screen)
             f" {picture} [data-testid='stHorizontalBlock'] {{flex-wrap: nowrap; gap: 0.3rem;}}"
@@ -58,7 +56,7 @@ def phone_css() -> str:
 
 def page_style(hider: Hider) -> None:
     css = f".st-key-{K.HIDDEN_BOX} {{display: none;}} " + phone_css()
-    if st.session_state.get(K.LARGE_FONT):
+    if st.session_state.get(K.LARGE_FONT) or projector_on():
         css += ("[data-testid='stMainBlockContainer'] p, [data-testid='stMainBlockContainer'] label "
                 "{font-size: 1.35rem !important;} "
                 "[data-testid='stMetricValue'] {font-size: 2.8rem !important;}")

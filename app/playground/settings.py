@@ -20,6 +20,7 @@ import numpy as np
 import streamlit as st
 
 from app.html_view import svg
+from app.layout import projector_on
 from app.playground import keys as K
 from engine.playground import (
     ACTIVATIONS,
@@ -324,8 +325,8 @@ def display_section(hider: Hider, a, b) -> Display:
                            help="Draw the test points too (black ring); the training points have a white ring.")
     discretize = b.checkbox("Discretize output", False, key=K.DISCRETIZE, **common,
                             help="Colour by the predicted class only (the sign of the output).")
-    return Display(show_test, discretize, hider.hidden, bool(st.session_state.get(K.LARGE_FONT, False)),
-                   hide_text_now())
+    return Display(show_test, discretize, hider.hidden,
+                   bool(st.session_state.get(K.LARGE_FONT, False)) or projector_on(), hide_text_now())
 
 
 def classroom_section() -> tuple[str, ...]:

@@ -14,7 +14,8 @@
 // (100 x 100 cell centres, the engine's feature formulas and float32 tanh approximant), until the pointer
 // leaves (a tap or click pins it until a tap elsewhere). A click on an input's square sends the trigger
 // "feature"; a click on a link or a neuron opens a small editor whose Apply sends the trigger "edit".
-// window.__pgHoverMs collects, per hover, the milliseconds from the pointer event to the drawn map.
+// window.__pgHoverMs collects, per hover, the milliseconds from the pointer event's handler to the drawn map
+// (window.__pgHoverInputMs: from the event's timeStamp, with the wait for the main thread).
 export default function (component) {
   const { parentElement, data, setTriggerValue } = component;
   const board = parentElement.querySelector(".pg-board");
@@ -342,8 +343,15 @@ function openEditor(board, st, spec, x, y) {
 
 function listen(board, st) {
   board.addEventListener("pointerover", (e) => {
-    const t0 = e.timeStamp, hit = nodeOf(e.target);  // when the event happened (performance.now's clock)
-    if (hit) { if (!st.pinned) show(board, st, hit.uid, hit.node, t0); return; }
+    const t0 = performance.now(), hit = nodeOf(e.target);
+    if (hit) {
+      if (!st.pinned) {
+        show(board, st, hit.uid, hit.node, t0);
+        // also from when the event was made (its timeStamp): adds the time it waited for the page's main thread
+        (window.__pgHoverInputMs = window.__pgHoverInputMs || []).push(performance.now() - e.timeStamp);
+      }
+      return;
+    }
     const link = linkOf(st, e.target);
     if (link) {  // the weight as a hover title (set only now: nothing per update for links nobody points at)
       const s = st.links[link.uid], w = s && s.w ? s.w[link.k] : null;
