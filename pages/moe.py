@@ -6,19 +6,22 @@ controls (Play / Pause / Step / Reset) -> the run's views, redrawn on every upda
 
 import streamlit as st
 
+from app.layout import phone_first
 from app.live import live_controls, live_run
 from app.moe import keys as K
 from app.moe.settings import changed_from_preset, option_reference, settings_section
-from app.moe.views import LIVE_SPEEDS, SLOW_VIEW_SECONDS, settle_note, show_live, show_slower
+from app.moe.views import LIVE_SPEEDS, PHONE_CSS, SLOW_VIEW_SECONDS, settle_note, show_live, show_slower
 from engine.moe import MoETrainer
 
 st.title("🔀 Mixture of experts")
-st.caption("A router sends each input to a few small experts: the model's capacity (all its parameters) grows with "
-           "the number of experts while the work per input (the active parameters) stays the same. Watch which "
-           "expert takes which region, and whether a few experts end up with everything.")
+st.html(PHONE_CSS)  # on a phone: the routing map right under Play (app.moe.views.PHONE_CSS)
+st.container(key=K.INTRO).caption(
+    "A router sends each input to a few small experts: the model's capacity (all its parameters) grows with "
+    "the number of experts while the work per input (the active parameters) stays the same. Watch which "
+    "expert takes which region, and whether a few experts end up with everything.")
 
 run = live_run(K.PREFIX)
-settings, main = st.columns([1, 3], gap="medium")
+settings, main = phone_first([1, 3], picture=1, key=K.LAYOUT)  # on a phone the map and Play come first
 with settings:
     config, notes = settings_section(disabled=run.in_progress)
     if run.in_progress:

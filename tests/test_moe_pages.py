@@ -10,6 +10,7 @@ import json
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -299,4 +300,76 @@ def test_every_view_is_drawn_after_a_few_steps():
     curves = shown[K.CURVES_BOX]
     assert "Accuracy" in curves and "Loss" in curves and "Class × expert" in curves
     assert cards(at).values["Step"] == str(steps(at)) and int(steps(at)) > 0
+    assert not at.exception
+
+
+def _attrs(markup: str, cls: str) -> dict[str, str]:
+    """The attributes of the first element of class ``cls`` in ``markup``."""
+    found: dict[str, str] = {}
+
+    class _Find(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if not found and cls in (attrs.get("class") or "").split():
+                found.update({k: v or "" for k, v in attrs.items()})
+
+    _Find().feed(markup)
+    return found
+
+
+def _bias_bars(markup: str) -> dict[int, float]:
+    bars: dict[int, float] = {}
+
+    class _Bars(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if attrs.get("class") == "moe-bias-bar":
+                bars[int(attrs["data-expert"])] = float(attrs["data-bias"])
+
+    _Bars().feed(markup)
+    return bars
+
+
+def test_the_loss_free_bias_shows_as_bars_of_the_routers_own_bias_and_says_when_it_is_off():
+    at = page()
+    for _ in range(2):
+        click(at, K.STEP)
+    live = pictures(at)[K.LIVE_VIEWS]
+    assert _attrs(live, "moe-bias")["data-state"] == "off" and "γ = 0" in live  # Collapse: no bias, said so
+
+    at.selectbox(key=K.PRESET).set_value("Balanced").run()
+    for _ in range(3):
+        click(at, K.STEP)
+    live = pictures(at)[K.LIVE_VIEWS]
+    assert _attrs(live, "moe-bias")["data-state"] == "on"
+    bias = at.session_state[K.RUN].trainer.model_.router.selection_bias.numpy()
+    bars = _bias_bars(live)
+    assert sorted(bars) == list(range(8))
+    assert [bars[e] for e in range(8)] == pytest.approx(bias.tolist(), abs=1e-5)
+    assert max(abs(v) for v in bars.values()) > 0  # after a few steps of the rule the bias has moved
+    assert not at.exception
+
+
+@pytest.mark.parametrize("preset", ["Capacity limit", "Expert choice", "Collapse"])
+def test_one_routed_batch_marks_what_capacity_or_expert_choice_left_out(preset):
+    at = page()
+    at.selectbox(key=K.PRESET).set_value(preset).run()
+    click(at, K.STEP)
+    batch = _attrs(pictures(at)[K.BATCH_BOX], "moe-batch")
+    trainer = at.session_state[K.RUN].trainer
+    x, _, routed = trainer.batch_view()
+    size, n_e = len(x), trainer.config.n_experts
+    assert int(batch["data-size"]) == size
+    unserved = int(batch["data-unserved"])
+    if preset == "Capacity limit":  # top-1 with capacity ⌈1.0 x B x 1 / E⌉: an expert keeps at most that many
+        capacity = -(-size // n_e)
+        assert batch["data-rule"] == "capacity" and routed.capacity == capacity
+        assert unserved == sum(max(0, int(r) - capacity) for r in routed.requested)
+        assert unserved > 0  # the collapsing router overfills its favourites from the start
+    elif preset == "Expert choice":  # every expert picks `capacity` inputs: the rest were picked by nobody
+        picked = {int(i) for i in np.flatnonzero((routed.experts >= 0).any(axis=1))}
+        assert batch["data-rule"] == "expert_choice" and unserved == size - len(picked)
+        assert int(routed.load.sum()) == n_e * routed.capacity
+    else:
+        assert batch["data-rule"] == "none" and unserved == 0
     assert not at.exception

@@ -109,6 +109,13 @@ def mean_images(x: np.ndarray, experts: np.ndarray, n_experts: int, side: int = 
     return out
 
 
+def png_uri(image: np.ndarray) -> str:
+    """``data:`` URI of ``image`` (H, W) or (H, W, 3) uint8 as a PNG."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(image)).save(buffer, format="PNG", compress_level=1)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
 def inline_png(image: np.ndarray, caption: str = "", alt: str = "") -> str:
     """``<figure>`` HTML holding ``image`` (H, W, 3) uint8 as an inline PNG, for ``st.markdown(unsafe_allow_html)``.
 

@@ -21,6 +21,8 @@ PREVIEW = "moe_preview"  # (config, untrained trainer): the maps before Play
 LINK_READ = "moe_link_read"  # the link's preset was looked at (once per session)
 RUNS = "moe_runs"  # label -> latest numbers of each run this session (the preset comparison)
 # Containers
+LAYOUT = "moe_layout"  # app.layout.phone_first: columns moe_layout_0 (settings) and moe_layout_1 (the run)
+INTRO = "moe_intro"  # the sentence under the title (after the run on a phone)
 SETTINGS_BOX = "moe_settings"
 NOTES_BOX = "moe_notes"
 STATUS_BOX = "moe_status"
@@ -31,6 +33,9 @@ PICTURE = "moe_picture"
 """Prefix of the picture elements' keys (app.html_view; Playwright finds them by ``.st-key-<key>`` too)."""
 IMBALANCE_BOX = f"{PICTURE}_imbalance"  # the figure cards, their sparklines and the summary sentence
 LIVE_VIEWS = f"{PICTURE}_live"  # the routing map (class moe-routing) and the load chart (class moe-load)
+# and, in the same element (app/moe/components/moe_live.js), the answer to a click (class moe-probe), the digit
+# strip (class moe-digit-strip) and the loss-free bias chart (class moe-bias)
+BATCH_BOX = f"{PICTURE}_batch"  # one training batch routed together: capacity drops, expert choice's gaps
 DECISION_MAP_BOX = f"{PICTURE}_decision"
 EXPERT_MAPS_BOX = f"{PICTURE}_expert_map"
 CURVES_BOX = f"{PICTURE}_curves"  # accuracy, loss and the class x expert matrix

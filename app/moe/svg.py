@@ -13,7 +13,8 @@ import numpy as np
 
 from app.svg_charts import FONT, PAD, axes, frame, line_chart
 
-__all__ = ["heat_grid", "line_chart", "metric_cards", "spark_row", "stacked_area"]
+__all__ = ["batch_bars", "batch_plane", "bias_chart", "heat_grid", "line_chart", "metric_cards", "spark_row",
+           "stacked_area"]
 
 def stacked_area(steps, shares: np.ndarray, colors, width: int = 430, height: int = 210) -> str:
     """Shares ``(T, E)`` over ``steps`` ``(T,)`` stacked to 1, expert 0 at the bottom, one colour per expert."""
@@ -154,3 +155,100 @@ def metric_cards(rows: list[list[tuple[str, str, str, list[float] | None, str]]]
         out.append(f'<p class="moe-summary">{summary_html}</p>')
     out.append("</div>")
     return "".join(out)
+
+
+def bias_chart(steps, bias: np.ndarray, colors, width: int = 430, height: int = 190) -> str:
+    """The loss-free balancing bias: a line per expert over ``steps`` (T,) from ``bias`` (T, E), and the
+    current bias as bars (right, one per expert, from zero: up = favoured, down = held back)."""
+    steps = np.asarray(steps, dtype=np.float64)
+    bias = np.nan_to_num(np.asarray(bias, dtype=np.float64))
+    n_e = bias.shape[1]
+    bars_w = min(150, 14 * n_e + 30)
+    left, right, top, bottom = PAD["left"], width - PAD["right"] - bars_w - 12, PAD["top"] + 4, height - PAD["bottom"]
+    span = max(float(np.abs(bias).max()), 1e-3)
+    zero = (top + bottom) / 2
+    def y_of(v):
+        return zero - v / span * (bottom - top) / 2
+    x_max = max(float(steps[-1]), 1.0)
+    xs = left + steps / x_max * (right - left)
+    body = [f'<line x1="{left}" x2="{right}" y1="{zero:.1f}" y2="{zero:.1f}" stroke="#999" stroke-width="1"/>']
+    for value, text in ((span, f"+{span:.2g}"), (0.0, "0"), (-span, f"−{span:.2g}")):
+        body.append(f'<text x="{left - 4}" y="{y_of(value) + 4:.1f}" text-anchor="end" {FONT}>{text}</text>')
+    for e in range(n_e):
+        line = " ".join(f"{x:.1f},{y_of(v):.1f}" for x, v in zip(xs, bias[:, e], strict=True))
+        tip = f"Expert {e}: bias {bias[-1, e]:+.3f} at step {steps[-1]:,.0f}"
+        body.append(f'<polyline points="{line}" fill="none" stroke="{colors[e % len(colors)]}" stroke-width="1.5">'
+                    f"<title>{escape(tip)}</title></polyline>")
+    label_y = bottom + 18
+    body.append(f'<text x="{left}" y="{label_y}" {FONT}>0</text>')
+    body.append(f'<text x="{right}" y="{label_y}" text-anchor="end" {FONT}>step {steps[-1]:,.0f}</text>')
+    # the current bias, one bar per expert
+    bx0 = width - PAD["right"] - bars_w
+    slot = bars_w / n_e
+    body.append(f'<line x1="{bx0}" x2="{width - PAD["right"]}" y1="{zero:.1f}" y2="{zero:.1f}" stroke="#999"/>')
+    for e in range(n_e):
+        v = bias[-1, e]
+        y0, y1 = sorted((zero, y_of(v)))
+        x = bx0 + e * slot + slot * 0.15
+        tip = f"Expert {e}: bias now {v:+.3f}"
+        body.append(f'<rect class="moe-bias-bar" data-expert="{e}" data-bias="{v:.6g}" x="{x:.1f}" y="{y0:.1f}" '
+                    f'width="{slot * 0.7:.1f}" height="{max(y1 - y0, 0.5):.1f}" fill="{colors[e % len(colors)]}">'
+                    f"<title>{escape(tip)}</title></rect>")
+        if slot >= 12:
+            body.append(f'<text x="{x + slot * 0.35:.1f}" y="{label_y}" text-anchor="middle" {FONT}>{e}</text>')
+    body.append(f'<text x="{bx0 + bars_w / 2:.1f}" y="10" text-anchor="middle" {FONT}>now</text>')
+    return frame(width, height, body, "The loss-free balancing bias of every expert over training, and now")
+
+
+def batch_plane(x: np.ndarray, first: np.ndarray, unserved: np.ndarray, partly: np.ndarray, bounds, colors,
+                side: int = 300) -> str:
+    """One routed batch on the plane: points ``x`` (B, 2) coloured by their first kept expert ``first`` (B,),
+    ``unserved`` (B,) drawn as red crosses, ``partly`` (B,) (lost some chosen experts) with a red ring."""
+    x0, x1, y0, y1 = bounds
+    px = (np.asarray(x[:, 0]) - x0) / (x1 - x0) * (side - 8) + 4
+    py = (1 - (np.asarray(x[:, 1]) - y0) / (y1 - y0)) * (side - 8) + 4
+    body = [f'<rect x="0.5" y="0.5" width="{side - 1}" height="{side - 1}" fill="#fafafa" stroke="#ddd"/>']
+    served = []
+    for i in np.flatnonzero(~unserved):
+        ring = ' stroke="#111" stroke-width="1.3" class="moe-partly"' if partly[i] else ""
+        served.append(f'<circle cx="{px[i]:.1f}" cy="{py[i]:.1f}" r="3.2" fill="{colors[int(first[i]) % len(colors)]}"'
+                      f'{ring}/>')
+    body.append(f'<g fill-opacity="0.85">{"".join(served)}</g>')
+    crosses = []
+    for i in np.flatnonzero(unserved):
+        a, b = px[i], py[i]
+        crosses.append(f'<path class="moe-unserved" d="M{a - 4:.1f},{b - 4:.1f}L{a + 4:.1f},{b + 4:.1f}'
+                       f'M{a - 4:.1f},{b + 4:.1f}L{a + 4:.1f},{b - 4:.1f}"/>')
+    body.append(f'<g stroke="#111" stroke-width="2.4">{"".join(crosses)}</g>')
+    return frame(side, side, body, "One training batch routed together: crosses got no expert, rings lost some")
+
+
+def batch_bars(requested: np.ndarray, load: np.ndarray, capacity: int | None, colors, width: int = 300,
+               height: int = 200) -> str:
+    """Per expert: inputs that chose it (pale) and inputs it processed (full colour), with the capacity as a
+    dashed line."""
+    requested, load = np.asarray(requested, dtype=np.float64), np.asarray(load, dtype=np.float64)
+    n_e = len(load)
+    left, right, top, bottom = PAD["left"], width - PAD["right"], PAD["top"] + 4, height - PAD["bottom"]
+    top_value = max(float(requested.max(initial=0)), float(load.max(initial=0)), float(capacity or 0), 1.0)
+    def y_of(v):
+        return bottom - v / top_value * (bottom - top)
+    slot = (right - left) / n_e
+    body = axes((left, right, top, bottom), 1.0, [(f, f"{f * top_value:.0f}") for f in (0, 0.5, 1.0)], "")[:6]
+    for e in range(n_e):
+        x = left + e * slot + slot * 0.15
+        colour = colors[e % len(colors)]
+        tip = f"Expert {e}: chosen by {requested[e]:.0f}, processed {load[e]:.0f}"
+        body.append(f'<rect x="{x:.1f}" y="{y_of(requested[e]):.1f}" width="{slot * 0.7:.1f}" '
+                    f'height="{bottom - y_of(requested[e]):.1f}" fill="{colour}" fill-opacity="0.3">'
+                    f"<title>{escape(tip)}</title></rect>")
+        body.append(f'<rect x="{x:.1f}" y="{y_of(load[e]):.1f}" width="{slot * 0.7:.1f}" '
+                    f'height="{bottom - y_of(load[e]):.1f}" fill="{colour}"><title>{escape(tip)}</title></rect>')
+        if slot >= 12:
+            body.append(f'<text x="{x + slot * 0.35:.1f}" y="{bottom + 14}" text-anchor="middle" {FONT}>{e}</text>')
+    if capacity is not None:
+        y = y_of(capacity)
+        body.append(f'<line x1="{left}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d62728" stroke-width="1.5" '
+                    f'stroke-dasharray="5 3"><title>capacity {capacity}</title></line>')
+        body.append(f'<text x="{right}" y="{y - 4:.1f}" text-anchor="end" {FONT}>capacity {capacity}</text>')
+    return frame(width, height, body, "Inputs per expert in the batch: chosen (pale) and processed")

@@ -23,16 +23,19 @@ from __future__ import annotations
 
 import math
 from html import escape
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
+from app.html_view import own_component
 from app.html_view import svg as inline_picture
-from app.moe import figures, svg
+from app.moe import figures, probe, svg
 from app.moe import keys as K
 from app.moe.settings import preset_of
 from engine.moe import MoEConfig, MoETrainer, count_params, load_task
+from engine.moe.data import digits_task
 from engine.moe.metrics import DEAD_SHARE
 
 DIGITS_SHAPE = (784, 10)
@@ -53,6 +56,30 @@ EXPERT_MAPS_HEADING = ("Each expert on its own", "its decision boundary over the
                        "router sends points to it, faded where its answer is never used")
 DIGITS_HEADING = ("What each expert sees", "the average validation digit routed to it first (count below)")
 LOAD_NOTE = "Colours as in the routing map. A band that thins to nothing is an expert dying."
+BIAS_HEADING = ("Loss-free balancing bias", "each expert's selection bias over training (lines) and now (bars)")
+BIAS_NOTE = ("After every step an expert chosen more than the average loses γ and one chosen less gains γ "
+             "(DeepSeek-V3). The bias only shifts which experts are chosen; the gates never see it.")
+BIAS_OFF = ("The loss-free balancing bias is off in this run (γ = 0): set \u201cLoss-free balancing bias rate "
+            "γ\u201d, or choose the Balanced preset, to watch it push load from busy experts to idle ones.")
+BATCH_HEADING = ("One training batch, routed together", "as a training step routes it, so capacity and expert "
+                 "choice act")
+DIGIT_STRIP_HEADING = ("Point at a digit", "two validation digits of each class")
+_COMPONENTS = Path(__file__).parent / "components"
+_PLAY_ROW = (f"[data-testid='stHorizontalBlock']:has(> [data-testid='stColumn'] > [data-testid='stVerticalBlock'] "
+             f"> .st-key-{K.PLAY})")
+PHONE_CSS = (
+    "<style>@media (max-width: 700px) {"
+    # the live views (routing map, its answers, load) before the eight figure cards: map right under Play
+    f".st-key-{K.IMBALANCE_BOX} {{order: 1;}}"
+    # the sentence under the title after the run (the phone's first screen is for the map)
+    f"[data-testid='stLayoutWrapper']:has(> .st-key-{K.INTRO}), .st-key-{K.INTRO} {{order: 1;}}"
+    # Play, Pause, Step and Reset on one row (Streamlit stacks columns on a phone), the speed on the next
+    f"{_PLAY_ROW} {{flex-wrap: wrap; gap: 0.4rem;}}"
+    f"{_PLAY_ROW} > [data-testid='stColumn'] {{min-width: 0 !important; flex: 1 1 22% !important; "
+    "width: auto !important;}"
+    f"{_PLAY_ROW} > [data-testid='stColumn']:last-child {{flex-basis: 100% !important;}}"
+    "}</style>")
+"""Page CSS for phones (the columns' order itself is :func:`app.layout.phone_first`'s)."""
 SPARSE_SPEED = ("Measured (bench/moe_speed.py, one CPU thread): a training step of 16 experts of width "
                 "64 → 256 → 64, top-2, batch 1,024, with real sparse dispatch costs **0.10–0.12×** the dense "
                 "\"every expert on every input, then mask\" step. Sparse compute is the point of a MoE: work "
@@ -113,16 +140,55 @@ def show_live(trainer: MoETrainer | None, config: MoEConfig, preview: MoETrainer
         task = shown.task_
         picture = figures.routing_picture(shown.routing_map(MAP_RESOLUTION), cfg.n_experts, task.x_val, task.bounds)
         routing = _heading(ROUTING_MAP_HEADING) + figures.inline_png(
-            picture, alt="Routing map: the plane coloured by each point's top-1 expert")
-        # the routing map and the load chart side by side in one element: one message of every update instead
-        # of seven (columns, their boxes, headings and caption)
-        inline_picture('<div style="display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1.6fr);gap:1rem">'
-                       f'<div class="moe-routing">{routing}</div><div class="moe-load">{_load_chart(shown)}</div>'
-                       "</div>", key=K.LIVE_VIEWS)
+            picture, alt="Routing map: the plane coloured by each point's top-1 expert") + PROBE_BOX
+        # the routing map (with the answer to a click under it), the load chart and the bias in one element:
+        # one message of every update instead of seven (columns, their boxes, headings and caption)
+        _live_element(f'<div class="moe-grid"><div class="moe-routing">{routing}</div><div class="moe-load">'
+                      f"{_load_chart(shown)}{_bias_view(shown)}</div></div>", probe.plane_payload(shown))
     else:
-        inline_picture(f'<div class="moe-load">{_load_chart(shown, width=760)}</div>', key=K.LIVE_VIEWS)
+        strip = _heading(DIGIT_STRIP_HEADING) + _digit_strip() + PROBE_BOX
+        _live_element(f'<div class="moe-grid"><div class="moe-digits">{strip}</div><div class="moe-load">'
+                      f"{_load_chart(shown)}{_bias_view(shown)}</div></div>", probe.digits_payload(shown))
     if trainer is not None:
         _remember(trainer)
+
+
+PROBE_BOX = '<div class="moe-probe" data-state="empty"></div>'
+"""Where the browser writes the answer to a click (app/moe/components/moe_live.js)."""
+
+
+def _live_element(markup: str, payload: str) -> None:
+    """The live views as one element that also answers clicks (see :mod:`app.moe.probe`)."""
+    own_component(_COMPONENTS, "moe_live")(key=K.LIVE_VIEWS, data={"svg": markup, "probe": payload})
+
+
+@st.cache_data(show_spinner=False)
+def _digit_strip_images() -> list[str]:
+    """The strip's digits as PNG data URIs (the same validation rows for every run: :func:`probe.digit_rows`)."""
+    x, y = digits_task().split("val")
+    rows = [np.flatnonzero(y == c)[: probe.DIGITS_PER_CLASS] for c in range(10)]
+    images = x[np.concatenate(rows)].reshape(-1, 28, 28)
+    scale = np.maximum(images.max(axis=(1, 2), keepdims=True), 1e-6)
+    return [figures.png_uri((255 - np.kron(im / s, np.ones((2, 2))) * 255).astype(np.uint8))
+            for im, s in zip(images, scale, strict=True)]
+
+
+def _digit_strip() -> str:
+    cells = "".join(f'<img src="{uri}" data-index="{i}" alt="validation digit {i}" width="56" height="56">'
+                    for i, uri in enumerate(_digit_strip_images()))
+    return f'<div class="moe-digit-strip">{cells}</div>'
+
+
+def _bias_view(trainer: MoETrainer) -> str:
+    """HTML of the loss-free balancing bias (or a sentence saying it is off)."""
+    cfg = trainer.config
+    if cfg.bias_rate <= 0 or cfg.router == "expert_choice":
+        off = BIAS_OFF if cfg.router != "expert_choice" else ("Expert choice balances by construction (every "
+                                                             "expert takes the same number of inputs): no bias.")
+        return f'<div class="moe-bias" data-state="off">{_note(off)}</div>'
+    steps, bias = trainer.bias_history()
+    return (f'<div class="moe-bias" data-state="on">{_heading(BIAS_HEADING)}'
+            f"{svg.bias_chart(steps, bias, figures.EXPERT_COLORS)}{_note(BIAS_NOTE)}</div>")
 
 
 def show_slower(shown: MoETrainer | None, config: MoEConfig) -> None:
@@ -133,6 +199,8 @@ def show_slower(shown: MoETrainer | None, config: MoEConfig) -> None:
         _plane_views(shown)
     elif shown is not None:
         _digit_views(shown)
+    if shown is not None:
+        _batch_view(shown)
     if shown is not None and len(shown.history_) >= 2:
         _curves_and_matrix(shown)
     _params(cfg, last)
@@ -217,6 +285,45 @@ def _plane_views(trainer: MoETrainer) -> None:
         pictures.append((figures.decision_picture(maps["shared_label"][s], maps["shared_confidence"][s],
                                                   task.n_classes, side=120), f"Shared {s}"))
     _gallery(pictures, K.EXPERT_MAPS_BOX, EXPERT_MAPS_HEADING)
+
+
+def batch_caption(trainer: MoETrainer, unserved: int, partly: int, size: int, capacity: int | None, rule: str) -> str:
+    """The sentence under the batch view: what the rule is and what it did to this batch."""
+    cfg = trainer.config
+    if rule == "expert_choice":
+        return (f"Expert choice: each of the {cfg.n_experts} experts takes its {capacity} favourite inputs of the "
+                f"{size}. {unserved} inputs ({unserved / size:.0%}) were picked by no expert (black crosses): they "
+                "get no routed expert's output this step.")
+    if rule == "capacity":
+        lost = f"{unserved} inputs ({unserved / size:.0%}) lost every chosen expert (black crosses)"
+        if cfg.top_k > 1:
+            lost += f" and {partly} lost some (black rings)"
+        return (f"Capacity factor {cfg.capacity_factor:g}: an expert takes at most {capacity} of the {size} inputs "
+                f"(⌈{cfg.capacity_factor:g} × {size} × {cfg.top_k} / {cfg.n_experts}⌉); first choices first, larger "
+                f"gates first. {lost}.")
+    return ("No capacity limit: every input reaches its chosen experts, so nothing is dropped. Set a capacity "
+            "factor (or choose the Capacity limit or Expert choice preset) to see drops.")
+
+
+def _batch_view(trainer: MoETrainer) -> None:
+    """One fixed training batch routed together (engine: :meth:`MoETrainer.batch_view`), drops marked."""
+    x, _, batch = trainer.batch_view()
+    size = len(x)
+    unserved, partly = int(batch.unserved.sum()), int(batch.partly_dropped.sum())
+    first = np.where(batch.dropped | (batch.experts < 0), np.iinfo(np.int64).max, np.arange(batch.experts.shape[1]))
+    slot = first.argmin(1)
+    first_expert = np.maximum(batch.experts[np.arange(size), slot], 0)
+    bars = svg.batch_bars(batch.requested, batch.load, batch.capacity, figures.EXPERT_COLORS)
+    parts = [bars]
+    if trainer.config.is_2d:
+        parts.insert(0, svg.batch_plane(x, first_expert, batch.unserved, batch.partly_dropped,
+                                        trainer.task_.bounds, figures.EXPERT_COLORS))
+    cells = "".join(f"<div>{part}</div>" for part in parts)
+    text = batch_caption(trainer, unserved, partly, size, batch.capacity, batch.rule)
+    inline_picture(f'<div class="moe-batch" data-rule="{batch.rule}" data-unserved="{unserved}" '
+                   f'data-partly="{partly}" data-size="{size}">{_heading(BATCH_HEADING)}'
+                   f'<div style="display:flex;flex-wrap:wrap;gap:1rem;align-items:flex-start">{cells}</div>'
+                   f"{_note(text)}</div>", key=K.BATCH_BOX)
 
 
 def _heading(markdown_bold: tuple[str, str]) -> str:

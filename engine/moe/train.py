@@ -338,11 +338,15 @@ class MoETrainer:
         return self.task_.bounds
 
     def bias_history(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(steps (T,), bias (T, E))``: the loss-free balancing bias at each record, step 0 (all zeros) first."""
+        """``(steps (T,), bias (T, E))``: the loss-free balancing bias at each record, step 0 (all zeros) first
+        and the current step last (when it is not a record's)."""
         e = self.config.n_experts
         steps = [0] + [r.step for r in self.history_]
         rows = [np.zeros(e)] + [np.asarray(r.selection_bias or np.zeros(e), dtype=np.float64)
                                 for r in self.history_]
+        if self.step_ > steps[-1]:
+            steps.append(self.step_)
+            rows.append(self.model_.router.selection_bias.detach().cpu().numpy().astype(np.float64))
         return np.asarray(steps), np.stack(rows)
 
     def routing_map(self, resolution: int = 80) -> dict[str, np.ndarray]:

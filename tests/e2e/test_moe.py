@@ -9,11 +9,21 @@ from __future__ import annotations
 import re
 import time
 
+import numpy as np
+import torch
 from playwright.sync_api import Locator, Page, expect
 
 from app.moe import keys as K
+from engine.moe import PRESETS, MoETrainer
 from tests.e2e.harness import AppServer
-from tests.e2e.helpers import by_key, check_pause_then_step, no_exception, read_number, wait_idle
+from tests.e2e.helpers import (
+    by_key,
+    check_pause_then_step,
+    no_exception,
+    read_number,
+    wait_for_number_change,
+    wait_idle,
+)
 
 IMBALANCE = ("Max share", "Load CV", "Dead experts", "Dropped")
 
@@ -111,3 +121,141 @@ def test_a_tampered_link_and_bad_settings_never_raise(page: Page, app_server: Ap
     expect(page.get_by_text(re.compile("Training diverged"))).to_be_visible(timeout=30_000)
     expect(button(page, K.PLAY)).to_be_enabled()
     no_exception(page)
+
+
+# -- pointing at the routing map (issue 14) ------------------------------------------------------------------------
+READ_PROBE = """p => ({state: p.getAttribute('data-state'), x: Number(p.getAttribute('data-x')),
+  y: Number(p.getAttribute('data-y')), step: Number(p.getAttribute('data-step')), text: p.innerText,
+  rows: [...p.querySelectorAll('.mp-row')].map(r => ({expert: Number(r.dataset.expert),
+    score: Number(r.dataset.score), chosen: r.dataset.chosen === '1',
+    gate: r.dataset.gate === undefined ? null : Number(r.dataset.gate)}))})"""
+
+
+def probe(page: Page) -> Locator:
+    return by_key(page, K.LIVE_VIEWS).locator(".moe-probe")
+
+
+def read_probe(page: Page) -> dict:
+    return probe(page).evaluate(READ_PROBE)
+
+
+def routing_map(page: Page) -> Locator:
+    return by_key(page, K.LIVE_VIEWS).locator(".moe-routing figure img")
+
+
+def engine_router(preset: str, steps: int, x: float, y: float) -> tuple[np.ndarray, list[int], list[float]]:
+    """The engine's router at (x, y) after ``steps`` training steps of ``preset``: its softmax over every expert
+    (sigmoid affinities for the sigmoid router), the chosen experts and their gates (the point routed alone)."""
+    trainer = MoETrainer(PRESETS[preset])
+    if steps:
+        trainer.train_steps(steps)
+    point = torch.tensor([[x, y]], dtype=torch.float32)
+    with torch.inference_mode():
+        router = trainer.model_.router
+        logits = router.logits(point)[0]
+        scores = torch.sigmoid(logits) if router.mode == "sigmoid_topk" else torch.softmax(logits, -1)
+        routing = router(point, batch=False)
+    return scores.numpy(), routing.indices[0].tolist(), routing.gates[0].tolist()
+
+
+def check_against_engine(reading: dict, preset: str, steps: int) -> None:
+    assert reading["state"] == "point", reading["text"]
+    scores, chosen, gates = engine_router(preset, steps, reading["x"], reading["y"])
+    shown = np.array([row["score"] for row in reading["rows"]])
+    np.testing.assert_allclose(shown, scores, atol=2e-6)  # every expert's bar is the router's score
+    picked = [row for row in reading["rows"] if row["chosen"]]
+    assert sorted(row["expert"] for row in picked) == sorted(chosen)
+    by_expert = {row["expert"]: row["gate"] for row in picked}
+    np.testing.assert_allclose([by_expert[e] for e in chosen], gates, atol=2e-6)
+
+
+def click_map(page: Page, fx: float, fy: float) -> None:
+    img = routing_map(page)
+    for _ in range(50):  # during Play each update redraws the element: the picture can be between two versions
+        box = img.bounding_box()
+        if box is not None:
+            break
+        page.wait_for_timeout(50)
+    assert box is not None, "the routing map never settled"
+    img.click(position={"x": box["width"] * fx, "y": box["height"] * fy})
+
+
+def test_click_a_point_shows_the_routers_scores_as_the_engine_computes_them(page: Page, app_server: AppServer) -> None:
+    open_moe(page, app_server.url)
+    expect(probe(page)).to_have_attribute("data-state", "empty")
+    click_map(page, 0.71, 0.23)  # the untrained router (softmax top-1), as the engine builds it from the seed
+    expect(probe(page)).to_have_attribute("data-state", "point")
+    check_against_engine(read_probe(page), "Collapse", 0)
+    expect(probe(page).locator(".mp-experts .mp-expert")).to_have_count(1)  # top-1: one chosen expert's answer
+    by_key(page, K.LIVE_VIEWS).locator(".moe-routing p").first.click()  # the heading: off the map
+    expect(probe(page)).to_have_attribute("data-state", "outside")
+    expect(probe(page)).to_contain_text("outside the map")
+
+    choose_preset(page, "Sigmoid + bias")  # sigmoid affinities, top-2, after one Step of training
+    button(page, K.STEP).click()
+    wait_idle(page)
+    steps = int(read_number(metric(page, "Step")))
+    assert steps > 0
+    click_map(page, 0.3, 0.62)
+    expect(probe(page)).to_have_attribute("data-step", str(steps))
+    reading = read_probe(page)
+    check_against_engine(reading, "Sigmoid + bias", steps)
+    assert "sigmoid" in reading["text"] and len([r for r in reading["rows"] if r["chosen"]]) == 2
+
+    button(page, K.PLAY).click()  # clicks while it trains: answered again with every update, never an error
+    wait_for_number_change(lambda: float(probe(page).get_attribute("data-step") or 0), float(steps))
+    for fx in (0.1, 0.5, 0.9):
+        click_map(page, fx, 0.5)
+        expect(probe(page)).to_have_attribute("data-state", "point")
+    button(page, K.PAUSE).click()
+    wait_idle(page)
+    no_exception(page)
+
+
+def test_click_a_digit_in_the_digits_task_shows_the_routers_softmax_for_that_digit(page: Page,
+                                                                                   app_server: AppServer) -> None:
+    open_moe(page, app_server.url)
+    choose_preset(page, "Digits")
+    button(page, K.STEP).click()  # the digits load with the first step (no preview before it)
+    wait_idle(page)
+    steps = int(read_number(metric(page, "Step")))
+    strip = by_key(page, K.LIVE_VIEWS).locator(".moe-digit-strip img")
+    expect(strip).to_have_count(20, timeout=30_000)  # two validation digits of each class
+    strip.nth(7).click()
+    expect(probe(page)).to_have_attribute("data-state", "sample")
+    reading = read_probe(page)
+    row = int(probe(page).get_attribute("data-row"))
+    trainer = MoETrainer(PRESETS["Digits"])
+    trainer.train_steps(steps)
+    x, y = trainer.task_.split("val")
+    assert y[row] == 3  # the eighth picture is the second 3
+    with torch.inference_mode():
+        router = trainer.model_.router
+        logits = router.logits(torch.as_tensor(x[row : row + 1], dtype=torch.float32))[0]
+        chosen = router(torch.as_tensor(x[row : row + 1], dtype=torch.float32), batch=False).indices[0].tolist()
+    shown = np.array([r["score"] for r in reading["rows"]])
+    np.testing.assert_allclose(shown, torch.softmax(logits, -1).numpy(), atol=2e-6)
+    assert [r["expert"] for r in reading["rows"] if r["chosen"]] == chosen
+    assert f"a {y[row]}" in reading["text"]
+    no_exception(page)
+
+
+def test_phone_starts_with_the_routing_map_and_play_and_a_tap_explains_a_point(browser, app_server: AppServer) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    try:
+        phone = context.new_page()
+        phone.set_default_timeout(30_000)
+        open_moe(phone, app_server.url)
+        img = routing_map(phone)
+        expect(img).to_be_visible()
+        box, play = img.bounding_box(), button(phone, K.PLAY).bounding_box()
+        assert play["y"] + play["height"] <= 844, play  # Play on the first screen
+        assert box["y"] >= 0 and box["y"] + box["height"] * 0.75 <= 844, box  # and most of the map under it
+        img.tap(position={"x": box["width"] * 0.35, "y": box["height"] * 0.6})
+        expect(probe(phone)).to_have_attribute("data-state", "point")
+        reading = read_probe(phone)
+        check_against_engine(reading, "Collapse", 0)
+        assert abs(sum(row["score"] for row in reading["rows"]) - 1) < 1e-5
+        no_exception(phone)
+    finally:
+        context.close()
