@@ -8,7 +8,8 @@ second, each bringing new weights), moves the mouse from node to node ``--hovers
 does the same on the paused network. The page's own code (``app/playground/components/board.js``) records, per
 hover, the milliseconds from the pointer event (its ``timeStamp``) to the map drawn on the page
 (``window.__pgHoverMs``; and from the event's ``timeStamp``, which adds the time the event waited for the
-page's main thread, busy drawing live updates: ``window.__pgHoverInputMs``): the computation of every node's map up to that layer from the current weights when
+page's main thread, busy drawing live updates: ``window.__pgHoverInputMs``): the computation of every node's
+map up to that layer from the current weights when
 they are new (100 x 100 points), the colours and the drawing. A hover sends nothing to the server.
 Reports p50, p95 and max per setup and state. Target (issue 14): within one animation frame, 16 ms.
 """

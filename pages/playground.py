@@ -8,7 +8,6 @@ rebuilt when a setting changes (the learning rate changes in place, as in the or
 import streamlit as st
 
 from app import layout
-
 from app.link_check import link_notes, link_values
 from app.live import live_controls, live_run
 from app.playground import keys as K

@@ -288,7 +288,8 @@ def test_overfits_needs_a_fall_then_a_clear_rise_while_the_training_loss_falls()
 
 
 # Settings that solve each challenge, found by bench/boosting_challenges.py (its first hit in a grid a student
-# might try; found again after his Newton leaves became half a Newton step), and settings that do not: the page's defaults on the challenge's dataset, at its depth limit.
+# might try; found again after his Newton leaves became half a Newton step), and settings that do not: the
+# page's defaults on the challenge's dataset, at its depth limit.
 SOLVES = {
     "overfit": BoostingConfig(dataset="spiral", depth=2, learning_rate=1.0, mode="newton", n_trees=200),
     "xor-depth-2": BoostingConfig(dataset="xor", depth=2, learning_rate=0.1, mode="newton", n_trees=200),

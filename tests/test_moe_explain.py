@@ -33,7 +33,7 @@ def _softmax(z: np.ndarray) -> np.ndarray:
 def _hand_capacity_drops(experts: np.ndarray, gates: np.ndarray, n_experts: int, cap: int) -> np.ndarray:
     """(N, k) bool dropped: every first choice before any second, larger gate first, then batch order."""
     n, k = experts.shape
-    order = sorted(((s, -gates[i, s], i) for i in range(n) for s in range(k)))
+    order = sorted((s, -gates[i, s], i) for i in range(n) for s in range(k))
     taken = [0] * n_experts
     dropped = np.zeros((n, k), dtype=bool)
     for s, _, i in order:

@@ -96,7 +96,8 @@ def map_frame(train: tuple[np.ndarray, np.ndarray] | None, test: tuple[np.ndarra
             f'<image x="{pad}" y="4" width="{side}" height="{side}" preserveAspectRatio="none" '
             f'data-href="{escape(href)}" href=""/>']
     if hover_for is not None:
-        body.append(f'<foreignObject x="{pad}" y="4" width="{side}" height="{side}" data-hover-map="{escape(hover_for)}" '
+        body.append(f'<foreignObject x="{pad}" y="4" width="{side}" height="{side}" '
+                    f'data-hover-map="{escape(hover_for)}" '
                     'style="display:none;pointer-events:none"><canvas xmlns="http://www.w3.org/1999/xhtml" '
                     'width="100" height="100" style="width:100%;height:100%;display:block"></canvas></foreignObject>')
     for sets, stroke in ((train, "#fff"), (test, "#000")):

@@ -409,6 +409,7 @@ def link_box() -> None:
                       placeholder="https://playground.tensorflow.org/#activation=tanh&batchSize=10&dataset=circle…",
                       help="Everything the original keeps in its link is read: data set, noise, ratio, batch size, "
                            "network shape, activation, learning rate, regularization, problem type, features, "
-                           "'show test data', 'discretize', hidden controls, initZero and hideText. Its seed text becomes our seed "
+                           "'show test data', 'discretize', hidden controls, initZero and hideText. Its seed text "
+                           "becomes our seed "
                            "(the same link always gives the same run here, not the original's random numbers).")
         st.button("Load this setup", key=K.TF_LINK_LOAD, on_click=_on_load_link)

@@ -16,9 +16,9 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from app.playground import figures
 from app.playground import keys as K
+from engine.playground import Trainer
 from tests.e2e.conftest import VIEWPORT
 from tests.e2e.harness import AppServer
-from engine.playground import Trainer
 from tests.e2e.helpers import by_key, check_pause_then_step, no_exception, read_number, wait_idle
 
 
