@@ -6,6 +6,7 @@ the ensemble, grown once and cached by its settings -> the views of any stage.
 
 import streamlit as st
 
+from app import layout
 from app.boosting import keys as K
 from app.boosting.compute import views_for
 from app.boosting.extras import challenges_section, compare_section, live_section, modes_section, shap_section
@@ -21,11 +22,13 @@ st.caption("An ensemble of small trees built one after another: each new tree is
            "trees before it still gets wrong (the residuals y − p, the negative gradient of the loss), and is "
            "added with a small weight, the learning rate. After Alex Rogozhnikov's 2016 playground, with "
            "XGBoost growing every tree.")
-st.markdown("$F_0 = 0,\\quad F_{k+1}(x) = F_k(x) + \\eta\\, f_k(x),\\quad p(x) = \\sigma(F(x))$ "
-            "— with his gradient step, tree $f_k$ is a least-squares fit to the residuals $y - p$ of $F_k$ "
-            "on the training points.")
+with st.container(key=K.FORMULA_BOX):  # the caption in symbols: left out on a phone, for the map's sake
+    st.markdown("$F_0 = 0,\\quad F_{k+1}(x) = F_k(x) + \\eta\\, f_k(x),\\quad p(x) = \\sigma(F(x))$ "
+                "— with his gradient step, tree $f_k$ is a least-squares fit to the residuals $y - p$ of $F_k$ "
+                "on the training points.")
+layout.hide_on_phone(K.FORMULA_BOX)
 
-settings, main = st.columns([1, 3.2], gap="medium")
+settings, main = layout.phone_first([1, 3.2], picture=1, key=K.LAYOUT)  # on a phone: the map, then settings
 with settings:
     dataset_picker()
     config, notes = settings_section()

@@ -7,6 +7,7 @@ that read its model (explain, export) or make fits of their own (compare, leakag
 
 import streamlit as st
 
+from app import layout
 from app.link_check import link_notes, link_values
 from app.live import live_run, replace_trainer
 from app.tabular import keys as K
@@ -33,7 +34,7 @@ st.caption("A real table, the Kaggle way: split it, boost live with early stoppi
            "the settings, score the test rows once, take the model with you.")
 
 link = link_values(K.PREFIX)  # before any control drops a value it cannot show
-main, side = st.columns([3.2, 1.1], gap="medium")  # the picture first on a phone, the controls after it
+main, side = layout.phone_first([3.2, 1.1], picture=0, key=K.LAYOUT)  # phone: the curves, then settings
 with side:
     choice = data_picker()
     config, config_notes = settings_section()

@@ -39,6 +39,8 @@ HOVER = "boosting_hover_data"  # the hover element's data (JSON) for the shown e
 HOVER_VIEW = "boosting_hover"  # the hover element (app/boosting/hover.py)
 SOLVED = "boosting_solved"  # challenge keys solved this session
 # Containers
+FORMULA_BOX = "boosting_formula"
+LAYOUT = "boosting_layout"  # the settings and main columns (app/layout.py: the map first on a phone)
 DATASETS_BOX = "boosting_datasets"
 SETTINGS_BOX = "boosting_settings"
 NOTES_BOX = "boosting_notes"

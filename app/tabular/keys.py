@@ -52,6 +52,7 @@ RESULTS = "tabular_results"  # (what, table signature, config) -> result of a bu
 FITTED = "tabular_fitted"  # a trainer fitted to the end by "Train to the end now"
 TEST_SCORES = "tabular_test_scores"  # trainer run id -> the test metrics scored once
 # Containers
+LAYOUT = "tabular_layout"  # the main and settings columns (app/layout.py: projector mode hides the settings)
 DATA_BOX = "tabular_data"
 NOTES_BOX = "tabular_notes"
 SPLIT_BOX = "tabular_split"

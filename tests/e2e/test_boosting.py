@@ -178,6 +178,9 @@ def test_pointing_at_a_tree_shows_its_margin_and_at_sigma_the_sum(page: Page, ap
     phone = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True).new_page()
     try:
         open_boosting(phone, app_server.url, "boosting_dataset=xor&boosting_depth=2&boosting_subsample=50")
+        first = by_key(phone, K.MAP_BOX).locator(".js-plotly-plot").bounding_box()  # the prediction map leads
+        assert first and first["y"] + first["height"] / 2 <= 844, first  # at least half of it on the first screen
+        assert by_key(phone, K.SETTINGS_BOX).bounding_box()["y"] > first["y"]  # the settings follow it
         tree3 = by_key(phone, K.THUMBS_BOX).locator('img[alt="tree 3 alone"]')
         tree3.scroll_into_view_if_needed()
         tree3.tap()
@@ -191,3 +194,17 @@ def test_pointing_at_a_tree_shows_its_margin_and_at_sigma_the_sum(page: Page, ap
         no_exception(phone)
     finally:
         phone.context.close()
+
+
+def test_projector_mode_enlarges_the_page_and_hides_the_settings_until_switched_off(page: Page,
+                                                                                     app_server: AppServer) -> None:
+    open_boosting(page, app_server.url, "boosting_dataset=xor&projector=1")
+    root_px = lambda: page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")  # noqa: E731
+    assert root_px() == 16 * 1.3
+    expect(by_key(page, K.SETTINGS_BOX)).to_be_hidden()  # drawn (the link keeps its values) but not shown
+    expect(by_key(page, K.MAP_BOX).locator(".js-plotly-plot")).to_be_visible()
+    page.get_by_text("Projector", exact=True).click()  # the switch in the top bar turns it off
+    wait_idle(page)
+    expect(by_key(page, K.SETTINGS_BOX)).to_be_visible()
+    assert root_px() == 16 and "projector" not in page.url and "boosting_dataset=xor" in page.url
+    no_exception(page)
