@@ -24,7 +24,7 @@ from app.digits.network_view import network_section, network_weights_section
 from app.digits.saliency import saliency_controls, saliency_section
 from app.digits.training import train_section
 from app.digits.unit import unit_layer_control, unit_section
-from app.layout import PHONE_MAX_PX
+from app.layout import PHONE_MAX_PX, hide_in_projector
 from app.link_check import link_notes, link_values
 
 # Tab labels: the open one is in the URL (?digits_tab=Saliency), so keep them plain and stable.
@@ -44,6 +44,9 @@ st.html(f"<style>@media (max-width: {PHONE_MAX_PX}px) {{"
         f" {_INPUT_COLUMN} > [data-testid='stVerticalBlock'] > * {{flex: 1 1 100%; width: 100%; order: 1;}}"
         f" {_INPUT_COLUMN} > [data-testid='stVerticalBlock'] > :last-child {{order: -3;}}"
         f" [data-testid='stColumn']:has(.st-key-{K.DIGITS_GUESS_BOX}) {{order: -2;}} }}</style>")
+# A projector shows the canvas, the guess and the network: the input switches and the pen width (set before the
+# class, kept in the link) step aside.
+hide_in_projector(K.DIGITS_SOURCE, K.DIGITS_PEN, K.DIGITS_NAIVE)
 link = link_values("digits")  # before any control drops a value it cannot show
 link_box = st.container(key="digits_link_notes")
 model, model_name = current_model()
