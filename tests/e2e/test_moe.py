@@ -12,6 +12,7 @@ import time
 import numpy as np
 import torch
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from app.moe import keys as K
 from engine.moe import PRESETS, MoETrainer
@@ -169,15 +170,20 @@ def check_against_engine(reading: dict, preset: str, steps: int) -> None:
     np.testing.assert_allclose([by_expert[e] for e in chosen], gates, atol=2e-6)
 
 
-def click_map(page: Page, fx: float, fy: float) -> None:
-    img = routing_map(page)
-    for _ in range(50):  # during Play each update redraws the element: the picture can be between two versions
-        box = img.bounding_box()
+def map_box(page: Page) -> dict:
+    """The routing map's box; during Play each update redraws the element, so the picture can be between two
+    versions for a moment."""
+    for _ in range(50):
+        box = routing_map(page).bounding_box()
         if box is not None:
-            break
+            return box
         page.wait_for_timeout(50)
-    assert box is not None, "the routing map never settled"
-    img.click(position={"x": box["width"] * fx, "y": box["height"] * fy})
+    raise AssertionError("the routing map never settled")
+
+
+def click_map(page: Page, fx: float, fy: float) -> None:
+    box = map_box(page)
+    routing_map(page).click(position={"x": box["width"] * fx, "y": box["height"] * fy})
 
 
 def test_click_a_point_shows_the_routers_scores_as_the_engine_computes_them(page: Page, app_server: AppServer) -> None:
@@ -207,9 +213,17 @@ def test_click_a_point_shows_the_routers_scores_as_the_engine_computes_them(page
     for fx in (0.1, 0.5, 0.9):
         click_map(page, fx, 0.5)
         expect(probe(page)).to_have_attribute("data-state", "point")
-    button(page, K.PAUSE).click()
-    wait_idle(page)
+    pause_if_running(page)
     no_exception(page)
+
+
+def pause_if_running(page: Page) -> None:
+    """Press Pause unless the run has reached its last step on its own meanwhile (Pause is then disabled)."""
+    try:
+        button(page, K.PAUSE).click(timeout=3_000)
+    except PlaywrightTimeoutError:
+        expect(button(page, K.PLAY)).to_be_enabled()  # it finished: Play is offered again
+    wait_idle(page)
 
 
 def test_click_a_digit_in_the_digits_task_shows_the_routers_softmax_for_that_digit(page: Page,
@@ -241,6 +255,7 @@ def test_click_a_digit_in_the_digits_task_shows_the_routers_softmax_for_that_dig
 
 
 def test_phone_starts_with_the_routing_map_and_play_and_a_tap_explains_a_point(browser, app_server: AppServer) -> None:
+    """Also turned sideways while it trains: the run goes on and a tap still answers."""
     context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
     try:
         phone = context.new_page()
@@ -256,6 +271,21 @@ def test_phone_starts_with_the_routing_map_and_play_and_a_tap_explains_a_point(b
         reading = read_probe(phone)
         check_against_engine(reading, "Collapse", 0)
         assert abs(sum(row["score"] for row in reading["rows"]) - 1) < 1e-5
+        button(phone, K.PLAY).tap()  # the phone turned sideways mid-run: the run goes on, a tap still answers
+        wait_for_number_change(lambda: float(probe(phone).get_attribute("data-step") or 0), 0.0)
+        phone.set_viewport_size({"width": 844, "height": 390})
+        box = map_box(phone)
+        assert box["width"] > 100
+        routing_map(phone).tap(position={"x": box["width"] * 0.5, "y": box["height"] * 0.5})
+        expect(probe(phone)).to_have_attribute("data-state", "point")
+        before = float(probe(phone).get_attribute("data-step") or 0)
+        for _ in range(300):  # the updates keep coming after the turn, until the run ends on its own
+            if float(probe(phone).get_attribute("data-step") or 0) != before or button(phone, K.PLAY).is_enabled():
+                break
+            phone.wait_for_timeout(100)
+        else:
+            raise AssertionError(f"no update after turning the phone (step {before})")
+        pause_if_running(phone)
         no_exception(phone)
     finally:
         context.close()
