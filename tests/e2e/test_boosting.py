@@ -199,12 +199,12 @@ def test_pointing_at_a_tree_shows_its_margin_and_at_sigma_the_sum(page: Page, ap
 def test_projector_mode_enlarges_the_page_and_hides_the_settings_until_switched_off(page: Page,
                                                                                      app_server: AppServer) -> None:
     open_boosting(page, app_server.url, "boosting_dataset=xor&projector=1")
-    root_px = lambda: page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")  # noqa: E731
-    assert root_px() == 16 * 1.3
+    expect(page.locator("html")).to_have_css("font-size", "20.8px", timeout=30_000)  # 130 % of 16 px
     expect(by_key(page, K.SETTINGS_BOX)).to_be_hidden()  # drawn (the link keeps its values) but not shown
     expect(by_key(page, K.MAP_BOX).locator(".js-plotly-plot")).to_be_visible()
     page.get_by_text("Projector", exact=True).click()  # the switch in the top bar turns it off
     wait_idle(page)
     expect(by_key(page, K.SETTINGS_BOX)).to_be_visible()
-    assert root_px() == 16 and "projector" not in page.url and "boosting_dataset=xor" in page.url
+    expect(page.locator("html")).to_have_css("font-size", "16px", timeout=30_000)
+    expect(page).to_have_url(re.compile(r"^(?!.*projector).*boosting_dataset=xor"))
     no_exception(page)

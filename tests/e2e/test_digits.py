@@ -813,7 +813,7 @@ def test_on_a_phone_the_canvas_and_guess_come_first_and_a_tap_inspects_a_unit(br
 def test_projector_mode_keeps_the_canvas_and_guess_and_hides_the_input_settings(page: Page,
                                                                                 app_server: AppServer) -> None:
     open_link(page, app_server.url, {"projector": "1", "digits_pen_width": "24"})
-    assert page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)") == 16 * 1.3
+    expect(page.locator("html")).to_have_css("font-size", "20.8px", timeout=30_000)  # 130 % of 16 px
     for key in (K.DIGITS_SOURCE, K.DIGITS_PEN, K.DIGITS_NAIVE):
         expect(by_key(page, key)).to_be_hidden()
     draw_a_one(page)  # the canvas still draws and the guess still answers
