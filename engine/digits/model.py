@@ -28,6 +28,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from engine.runtime import uninitialised
+
 LAYERS: tuple[tuple[str, str], ...] = (
     ("input", "Input"),
     ("conv1", "Convolution 1"),
@@ -87,7 +89,7 @@ class DigitNet(nn.Module):
         self.arch = arch
         pad = arch.kernel_size // 2
         # With a generator, skip the layers' own initialisation (it draws from the global RNG).
-        make = nn.utils.skip_init if generator is not None else (lambda cls, *args, **kw: cls(*args, **kw))
+        make = uninitialised if generator is not None else (lambda cls, *args, **kw: cls(*args, **kw))
         self.conv1 = make(nn.Conv2d, 1, arch.conv1_filters, arch.kernel_size, padding=pad)
         self.conv2 = make(nn.Conv2d, arch.conv1_filters, arch.conv2_filters, arch.kernel_size, padding=pad)
         self.fc1 = make(nn.Linear, arch.conv2_filters * 7 * 7, arch.fc1_units)

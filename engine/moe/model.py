@@ -23,6 +23,7 @@ from torch.nn import functional as F
 from engine.moe.config import MoEConfig
 from engine.moe.experts import ExpertBank
 from engine.moe.router import Router, Routing
+from engine.runtime import uninitialised
 
 
 class MoEClassifier(nn.Module):
@@ -67,8 +68,8 @@ class DenseMLP(nn.Module):
 
     def __init__(self, n_features: int, hidden: int, n_classes: int, generator: torch.Generator) -> None:
         super().__init__()
-        self.hidden_layer = nn.utils.skip_init(nn.Linear, n_features, hidden)
-        self.output_layer = nn.utils.skip_init(nn.Linear, hidden, n_classes)
+        self.hidden_layer = uninitialised(nn.Linear, n_features, hidden)
+        self.output_layer = uninitialised(nn.Linear, hidden, n_classes)
         with torch.no_grad():
             for layer in (self.hidden_layer, self.output_layer):
                 bound = 1.0 / layer.in_features**0.5
