@@ -93,3 +93,14 @@ def dumps(obj: Any) -> bytes:
 def loads(data: bytes) -> Any:
     """The inverse of :func:`dumps`: shared data sets come from this process's cache."""
     return _Unpickler(io.BytesIO(data)).load()
+
+
+def recipes() -> list[tuple]:
+    """The recipes of every shared object this process has made (a new worker can make them ahead of time)."""
+    with _lock:
+        return list(_made)
+
+
+def prepare(recipe: tuple) -> Any:
+    """Make the shared object of ``recipe`` in this process now (as unpickling it later would)."""
+    return _make(recipe)

@@ -258,3 +258,100 @@ def test_torch_generators_survive_a_snapshot():
     generator = torch.Generator().manual_seed(3)
     copy = snapshots.loads(snapshots.dumps(generator))
     assert torch.equal(torch.rand(4, generator=generator), torch.rand(4, generator=copy))
+
+
+# ------------------------------------------------------------------------------------------ renewal
+def test_growth_is_measured_from_the_settled_level_and_restarts_when_something_new_is_loaded(monkeypatch):
+    from engine import workers
+
+    memory = [400.0]
+    monkeypatch.setattr(workers, "_rss_mb", lambda: memory[0])
+    monkeypatch.setenv(workers.RENEW_ENV, "48")
+    monkeypatch.setenv(workers.SETTLE_ENV, "0")
+    growth = workers._Growth()
+    assert growth.tick() is None and growth.baseline == 400.0  # settled at once (no settling time here)
+    memory[0] = 447.0
+    assert all(growth.tick() is None for _ in range(3 * workers.CHECK_EVERY))  # 47 MB over: not yet
+    memory[0] = 449.0
+    asked = [growth.tick() for _ in range(workers.CHECK_EVERY)]
+    assert asked.count((449.0, 400.0)) == 1 and asked.count(None) == workers.CHECK_EVERY - 1
+    assert all(growth.tick() is None for _ in range(3 * workers.CHECK_EVERY))  # asked once
+
+    fresh = workers._Growth()
+    fresh.tick()
+    monkeypatch.setattr(workers.sys, "modules", {**workers.sys.modules, "an_engine_just_imported": None})
+    memory[0] = 600.0  # loading an engine is growth a new worker would have too: the level is measured again
+    assert fresh.tick() is None and fresh.baseline == 600.0
+
+    monkeypatch.setenv(workers.RENEW_ENV, "0")
+    never = workers._Growth()
+    memory[0] = 1e6
+    assert all(never.tick() is None for _ in range(3 * workers.CHECK_EVERY))
+
+
+def test_a_renewed_worker_hands_its_runs_over_and_they_go_on_exactly(monkeypatch):
+    """A worker that asks to be renewed (here after any growth at all, every ~second) hands its runs to a new
+    process between two ticks. Pausing and playing all the while, each Pause still returns the run, nothing is
+    lost or repeated: the weights equal the same batches trained here, and no error reaches the page."""
+    from engine import workers
+
+    monkeypatch.setenv(workers.RENEW_ENV, "0.000001")
+    monkeypatch.setenv(workers.SETTLE_ENV, "0.3")
+    pool = TrainingPool(1, stale_seconds=30.0)
+    try:
+        assert pool.wait_ready(120)
+        pids = {pool.pids()[0]}
+        trainer = digit_trainer(epochs=50, seed=3)
+        reference = snapshots.loads(snapshots.dumps(trainer))
+        done, pauses = 0, 0
+        deadline = time.monotonic() + 90
+        while (pool.renewals < 2 or pauses < 4) and time.monotonic() < deadline:
+            pool.start("renewed", trainer, seconds=0.02, period=CYCLE)
+            until(lambda: pool.latest("renewed") or None)
+            time.sleep(0.4)
+            update = pool.latest("renewed")
+            assert update is None or not update.error, update.error
+            trainer = pool.pause("renewed")
+            assert trainer is not None, "a Pause during a renewal lost the run"
+            assert batches(trainer) >= done
+            done, pauses = batches(trainer), pauses + 1
+            pids.add(pool.pids()[0])
+        assert pool.renewals >= 2 and len(pids) >= 3, (pool.renewals, pids)
+        assert pool.restarts == 0
+        reference.step(600, max_batches=done)
+        assert batches(reference) == done
+        for name, value in weights(reference).items():
+            np.testing.assert_array_equal(weights(trainer)[name], value)
+    finally:
+        pool.close()
+
+
+def test_a_pause_sent_while_a_worker_hands_over_waits_for_the_handover(monkeypatch):
+    """Messages for a slot whose worker is handing over are held back and reach the new worker after the runs it
+    takes over (here the handover is slowed down, so a Pause surely lands in it)."""
+    from engine import workers
+
+    monkeypatch.setenv(workers.RENEW_ENV, "0.000001")
+    monkeypatch.setenv(workers.SETTLE_ENV, "0.3")
+    pool = TrainingPool(1, stale_seconds=30.0)
+    original = pool._hand_over
+
+    def slow_hand_over(*args):
+        time.sleep(1.0)
+        original(*args)
+
+    pool._hand_over = slow_hand_over
+    try:
+        assert pool.wait_ready(120)
+        trainer = digit_trainer(epochs=50, seed=4)
+        reference = snapshots.loads(snapshots.dumps(trainer))
+        pool.start("held", trainer, seconds=0.02, period=CYCLE)
+        until(lambda: pool.latest("held") or pool._pending[0] is not None, every=0.002)
+        until(lambda: pool._pending[0] is not None, every=0.002)  # a handover has begun
+        paused = pool.pause("held", timeout=8)  # held back about 1 s here; lost, it would wait for the janitor (30 s)
+        assert paused is not None and pool.renewals >= 1 and pool.restarts == 0
+        reference.step(600, max_batches=batches(paused))
+        for name, value in weights(reference).items():
+            np.testing.assert_array_equal(weights(paused)[name], value)
+    finally:
+        pool.close()
