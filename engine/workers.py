@@ -374,13 +374,14 @@ class TrainingPool:
             while True:
                 message = conn.recv()
                 kind = message[0]
+                if kind == "prepared":  # outside the condition: a slot's lock is never taken while holding it
+                    self._ask_handoff(worker)
+                    continue
                 with self._cond:
                     if kind == "ready":
                         worker.ready, worker.pid = True, message[1]
                     elif kind == "renew":
                         self._renew(worker, *message[1:])
-                    elif kind == "prepared":
-                        self._ask_handoff(worker)
                     elif kind == "handoff":
                         self._take_over(worker, message[1])
                     elif kind == "snapshot":
@@ -450,9 +451,10 @@ class TrainingPool:
     def _ask_handoff(self, spare: _Worker) -> None:
         """The successor is ready: from now on the slot's messages wait, and the old worker hands its runs over."""
         index = spare.index
-        old = self._workers[index]
-        if old.spare is not spare or self._closing:
-            return
+        with self._cond:
+            old = self._workers[index]
+            if old.spare is not spare or self._closing:
+                return
         with self._slot_locks[index]:
             if self._pending[index] is None:
                 self._direct(old, ("handoff",))
@@ -517,12 +519,15 @@ class TrainingPool:
     def start(self, owner: Hashable, trainer, seconds: float, period: float = CYCLE) -> None:
         """Hand ``trainer`` to a worker, which trains it ``seconds`` per ``period`` (at most continuously)."""
         blob = snapshots.dumps(trainer)
+        # Messages are sent after the condition is released: sending may wait for a worker to read, and the
+        # worker may be waiting for its reader, which needs the condition.
         with self._cond:
             old = self._runs.get(owner)
-            if old is not None and not old.final:
-                self._send(old.worker, ("drop", owner))
+            dropped = old.worker if old is not None and not old.final else None
             index = self._least_loaded()
             self._runs[owner] = _Run(worker=index)
+        if dropped is not None:
+            self._send(dropped, ("drop", owner))
         self._send(index, ("start", owner, blob, seconds, period))
 
     def step(self, owner: Hashable, trainer, seconds: float, timeout: float = 30.0):
@@ -540,8 +545,9 @@ class TrainingPool:
             run = self._runs.get(owner)
             if run is None:
                 return None
-            if not run.final:
-                self._send(run.worker, ("pause", owner))
+            holder = None if run.final else run.worker
+        if holder is not None:
+            self._send(holder, ("pause", owner))
         return self._wait_final(owner, timeout)
 
     def _wait_final(self, owner: Hashable, timeout: float):
@@ -657,13 +663,16 @@ class TrainingPool:
         while not self._closing:
             time.sleep(min(1.0, self.stale_seconds / 4))
             now = time.monotonic()
+            stale = []
             with self._cond:
                 for owner, run in list(self._runs.items()):
                     if not run.final and now - run.seen > self.stale_seconds:
-                        self._send(run.worker, ("pause", owner))
+                        stale.append((run.worker, owner))
                         run.seen = now  # ask once; the final snapshot arrives by itself
                     elif run.final and now - run.seen > FORGET_SECONDS:
                         del self._runs[owner]
+            for index, owner in stale:  # sent outside the condition (see start)
+                self._send(index, ("pause", owner))
 
     def close(self) -> None:
         """Stop every worker (the pool cannot be used afterwards)."""
