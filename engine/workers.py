@@ -23,10 +23,11 @@ draws it, which is quick and never cut short.
   :data:`STALE_SECONDS`; its last state stays available for a while in case the page returns.
 - A worker that dies (killed, out of memory) is restarted; its runs report an error
   instead of hanging.
-- A worker whose resident memory grows :data:`RENEW_MB` over its settled level is *renewed*: a
-  new process loads the same engines and data, the old one hands over every run it holds
-  (the whole trainer, between two ticks) and exits, and the runs go on in the new one from
-  exactly where they were. Its students see one slower update. Why: a worker's native heap
+- A worker whose resident memory grows :data:`RENEW_MB` over its settled level is *renewed*:
+  the old one hands over every run it holds (the whole trainer, between two ticks) and exits,
+  and the runs go on in a new process from exactly where they were, once it has loaded its
+  engines and data (a few seconds without updates; :data:`AHEAD_ENV` loads them first instead,
+  for no pause at the price of two workers' memory meanwhile). Why: a worker's native heap
   creeps as runs come and go (measured: +65 MB in 13 minutes of a class with five trainers;
   tracemalloc finds no Python objects kept, ``malloc_trim`` returns nothing, and a fixed mmap
   threshold that stops it halves training speed), the way web servers' ``max-requests`` and
@@ -73,6 +74,10 @@ READY_TIMEOUT = 120.0
 RENEW_ENV = "ML_PLAYGROUND_WORKER_RENEW_MB"
 RENEW_MB = 48.0
 """A worker whose resident memory has grown this many MB over its settled level asks to be renewed (``0``: never)."""
+AHEAD_ENV = "ML_PLAYGROUND_WORKER_RENEW_AHEAD"
+"""``1``: a renewed worker's successor loads its engines and data *before* the runs move (no pause for them, but
+for those seconds two workers' memory); default ``0``: the runs move first and wait the few seconds the new
+worker takes to load (the server's memory never holds two workers)."""
 SETTLE_ENV = "ML_PLAYGROUND_WORKER_SETTLE_SECONDS"
 SETTLE_SECONDS = 30.0
 """A worker's settled level is its memory this long after it last loaded an engine or a data set."""
@@ -374,14 +379,15 @@ class TrainingPool:
             while True:
                 message = conn.recv()
                 kind = message[0]
-                if kind == "prepared":  # outside the condition: a slot's lock is never taken while holding it
-                    self._ask_handoff(worker)
+                if kind in ("renew", "prepared"):  # outside the condition: no slot's lock is taken while holding it
+                    if kind == "renew":
+                        self._renew(worker, *message[1:])
+                    else:
+                        self._ask_handoff(worker)
                     continue
                 with self._cond:
                     if kind == "ready":
                         worker.ready, worker.pid = True, message[1]
-                    elif kind == "renew":
-                        self._renew(worker, *message[1:])
                     elif kind == "handoff":
                         self._take_over(worker, message[1])
                     elif kind == "snapshot":
@@ -438,23 +444,31 @@ class TrainingPool:
 
     # -- renewing a worker whose memory crept (see the module docstring) ---------------------
     def _renew(self, worker: _Worker, rss: float, baseline: float, modules: list, recipes: list) -> None:
-        """A worker asked to be renewed: start its successor and have it load the same engines and data."""
-        if self._closing or self._workers[worker.index] is not worker or worker.spare is not None:
-            return
-        log.info("Training worker %s (pid %s) holds %.0f MB, %.0f MB over its settled %.0f MB: renewing it.",
-                 worker.index, worker.pid, rss, rss - baseline, baseline)
-        spare = _Worker(worker.index)
-        worker.spare = spare
-        self._start(spare)
-        self._direct(spare, ("prepare", modules, recipes))
+        """A worker asked to be renewed: its runs move to a new process (see :data:`AHEAD_ENV` for the order)."""
+        with self._cond:
+            if self._closing or self._workers[worker.index] is not worker or worker.spare is not None:
+                return
+            log.info("Training worker %s (pid %s) holds %.0f MB, %.0f MB over its settled %.0f MB: renewing it.",
+                     worker.index, worker.pid, rss, rss - baseline, baseline)
+            if os.environ.get(AHEAD_ENV, "0").strip() == "1":
+                spare = _Worker(worker.index)
+                worker.spare = spare
+                self._start(spare)
+                self._direct(spare, ("prepare", modules, recipes))
+                return  # the handoff is asked for once it is prepared
+        self._request_handoff(worker)
 
     def _ask_handoff(self, spare: _Worker) -> None:
         """The successor is ready: from now on the slot's messages wait, and the old worker hands its runs over."""
-        index = spare.index
         with self._cond:
-            old = self._workers[index]
+            old = self._workers[spare.index]
             if old.spare is not spare or self._closing:
                 return
+        self._request_handoff(old)
+
+    def _request_handoff(self, old: _Worker) -> None:
+        """From now on the slot's messages wait; the old worker hands its runs over (then :meth:`_take_over`)."""
+        index = old.index
         with self._slot_locks[index]:
             if self._pending[index] is None:
                 self._direct(old, ("handoff",))
@@ -468,7 +482,7 @@ class TrainingPool:
             return
         spare, old.spare = old.spare, None
         if spare is None or spare.process is None or spare.process.poll() is not None:
-            spare = _Worker(index)  # the prepared successor is gone: a plain new process (a slower first tick)
+            spare = _Worker(index)  # not prepared ahead (the default), or it is gone: a new process now
             self._start(spare)
         self._workers[index] = spare
         self.renewals += 1

@@ -328,9 +328,11 @@ def test_a_renewed_worker_hands_its_runs_over_and_they_go_on_exactly(monkeypatch
 
 def test_a_pause_sent_while_a_worker_hands_over_waits_for_the_handover(monkeypatch):
     """Messages for a slot whose worker is handing over are held back and reach the new worker after the runs it
-    takes over (here the handover is slowed down, so a Pause surely lands in it)."""
+    takes over (here the handover is slowed down, so a Pause surely lands in it). With the successor prepared
+    ahead, so that path is covered too (the other test renews the default way)."""
     from engine import workers
 
+    monkeypatch.setenv(workers.AHEAD_ENV, "1")
     monkeypatch.setenv(workers.RENEW_ENV, "0.000001")
     monkeypatch.setenv(workers.SETTLE_ENV, "0.3")
     pool = TrainingPool(1, stale_seconds=30.0)
