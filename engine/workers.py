@@ -230,7 +230,7 @@ def worker_main(conn) -> None:
                 if kind == "handoff":  # this worker is being renewed: every run goes to its successor, whole
                     conn.send(("handoff", [(o, "step" if h.once else "start", snapshots.dumps(h.trainer),
                                             h.seconds, h.period) for o, h in runs.items()]))
-                    return
+                    os._exit(0)  # at once: an interpreter's teardown with torch loaded would keep its memory a while
                 if kind in ("start", "step"):
                     _, owner, blob, seconds, period = message
                     runs.pop(owner, None)
@@ -481,21 +481,31 @@ class TrainingPool:
         if self._workers[index] is not old:
             return
         spare, old.spare = old.spare, None
-        if spare is None or spare.process is None or spare.process.poll() is not None:
-            spare = _Worker(index)  # not prepared ahead (the default), or it is gone: a new process now
-            self._start(spare)
+        fresh = spare is None or spare.process is None or spare.process.poll() is not None
+        if fresh:  # not prepared ahead (the default), or it is gone: a new process, once the old one has gone
+            spare = _Worker(index)
         self._workers[index] = spare
         self.renewals += 1
         # Only runs the pool still has from before the handoff (a run restarted meanwhile is in the held-back messages).
         keep = [entry for entry in handed
                 if (run := self._runs.get(entry[0])) is not None and run.worker == index and not run.final
                 and run.started <= self._handoff_at[index]]
-        threading.Thread(target=self._hand_over, args=(index, spare, keep), name=f"training-pool-handover-{index}",
-                         daemon=True).start()
+        threading.Thread(target=self._hand_over, args=(index, spare, keep, old if fresh else None),
+                         name=f"training-pool-handover-{index}", daemon=True).start()
 
-    def _hand_over(self, index: int, spare: _Worker, handed: list) -> None:
+    def _hand_over(self, index: int, spare: _Worker, handed: list, gone: _Worker | None = None) -> None:
         """Send the runs to the new worker, then the messages held back meanwhile, in order (its own thread:
-        sending a trainer waits until the worker reads it)."""
+        sending a trainer waits until the worker reads it). With ``gone``, start the new worker first, once that
+        old one has exited (so the server never holds both)."""
+        if gone is not None:
+            try:
+                gone.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                log.warning("Renewed training worker %s (pid %s) has not exited yet", index, gone.pid)
+            with self._cond:
+                if self._closing:
+                    return
+                self._start(spare)
         for owner, kind, blob, seconds, period in handed:
             self._direct(spare, (kind, owner, blob, seconds, period))
         while True:
@@ -517,6 +527,8 @@ class TrainingPool:
 
     def _direct(self, worker: _Worker, message: tuple) -> None:
         with worker.send_lock:
+            if worker.conn is None:  # a successor not started yet (it gets the held-back messages)
+                return
             try:
                 worker.conn.send(message)
             except (OSError, ValueError) as error:  # a dead worker: its reader reports it
