@@ -1,6 +1,8 @@
-"""Bank Marketing at 1 M and 5 M rows: local XGBoost (1 and 2 threads) against Spark ``local[2]`` (1 and 2 workers).
+"""Bank Marketing at 1 M and 5 M rows: local XGBoost (1 and 2 threads) against Spark ``local[2]`` and a Dask
+``LocalCluster`` of 2 workers (1 and 2 XGBoost workers each).
 
-    python bench/tabular_scale.py [--rows 1000000 5000000] [--rounds 20] [--backends local1 local2 spark spark2]
+    python bench/tabular_scale.py [--rows 1000000 5000000] [--rounds 20]
+                                  [--backends local1 local2 spark spark2 dask dask2]
 
 The data: Bank Marketing (``duration`` dropped: it leaks the answer) copied until it has ``--rows`` rows.
 Every copy gets Gaussian noise on each numeric column (2 % of that column's standard deviation), so no
@@ -10,16 +12,17 @@ of the 45,211 clients (and so every copy of it) is in the training, validation o
 training row (that would inflate the validation AUC).
 
 Each backend runs in a process of its own, watched from here: peak memory is the largest RSS of that
-process and all its children (for Spark: the Python driver, the JVM and its Python workers) sampled
-every 0.1 s. Reported per backend:
+process and all its children (for Spark: the Python driver, the JVM and its Python workers; for Dask:
+the client, the scheduler and the worker processes) sampled every 0.1 s. Reported per backend:
 
 - ``s/round``: the mean seconds of one boosting round, ``Booster.update`` plus the three metrics on the
-  training and validation rows. Local: the trainer's rounds after its ``DMatrix`` is built; Spark: the
-  rounds as timed on the worker by a callback (``SparkRun.round_seconds``), so the job's fixed costs
+  training and validation rows. Local: the trainer's rounds after its ``DMatrix`` is built; Spark and Dask:
+  the rounds as timed on the worker by a callback (``round_seconds``), so the job's fixed costs
   (tasks starting, rows through Arrow, the ``DMatrix`` build, the model coming back) are left out;
 - ``fixed s``: local, building the two ``DMatrix``; Spark, session start-up + rows into Spark + the
   fit's fixed part (the fit's seconds minus its rounds). A 2-round fit on 4,000 rows first starts the
-  session and its Python workers (reported as start-up);
+  session and its Python workers (reported as start-up); Dask, the cluster's start-up + rows into
+  Dask arrays + the fit's fixed part (each run starts its own cluster, so no warm-up is left out);
 - ``valid AUC`` of the ``--rounds``-round model (no early stopping: every backend trains the same
   number of rounds).
 
@@ -102,6 +105,21 @@ def run_spark(rows: int, rounds: int, driver_memory: str, workers: int = 1) -> d
             "train_rows": len(split.train), "valid_rows": len(split.valid)}
 
 
+def run_dask(rows: int, rounds: int, workers: int = 1) -> dict:
+    from engine.tabular import TabularConfig
+    from engine.tabular.dask_cluster import train_dask
+
+    table, split = scaled_bank(rows)
+    full = train_dask(table, split, TabularConfig(n_rounds=rounds, early_stopping=0), num_workers=workers,
+                      worker_memory="8GiB")
+    in_rounds = float(np.sum(full.round_seconds))
+    return {"fixed_s": full.seconds["total"] - in_rounds, "per_round_s": in_rounds / len(full.round_seconds),
+            "auc": full.valid["auc"], "rounds": full.rounds, "startup_s": full.seconds["startup"],
+            "data_s": full.seconds["data"], "fit_s": full.seconds["training"],
+            "where": {"workers": full.where.workers, "partitions": full.where.partitions},
+            "train_rows": len(split.train), "valid_rows": len(split.valid)}
+
+
 def tree_rss(pid: int) -> int:
     import psutil
 
@@ -137,7 +155,8 @@ def measure(backend: str, rows: int, rounds: int, driver_memory: str) -> dict:
 
 
 LABELS = {"local1": "local XGBoost, n_jobs=1", "local2": "local XGBoost, n_jobs=2",
-          "spark": "Spark local[2], 1 XGBoost worker", "spark2": "Spark local[2], 2 XGBoost workers"}
+          "spark": "Spark local[2], 1 XGBoost worker", "spark2": "Spark local[2], 2 XGBoost workers",
+          "dask": "Dask LocalCluster(2), 1 XGBoost worker", "dask2": "Dask LocalCluster(2), 2 XGBoost workers"}
 
 
 def main() -> None:
@@ -154,6 +173,8 @@ def main() -> None:
         rows = args.rows[0]
         if args.child.startswith("spark"):
             result = run_spark(rows, args.rounds, args.driver_memory, 2 if args.child == "spark2" else 1)
+        elif args.child.startswith("dask"):
+            result = run_dask(rows, args.rounds, 2 if args.child == "dask2" else 1)
         else:
             result = run_local(rows, args.rounds, int(args.child[-1]))
         print(json.dumps(result))

@@ -1,10 +1,11 @@
-"""Drawing helpers for engine tests: digits made of strokes, as a canvas would."""
+"""Helpers for engine tests: digits made of strokes, as a canvas would; a small table of bank clients."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
+import pandas as pd
 
 from engine.digits.strokes import render_strokes
 
@@ -29,3 +30,18 @@ def one(size: int = 280, width: float = 18) -> np.ndarray:
 def _move(strokes, offset, scale, size):
     c = size / 2
     return [[(c + (x - c) * scale + offset[0], c + (y - c) * scale + offset[1]) for x, y in s] for s in strokes]
+
+
+def clients_frame(n: int = 3000, seed: int = 0) -> pd.DataFrame:
+    """A binary table with what Bank Marketing has: numbers with gaps, a category with gaps, noise."""
+    rng = np.random.default_rng(seed)
+    job = rng.choice(["admin.", "blue-collar", "student", "retired"], n)
+    age = rng.normal(40, 10, n)
+    balance = rng.lognormal(7, 1, n)
+    logit = 0.05 * (age - 40) + np.where(job == "student", 1.5, 0.0) + 0.4 * np.log(balance / 1000) \
+        + rng.normal(0, 1, n)
+    df = pd.DataFrame({"age": age, "balance": balance, "job": job,
+                       "y": np.where(logit > 0.8, "yes", "no")})
+    df.loc[rng.random(n) < 0.1, "balance"] = np.nan
+    df.loc[rng.random(n) < 0.05, "job"] = None
+    return df

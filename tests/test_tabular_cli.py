@@ -66,6 +66,26 @@ def test_spark_backend_missing_says_so(csv, capsys, monkeypatch):
     assert "Spark backend is not available" in capsys.readouterr().err
 
 
+def test_dask_backend_gives_the_local_result(csv, capsys):
+    pytest.importorskip("distributed")
+    args = [str(csv), "--target", "bought", "--drop", "call_id", "--seed", "3", "--json"]
+    assert main(args) == 0
+    local = json.loads(capsys.readouterr().out)
+    assert main([*args, "--backend", "dask"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["backend"] == "dask" and out["where"]["local"] and out["where"]["partitions"] == 1
+    assert out["best_round"] == local["best_round"] and set(out["dask_seconds"]) >= {"startup", "training"}
+    for part in ("valid", "test"):
+        for name, value in local[part].items():
+            assert out[part][name] == pytest.approx(value, abs=1e-6), (part, name)
+
+
+def test_unreachable_dask_scheduler_is_one_line_and_status_3(csv, capsys):
+    pytest.importorskip("distributed")
+    code = main([str(csv), "--target", "bought", "--backend", "dask", "--scheduler", "tcp://127.0.0.1:9", "--json"])
+    assert code == 3 and "did not answer" in capsys.readouterr().err
+
+
 def test_runs_as_a_module(csv):
     done = subprocess.run([sys.executable, "-m", "engine.tabular", str(csv), "--target", "bought", "--json"],
                           capture_output=True, text=True, timeout=120)

@@ -24,11 +24,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from engine.tabular import TabularConfig, fit, load_bank, make_table, split_rows
 from engine.tabular import spark as sp
+from tests.helpers import clients_frame
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,24 +39,9 @@ if not JAVA_OK and not os.environ.get("CI"):
 UNREACHABLE = "spark://127.0.0.1:1"
 
 
-def _frame(n: int = 3000, seed: int = 0) -> pd.DataFrame:
-    """A binary table with what Bank Marketing has: numbers with gaps, a category with gaps, noise."""
-    rng = np.random.default_rng(seed)
-    job = rng.choice(["admin.", "blue-collar", "student", "retired"], n)
-    age = rng.normal(40, 10, n)
-    balance = rng.lognormal(7, 1, n)
-    logit = 0.05 * (age - 40) + np.where(job == "student", 1.5, 0.0) + 0.4 * np.log(balance / 1000) \
-        + rng.normal(0, 1, n)
-    df = pd.DataFrame({"age": age, "balance": balance, "job": job,
-                       "y": np.where(logit > 0.8, "yes", "no")})
-    df.loc[rng.random(n) < 0.1, "balance"] = np.nan
-    df.loc[rng.random(n) < 0.05, "job"] = None
-    return df
-
-
 @pytest.fixture(scope="module")
 def table():
-    return make_table(_frame(), "y", kinds={"job": "categorical"}, name="synthetic clients")
+    return make_table(clients_frame(), "y", kinds={"job": "categorical"}, name="synthetic clients")
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +102,7 @@ def test_two_workers_agree_within_tolerance(session):
 
 def test_regression_trains_the_local_model(session):
     rng = np.random.default_rng(1)
-    df = _frame(1500, seed=1).drop(columns="y")
+    df = clients_frame(1500, seed=1).drop(columns="y")
     df["spend"] = 0.02 * df["age"] + np.where(df["job"] == "retired", 1.0, 0.0) + rng.normal(0, 0.3, len(df))
     table = make_table(df, "spend", kinds={"job": "categorical"}, task="regression")
     split = split_rows(table, seed=1)

@@ -3,8 +3,9 @@
 Reads the CSV as the page does (types inferred), splits it (stratified, seeded: 60 / 20 / 20), trains
 with the page's defaults and early stopping on the validation rows (after an Optuna search on the
 validation rows when ``--trials`` is given), scores the test rows once, and prints one JSON object:
-rows and columns used, best round, validation and test metrics, backend and seconds. ``bank`` as the
-CSV means the bundled Bank Marketing table. Bad input prints the message and exits with status 2.
+rows and columns used, best round, validation and test metrics, backend (local, spark or dask) and
+seconds. ``bank`` as the CSV means the bundled Bank Marketing table. Bad input prints the message
+and exits with status 2.
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("csv", help="a CSV file, or 'bank' for the bundled Bank Marketing table")
     parser.add_argument("--target", help="the column to predict (default for 'bank': y)")
     parser.add_argument("--drop", default="", help="columns to leave out, comma-separated (e.g. duration)")
-    parser.add_argument("--backend", choices=("local", "spark"), default="local")
+    parser.add_argument("--backend", choices=("local", "spark", "dask"), default="local")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--trials", type=int, default=0, help="Optuna trials before the final fit (0: none)")
     parser.add_argument("--categorical", choices=("native", "onehot"), default="native")
     parser.add_argument("--master", default=None, help="Spark master (default: $ML_PLAYGROUND_SPARK_MASTER or "
                                                        "local[2])")
+    parser.add_argument("--scheduler", default=None, help="Dask scheduler address (default: "
+                                                          "$ML_PLAYGROUND_DASK_SCHEDULER or a local cluster)")
     parser.add_argument("--json", action="store_true", help="print one JSON object (default: a short summary)")
     return parser
 
@@ -63,6 +66,8 @@ def run(args: argparse.Namespace) -> dict:
                          "seconds": round(found.seconds, 3)}
     if args.backend == "spark":
         out.update(_spark(table, split, config, args.master))
+    elif args.backend == "dask":
+        out.update(_dask(table, split, config, args.scheduler))
     else:
         trainer = fit(table, split, config)
         out.update({"best_round": trainer.best_round_, "rounds": trainer.rounds_, "valid": trainer.scores("valid"),
@@ -74,17 +79,28 @@ def run(args: argparse.Namespace) -> dict:
 
 def _spark(table, split, config, master) -> dict:
     try:
-        from engine.tabular.spark import spark_frame, train_spark
+        from engine.tabular.spark import train_spark
     except ImportError as error:
         raise TableError(f"The Spark backend is not available here ({error}). Install pyspark (and a Java "
                          "runtime), or use --backend local.") from None
-    run_ = train_spark(table, split, replace(config), master=master)
+    return _cluster_summary(train_spark(table, split, replace(config), master=master), table, split, config, "spark")
+
+
+def _dask(table, split, config, scheduler) -> dict:
+    from engine.tabular.dask_cluster import train_dask
+
+    return _cluster_summary(train_dask(table, split, replace(config), scheduler=scheduler), table, split, config,
+                            "dask")
+
+
+def _cluster_summary(run_, table, split, config, backend: str) -> dict:
+    """A Spark or Dask run's summary, with the test rows scored once here (they never went to the cluster)."""
+    from engine.tabular.spark import spark_frame
+
     frame = spark_frame(table, split.test, config.categorical)[0]
     test = metrics(table.task, table.y[split.test], run_.predict(frame))
-    where = run_.where
     return {"best_round": run_.best_round, "rounds": run_.rounds, "valid": run_.valid, "test": test,
-            "backend": "spark", "where": {k: v for k, v in where.__dict__.items()},
-            "spark_seconds": run_.seconds}
+            "backend": backend, "where": dict(run_.where.__dict__), f"{backend}_seconds": run_.seconds}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except Exception as error:  # Spark that cannot start, a master that does not answer: one line, not a trace
-        if type(error).__name__ in ("SparkUnavailable", "SparkStopped"):
+        if type(error).__name__ in ("SparkUnavailable", "SparkStopped", "DaskUnavailable", "DaskStopped"):
             print(f"error: {error}", file=sys.stderr)
             return 3
         raise
