@@ -2,7 +2,7 @@
 
 The data column (dataset, switches, upload) and XGBoost's settings (every one in the URL) ->
 a Table, its seeded stratified split and a clamped TabularConfig -> the live run and the tabs
-that read its model (explain, export) or make fits of their own (compare, leakage, search, Spark).
+that read its model (explain, export) or make fits of their own (compare, leakage, search, Spark or Dask).
 """
 
 import streamlit as st
@@ -15,7 +15,7 @@ from app.tabular.data import bank_with_duration, data_picker, describe, summary
 from app.tabular.explain import importance_section, shap_section
 from app.tabular.lessons import compare_section, digits_section, leakage_section
 from app.tabular.settings import settings_section
-from app.tabular.tools import export_section, search_section, spark_section
+from app.tabular.tools import cluster_section, export_section, search_section
 from app.tabular.train import (
     live_section,
     make_split,
@@ -27,7 +27,7 @@ from app.tabular.train import (
     tree_section,
 )
 
-TABS = ["Train", "Compare encodings", "Explain", "Leakage", "Search", "Spark", "Export"]
+TABS = ["Train", "Compare encodings", "Explain", "Leakage", "Search", "Cluster", "Export"]
 
 st.title("📊 XGBoost on real data")
 st.caption("A real table, the Kaggle way: split it, boost live with early stopping, look inside the model, search "
@@ -108,7 +108,7 @@ with main:
                 search_section(table, split, config, run.owner)
         with tabs[5]:
             if tabs[5].open:
-                spark_section(table, split, config, model_of(run))
+                cluster_section(table, split, config, model_of(run))
         with tabs[6]:
             if tabs[6].open:
                 model = model_of(run)

@@ -367,7 +367,7 @@ def test_the_search_steps_through_trials_on_the_validation_rows_and_hands_over_t
 def test_the_spark_tab_trains_on_local_spark_or_says_why_not():
     """A real local[2] session where Java and pyspark are present (the model equals the local one: one XGBoost
     worker sees the same rows in the same order); otherwise the reason, and the page keeps working."""
-    at = page({K.VIEW: "Spark", K.setting("max_depth"): "3"})
+    at = page({K.VIEW: "Cluster", K.setting("max_depth"): "3"})
     assert not at.exception
     try:
         from engine.tabular.spark import java_available
@@ -387,6 +387,36 @@ def test_the_spark_tab_trains_on_local_spark_or_says_why_not():
     assert f"AUC **{auc:.4f}**" in texts(at)
 
 
+def test_the_cluster_tab_trains_on_a_local_dask_cluster(monkeypatch):
+    """The Dask engine: a local cluster of two workers, one XGBoost worker, the local model's best round and AUC."""
+    pytest.importorskip("distributed")
+    from engine.tabular.dask_cluster import SCHEDULER_ENV
+
+    monkeypatch.delenv(SCHEDULER_ENV, raising=False)
+    at = page({K.VIEW: "Cluster", K.CLUSTER_ENGINE: "Dask", K.setting("max_depth"): "3"})
+    assert not at.exception
+    at.button(key=K.DASK_RUN).click().run(timeout=120)
+    assert not at.exception and not errors(at), errors(at)
+    assert metric(at, "Workers") == "2" and metric(at, "Partitions") == "1"
+    assert metric(at, "Scheduler").startswith("tcp://127.0.0.1:")
+    reference = fit(bank(), split_rows(bank(), 0), TabularConfig(max_depth=3))
+    assert metric(at, "Best round") == str(reference.best_round_ + 1)
+    assert f"AUC **{reference.scores('valid')['auc']:.4f}**" in texts(at)
+
+
+def test_an_unreachable_dask_scheduler_is_reported(monkeypatch):
+    pytest.importorskip("distributed")
+    from engine.tabular.dask_cluster import SCHEDULER_ENV
+
+    monkeypatch.setenv(SCHEDULER_ENV, "tcp://127.0.0.1:9")
+    at = page({K.VIEW: "Cluster", K.CLUSTER_ENGINE: "Dask"})
+    assert "tcp://127.0.0.1:9" in texts(at)
+    at.button(key=K.DASK_RUN).click().run(timeout=120)
+    assert not at.exception
+    assert any("Dask could not train this model" in e and "did not answer" in e for e in errors(at)), errors(at)
+    assert at.button(key=K.DASK_RUN) is not None  # the page keeps working: it can be tried again
+
+
 def test_an_unreachable_spark_master_is_reported_and_local_is_only_used_on_request(monkeypatch):
     pytest.importorskip("pyspark")
     from engine.tabular.spark import MASTER_ENV, java_available
@@ -394,7 +424,7 @@ def test_an_unreachable_spark_master_is_reported_and_local_is_only_used_on_reque
     if not java_available()[0]:
         pytest.skip("no Java: the Spark tab says so (see the test above)")
     monkeypatch.setenv(MASTER_ENV, "spark://127.0.0.1:9")  # nothing listens on the discard port
-    at = page({K.VIEW: "Spark", K.setting("max_depth"): "3"})
+    at = page({K.VIEW: "Cluster", K.setting("max_depth"): "3"})
     at.button(key=K.SPARK_RUN).click().run()
     assert not at.exception
     assert any("Spark could not train this model" in e for e in errors(at)), errors(at)

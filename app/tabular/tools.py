@@ -1,8 +1,8 @@
-"""The workflow's tools: the Optuna search (trials live, on the validation rows), the same run on Spark, and
-the export of the model and of a script that retrains it outside the app.
+"""The workflow's tools: the Optuna search (trials live, on the validation rows), the same run on Spark or
+Dask, and the export of the model and of a script that retrains it outside the app.
 
-The search and Spark modules of the engine import Optuna and PySpark; they are imported here only when
-their tab is open, and a missing package or a missing Java is a message, never a crash.
+The search, Spark and Dask modules of the engine import Optuna, PySpark and distributed; they are imported
+here only when their tab is open, and a missing package or a missing Java is a message, never a crash.
 """
 
 from __future__ import annotations
@@ -122,12 +122,12 @@ def search_section(table: Table, split: Split, config: TabularConfig, owner: str
                            "then train with them on the Train tab and score the test set once.")
 
 
-# ---------------------------------------------------------------- Spark
+# ---------------------------------------------------------------- Spark and Dask
 def _in_thread(work, stop: threading.Event, text: str, key: str):
     """Run ``work()`` in a thread while this script run shows its progress; return its result or raise its error.
 
     The progress updates are Streamlit calls, so any click (the Stop button included) interrupts this run at
-    the next one; ``stop`` is then set, and the engine's ``stop`` callable ends the Spark job.
+    the next one; ``stop`` is then set, and the engine's ``stop`` callable ends the Spark or Dask job.
     """
     box: dict = {}
 
@@ -137,8 +137,8 @@ def _in_thread(work, stop: threading.Event, text: str, key: str):
         except BaseException as err:  # noqa: BLE001 - handed to the script run below
             box["error"] = err
 
-    thread = threading.Thread(target=target, name="tabular-spark", daemon=True)
-    st.button("■ Stop", key=key, help="Stop the Spark run (start-up included); nothing is lost on this page.")
+    thread = threading.Thread(target=target, name="tabular-cluster", daemon=True)
+    st.button("■ Stop", key=key, help="Stop the run (start-up included); nothing is lost on this page.")
     bar = st.progress(0.0, text=text)
     start = time.perf_counter()
     thread.start()
@@ -155,75 +155,142 @@ def _in_thread(work, stop: threading.Event, text: str, key: str):
     return box["value"]
 
 
-def spark_section(table: Table, split: Split, config: TabularConfig, local_trainer) -> None:
+CLUSTER_ENGINES = ("Spark", "Dask")
+
+
+def cluster_section(table: Table, split: Split, config: TabularConfig, local_trainer) -> None:
+    """The same training on a cluster engine: Spark (the lecture's) or Dask (Python-native)."""
     with st.container(key=K.SPARK_BOX):
-        st.caption("The same training through XGBoost's own PySpark estimators (`xgboost.spark`): a local Spark "
-                   "session (`local[2]`) by default, or the cluster that `ML_PLAYGROUND_SPARK_MASTER` points at. "
-                   "Same rows, same columns, same parameters; the test rows never go to Spark. On one small "
-                   "machine Spark only adds start-up and scheduling time; it pays off when the table no longer "
-                   "fits one machine.")
+        engine = st.radio("Engine", CLUSTER_ENGINES, key=K.CLUSTER_ENGINE, horizontal=True, bind="query-params",
+                          help="Spark: XGBoost's PySpark estimators on a JVM (`xgboost.spark`). Dask: XGBoost's "
+                               "`xgboost.dask` on Python worker processes. Both train the model of the Train tab.")
+        if engine == "Dask":
+            _dask_part(table, split, config, local_trainer)
+        else:
+            _spark_part(table, split, config, local_trainer)
+
+
+def _spark_part(table: Table, split: Split, config: TabularConfig, local_trainer) -> None:
+    st.caption("The same training through XGBoost's own PySpark estimators (`xgboost.spark`): a local Spark "
+               "session (`local[2]`) by default, or the cluster that `ML_PLAYGROUND_SPARK_MASTER` points at. "
+               "Same rows, same columns, same parameters; the test rows never go to Spark. On one small "
+               "machine Spark only adds start-up and scheduling time; it pays off when the table no longer "
+               "fits one machine.")
+    try:
+        from engine.tabular import spark
+    except ImportError as err:
+        st.info(f"Spark support is not available in this install ({err}).", icon="🧩")
+        return
+    try:
+        ok, message = spark.java_available()
+    except Exception as err:  # noqa: BLE001
+        ok, message = False, str(err)
+    if not ok:
+        st.warning(f"Spark cannot start here: {message}", icon="☕")
+        return
+    try:
+        master = spark.resolve_master()
+    except Exception:  # noqa: BLE001
+        master = "local[2]"
+    st.caption(f"{message}. Master: `{master}`.")
+    results = st.session_state.setdefault(K.RESULTS, {})
+    key = ("spark", table.name, len(table.y), tuple(table.features), split.seed, config)
+    run = st.button("⚡ Run on Spark", key=K.SPARK_RUN, type="primary",
+                    help="Starts (or reuses) a Spark session and trains the same model there; an unreachable "
+                         "master is reported within 30 s.")
+    fallback = isinstance(results.get(key), Exception) and st.button(
+        "Train on local[2] instead", key=K.SPARK_FALLBACK,
+        help="The cluster could not be used: train the same model on a local Spark session on this machine.")
+    if run or fallback:
+        stop = threading.Event()
         try:
-            from engine.tabular import spark
-        except ImportError as err:
-            st.info(f"Spark support is not available in this install ({err}).", icon="🧩")
-            return
-        try:
-            ok, message = spark.java_available()
+            results[key] = _in_thread(
+                lambda: spark.train_spark(table, split, config, timeout=30, fallback=bool(fallback),
+                                          stop=stop.is_set),
+                stop, "Starting Spark and training (the first start takes a while)…", "tabular_spark_stop")
         except Exception as err:  # noqa: BLE001
-            ok, message = False, str(err)
-        if not ok:
-            st.warning(f"Spark cannot start here: {message}", icon="☕")
-            return
+            results[key] = err
+        st.rerun()
+    outcome = results.get(key)
+    if outcome is None:
+        return
+    if isinstance(outcome, Exception):
+        st.error(f"Spark could not train this model: {outcome}", icon="⚡")
+        st.caption("Nothing ran elsewhere instead. Train on local[2] (above), or use the Train tab.")
+        return
+    where = outcome.where
+    cols = st.columns(4)
+    cols[0].metric("Master", where.master)
+    cols[1].metric("Executors", f"{where.executors}", help=f"{where.cores} task slots in all.")
+    cols[2].metric("Partitions", f"{where.partitions}", help="One per XGBoost worker.")
+    cols[3].metric("Best round", f"{outcome.best_round + 1}", help=f"{outcome.rounds} rounds trained.")
+    if where.ui_url:
+        st.markdown(f"Spark's own UI: [{where.ui_url}]({where.ui_url}) (Spark {where.spark_version}; open while "
+                    "the session lives, from the machine that runs the app).")
+    if where.fell_back or where.note:
+        st.info(where.note or "Trained on local[2] instead, as asked.")
+    _cluster_scores(outcome, local_trainer, "Spark", "moving the rows into Spark")
+
+
+def _dask_part(table: Table, split: Split, config: TabularConfig, local_trainer) -> None:
+    st.caption("The same training through XGBoost's own Dask interface (`xgboost.dask`): a local cluster of "
+               "two worker processes, started for the run and closed after it, or the scheduler that "
+               "`ML_PLAYGROUND_DASK_SCHEDULER` points at. Same rows, columns and parameters as on Spark; no "
+               "Java needed. The test rows never go to Dask.")
+    try:
+        from engine.tabular import dask_cluster as dc
+    except ImportError as err:
+        st.info(f"Dask support is not available in this install ({err}).", icon="🧩")
+        return
+    ok, message = dc.dask_available()
+    if not ok:
+        st.warning(message, icon="🧩")
+        return
+    scheduler = dc.resolve_scheduler()
+    st.caption(f"{message}. Scheduler: `{scheduler or f'a local cluster ({dc.LOCAL_WORKERS} workers)'}`.")
+    results = st.session_state.setdefault(K.RESULTS, {})
+    key = ("dask", scheduler, table.name, len(table.y), tuple(table.features), split.seed, config)
+    if st.button("🧩 Run on Dask", key=K.DASK_RUN, type="primary",
+                 help="Starts a local Dask cluster (or connects to the scheduler) and trains the same model there; "
+                      "an unreachable scheduler is reported within 30 s."):
+        stop = threading.Event()
         try:
-            master = spark.resolve_master()
-        except Exception:  # noqa: BLE001
-            master = "local[2]"
-        st.caption(f"{message}. Master: `{master}`.")
-        results = st.session_state.setdefault(K.RESULTS, {})
-        key = ("spark", table.name, len(table.y), tuple(table.features), split.seed, config)
-        run = st.button("⚡ Run on Spark", key=K.SPARK_RUN, type="primary",
-                        help="Starts (or reuses) a Spark session and trains the same model there; an unreachable "
-                             "master is reported within 30 s.")
-        fallback = isinstance(results.get(key), Exception) and st.button(
-            "Train on local[2] instead", key=K.SPARK_FALLBACK,
-            help="The cluster could not be used: train the same model on a local Spark session on this machine.")
-        if run or fallback:
-            stop = threading.Event()
-            try:
-                results[key] = _in_thread(
-                    lambda: spark.train_spark(table, split, config, timeout=30, fallback=bool(fallback),
-                                              stop=stop.is_set),
-                    stop, "Starting Spark and training (the first start takes a while)…", "tabular_spark_stop")
-            except Exception as err:  # noqa: BLE001
-                results[key] = err
-            st.rerun()
-        outcome = results.get(key)
-        if outcome is None:
-            return
-        if isinstance(outcome, Exception):
-            st.error(f"Spark could not train this model: {outcome}", icon="⚡")
-            st.caption("Nothing ran elsewhere instead. Train on local[2] (above), or use the Train tab.")
-            return
-        where = outcome.where
-        cols = st.columns(4)
-        cols[0].metric("Master", where.master)
-        cols[1].metric("Executors", f"{where.executors}", help=f"{where.cores} task slots in all.")
-        cols[2].metric("Partitions", f"{where.partitions}", help="One per XGBoost worker.")
-        cols[3].metric("Best round", f"{outcome.best_round + 1}", help=f"{outcome.rounds} rounds trained.")
-        if where.ui_url:
-            st.markdown(f"Spark's own UI: [{where.ui_url}]({where.ui_url}) (Spark {where.spark_version}; open while "
-                        "the session lives, from the machine that runs the app).")
-        if where.fell_back or where.note:
-            st.info(where.note or "Trained on local[2] instead, as asked.")
-        st.markdown("Validation on Spark: " + " · ".join(f"{metric_label(k)} **{v:.4f}**"
-                                                        for k, v in outcome.valid.items()))
-        if local_trainer is not None and local_trainer.history_:
-            local = local_trainer.scores("valid")
-            st.caption(f"This page's local run (best round {local_trainer.rounds_used}): " + " · ".join(
-                f"{metric_label(k)} {v:.4f}" for k, v in local.items() if k in outcome.valid))
-        if outcome.seconds:
-            st.caption("Seconds: " + " · ".join(f"{k} {v:.2f}" for k, v in outcome.seconds.items())
-                       + ". Start-up and moving the rows into Spark are the overhead a local run does not pay.")
+            results[key] = _in_thread(lambda: dc.train_dask(table, split, config, timeout=30, stop=stop.is_set),
+                                      stop, "Starting Dask workers and training…", "tabular_dask_stop")
+        except Exception as err:  # noqa: BLE001
+            results[key] = err
+        st.rerun()
+    outcome = results.get(key)
+    if outcome is None:
+        return
+    if isinstance(outcome, Exception):
+        st.error(f"Dask could not train this model: {outcome}", icon="🧩")
+        st.caption("Nothing ran elsewhere instead: unset ML_PLAYGROUND_DASK_SCHEDULER for a local cluster, or use "
+                   "the Train tab.")
+        return
+    where = outcome.where
+    cols = st.columns(4)
+    cols[0].metric("Scheduler", where.scheduler, help="A local cluster, closed after the run." if where.local
+                   else "The cluster ML_PLAYGROUND_DASK_SCHEDULER points at.")
+    cols[1].metric("Workers", f"{where.workers}", help=f"{where.threads} threads in all.")
+    cols[2].metric("Partitions", f"{where.partitions}", help="Chunks of the training rows: one per XGBoost worker.")
+    cols[3].metric("Best round", f"{outcome.best_round + 1}", help=f"{outcome.rounds} rounds trained.")
+    if where.dashboard and not where.local:
+        st.markdown(f"Dask's own dashboard: [{where.dashboard}]({where.dashboard}) (Dask {where.dask_version}).")
+    _cluster_scores(outcome, local_trainer, "Dask", "starting the workers and moving the rows to them")
+
+
+def _cluster_scores(outcome, local_trainer, engine: str, overhead: str) -> None:
+    """A cluster run's validation scores beside this page's local run, and where its seconds went."""
+    st.markdown(f"Validation on {engine}: " + " · ".join(f"{metric_label(k)} **{v:.4f}**"
+                                                         for k, v in outcome.valid.items()))
+    if local_trainer is not None and local_trainer.history_:
+        local = local_trainer.scores("valid")
+        st.caption(f"This page's local run (best round {local_trainer.rounds_used}): " + " · ".join(
+            f"{metric_label(k)} {v:.4f}" for k, v in local.items() if k in outcome.valid))
+    if outcome.seconds:
+        st.caption("Seconds: " + " · ".join(f"{k} {v:.2f}" for k, v in outcome.seconds.items())
+                   + f". Start-up and {overhead} are the overhead a local run does not pay.")
 
 
 # ---------------------------------------------------------------- export
