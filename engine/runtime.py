@@ -33,7 +33,7 @@ def configure_environment() -> int:
 
 def math_threads() -> int:
     """Math threads per model: ``ML_PLAYGROUND_THREADS``, default 1 (also XGBoost's ``n_jobs``)."""
-    return _env_int(THREADS_ENV, default=1, lowest=1)
+    return env_number(THREADS_ENV, default=1, lowest=1)
 
 
 def configure_threads() -> int:
@@ -91,9 +91,11 @@ def describe_device(device) -> str:
     return f"CPU ({torch.get_num_threads()} thread{'s' if torch.get_num_threads() > 1 else ''})"
 
 
-def _env_int(name: str, default: int, lowest: int) -> int:
+def env_number(name: str, default, lowest, kind=int):
+    """The environment variable ``name`` read as ``kind`` (int or float), at least ``lowest``; ``default`` when
+    it is unset or unreadable."""
     try:
-        return max(lowest, int(os.environ.get(name, default)))
+        return max(lowest, kind(os.environ.get(name, default)))
     except ValueError:
         return default
 

@@ -133,13 +133,6 @@ def _rss_mb() -> float | None:
         return None
 
 
-def _env_float(name: str, default: float) -> float:
-    try:
-        return max(0.0, float(os.environ.get(name, default)))
-    except ValueError:
-        return default
-
-
 class _Growth:
     """A worker's memory against its settled level: the level once nothing new has been loaded for a while.
 
@@ -148,8 +141,10 @@ class _Growth:
     """
 
     def __init__(self) -> None:
-        self.limit = _env_float(RENEW_ENV, RENEW_MB)
-        self.settle = _env_float(SETTLE_ENV, SETTLE_SECONDS)
+        from engine.runtime import env_number
+
+        self.limit = env_number(RENEW_ENV, RENEW_MB, 0.0, float)
+        self.settle = env_number(SETTLE_ENV, SETTLE_SECONDS, 0.0, float)
         self.signature: tuple[int, int] | None = None
         self.since = time.monotonic()
         self.ticks = 0
