@@ -74,6 +74,9 @@ class LiveRun:
     whole: int = 0
     slowed: int = 0
     """Updates cut short so far (each doubled the interval)."""
+    generation: int = 0
+    """Counts the runs this session has started on the page (Reset, a new Play after the end, a crash): a message
+    about one run (an edit's outcome) is shown only while its generation is the page's."""
 
     @property
     def in_progress(self) -> bool:
@@ -115,7 +118,14 @@ def release(run: LiveRun) -> None:
 def replace_trainer(run: LiveRun, trainer: LiveTrainer | None) -> None:
     """Start over with ``trainer`` (or nothing), paused: a settings change, a preset, Reset, an import."""
     release(run)
-    run.trainer, run.playing, run.settled, run.note, run.waiting = trainer, False, False, None, ""
+    begin(run, trainer)
+    run.playing, run.waiting = False, ""
+
+
+def begin(run: LiveRun, trainer: LiveTrainer | None) -> None:
+    """Make ``trainer`` the page's run: a new generation, not yet settled, no note."""
+    run.trainer, run.settled, run.note = trainer, False, None
+    run.generation += 1
 
 
 def forward(run: LiveRun, path: str, *args) -> None:
@@ -172,7 +182,8 @@ def follow(run: LiveRun, seconds: float, period: float, make_trainer: Callable[[
         return
     run.waiting = ""
     if update.error:
-        run.trainer, run.playing, run.settled, run.remote_seconds = make_trainer(), False, False, None
+        begin(run, make_trainer())
+        run.playing, run.remote_seconds = False, None
         run.note = ("error", update.error)
         return
     if update.trainer is not None:
@@ -236,7 +247,7 @@ def live_controls(
 
     def on_play() -> None:
         if run.trainer is None or run.trainer.finished:
-            run.trainer, run.settled, run.note = make_trainer(), False, None
+            begin(run, make_trainer())
         run.playing, run.drawing, run.whole, run.behind, run.ended_at = True, False, 0, 0, None
 
     def on_pause() -> None:
@@ -247,7 +258,7 @@ def live_controls(
 
     def on_step() -> None:
         if run.trainer is None or run.trainer.finished:
-            run.trainer, run.settled, run.note = make_trainer(), False, None
+            begin(run, make_trainer())
         run.playing = False
         seconds = speeds.get(st.session_state.get(speed_key), speeds["normal"])
         if not tick(run, seconds, STEP_SLOT_WAIT):

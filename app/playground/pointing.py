@@ -24,7 +24,7 @@ RERUN = "playground_pointing_rerun"
 """Session state: a click in the diagram changed a setting or the network (the fragment then reruns the whole
 page: the settings, the link and the export must follow)."""
 EDIT_NOTE = "playground_edit_note"
-"""Session state: ``(run settings it belongs to, "ok" | "error", text)`` of the last edit."""
+"""Session state: ``((run settings, run generation) it belongs to, "ok" | "error", text)`` of the last edit."""
 
 
 def _trigger(name: str):
@@ -52,8 +52,13 @@ def rerun_wanted() -> bool:
     return bool(st.session_state.pop(RERUN, False))
 
 
+def _run_id() -> tuple:
+    """The page's run as notes know it: its settings and its generation (a Reset starts a new one)."""
+    return st.session_state.get(K.RUN_CONFIG), live_run(K.PREFIX).generation
+
+
 def _note(level: str, text: str) -> None:
-    st.session_state[EDIT_NOTE] = (st.session_state.get(K.RUN_CONFIG), level, text)
+    st.session_state[EDIT_NOTE] = (_run_id(), level, text)
 
 
 def _name(node: str) -> str:
@@ -101,7 +106,7 @@ def on_edit() -> None:
 def note_markup() -> str:
     """The last edit's outcome for the live view (only while the run it changed is the page's run)."""
     note = st.session_state.get(EDIT_NOTE)
-    if not note or note[0] != st.session_state.get(K.RUN_CONFIG):
+    if not note or note[0] != _run_id():
         return ""
     _, level, text = note
     colour = "#1e7e34" if level == "ok" else "#c0392b"
