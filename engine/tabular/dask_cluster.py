@@ -32,12 +32,12 @@ import socket
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from engine.tabular.data import Table
+from engine.tabular.spark import SparkRun
 from engine.tabular.split import Split
 from engine.tabular.trainer import TabularConfig, metrics
 
@@ -75,28 +75,11 @@ class DaskWhere:
 
 
 @dataclass
-class DaskRun:
-    """The result of :func:`train_dask` (the same fields as :class:`engine.tabular.spark.SparkRun`)."""
+class DaskRun(SparkRun):
+    """The result of :func:`train_dask`: :class:`engine.tabular.spark.SparkRun`'s fields and ``predict``, with
+    :class:`DaskWhere` as ``where``."""
 
-    booster: object
-    best_round: int
-    rounds: int
-    history: dict
-    valid: dict[str, float]
-    feature_names: list[str]
-    feature_types: list[str]
     where: DaskWhere
-    seconds: dict[str, float] = field(default_factory=dict)
-    round_seconds: list[float] = field(default_factory=list)
-    """Each round's seconds on the (first) worker, as :attr:`engine.tabular.spark.SparkRun.round_seconds`."""
-
-    def predict(self, frame: pd.DataFrame, margin: bool = False) -> np.ndarray:
-        """Predictions for a :func:`~engine.tabular.spark.spark_frame` frame, up to the best round."""
-        import xgboost as xgb
-
-        dm = xgb.DMatrix(frame.to_numpy(np.float32), missing=np.nan, feature_names=self.feature_names,
-                         feature_types=self.feature_types, enable_categorical="c" in self.feature_types)
-        return self.booster.predict(dm, output_margin=margin, iteration_range=(0, self.best_round + 1))
 
 
 def dask_available() -> tuple[bool, str]:
