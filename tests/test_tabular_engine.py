@@ -299,6 +299,34 @@ def test_cuda_falls_back_to_the_cpu_with_a_note_where_there_is_none(bank, bank_s
     assert TabularTrainer(bank, bank_split, TabularConfig(device="auto")).notes_ == []
 
 
+def test_cuda_is_seen_only_with_a_cuda_build_a_driver_and_visible_devices(monkeypatch):
+    import xgboost as xgb
+
+    from engine.tabular import trainer as T
+
+    def seen(use_cuda: bool, driver: bool, visible: str | None) -> bool:
+        monkeypatch.setattr(xgb, "build_info", lambda: {"USE_CUDA": use_cuda})
+        monkeypatch.setattr(T.os.path, "exists", lambda path: driver and path == "/dev/nvidiactl")
+        monkeypatch.setattr(T.shutil, "which", lambda name: None)
+        if visible is None:
+            monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+        else:
+            monkeypatch.setenv("CUDA_VISIBLE_DEVICES", visible)
+        T.cuda_available.cache_clear()
+        return T.cuda_available()
+
+    try:
+        assert seen(True, True, None) and seen(True, True, "0")
+        assert T.resolve_device("auto") == ("cuda", None)
+        assert not seen(False, True, None)  # xgboost-cpu
+        assert not seen(True, False, None)  # the CUDA build on a machine without a driver
+        assert not seen(True, True, "") and not seen(True, True, "-1")  # GPUs hidden
+        assert T.resolve_device("cuda")[0] == "cpu"
+    finally:
+        monkeypatch.undo()
+        T.cuda_available.cache_clear()
+
+
 def test_shap_of_the_validation_rows_is_computed_once_per_model(bank, bank_split, monkeypatch):
     trainer = TabularTrainer(bank, bank_split, QUICK)
     trainer.step(0.0)

@@ -161,3 +161,38 @@ def test_an_unparsable_file():
         read_csv(b"a,b,y\n1,2,yes\n3,4,no\n5,6,7,8,9\n")
     with pytest.raises(TableError, match="could not be read as a table"):
         read_csv(b'a,b,y\n1,"2,yes\n3,4,no\n')
+
+
+def test_decimal_commas_in_a_semicolon_file_are_numbers():
+    df = _good(60)
+    text = df.to_csv(index=False, sep=";", decimal=",").encode()
+    read = read_csv(text)
+    assert read["x"].dtype.kind == "f" and np.allclose(read["x"], df["x"])
+    assert "decimal commas" in read.attrs["notes"][0] and "'x'" in read.attrs["notes"][0]
+    assert make_table(read, "y").kinds["x"] == "numeric"
+    # a comma-separated file keeps "1,5" as text (there a quoted "1,500" may well be a thousand)
+    assert read_csv(b'x,y\n"1,5",a\n2,b\n').attrs["notes"] == []
+
+
+def test_infinite_and_out_of_range_numbers_are_missing_with_a_note():
+    df = _good(100)
+    df.loc[[3, 8], "x"] = np.inf
+    df.loc[5, "x"] = -1e300
+    table = make_table(df, "y")
+    assert int(table.X["x"].isna().sum()) == 3 and np.isfinite(table.X["x"].dropna()).all()
+    assert any("'x': 3 values are infinite" in note for note in table.notes)
+    table = make_table(df.assign(far=1e300), "y")
+    assert "far" not in table.features and any("'far' ignored" in note for note in table.notes)
+    regression = pd.DataFrame({"x": np.arange(100.0), "y": np.linspace(0, 1, 100)})
+    regression.loc[7, "y"] = np.inf
+    with pytest.raises(TableError, match="target 'y' has 1 values that are infinite"):
+        make_table(regression, "y")
+
+
+def test_a_text_target_is_compared_without_its_spaces():
+    df = _good(100)
+    df["y"] = np.where(np.arange(100) % 2, "yes", " yes ")
+    with pytest.raises(TableError, match="one class only"):
+        make_table(df, "y")
+    df["y"] = np.where(np.arange(100) % 2, "yes", " no ")
+    assert make_table(df, "y", check_leaks=False).class_names == ["no", "yes"]

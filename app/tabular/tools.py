@@ -318,7 +318,7 @@ def export_section(trainer, config: TabularConfig, table: Table, split: Split, c
         try:
             script = export.retrain_script(config, csv_name, table.target, kinds=dict(table.kinds), task=table.task,
                                            class_names=table.class_names, seed=split.seed,
-                                           n_classes=table.n_classes or None)
+                                           n_classes=table.n_classes or None, decimal_commas=table.decimal_commas)
         except Exception as err:  # noqa: BLE001
             b.warning(f"The script could not be written: {err}")
             return

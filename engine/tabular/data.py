@@ -35,6 +35,8 @@ MAX_CLASSES = 100
 """More distinct target values than this (in a text column) is not a classification problem we offer."""
 LEAK_ACCURACY = 0.99
 """A feature whose value alone predicts this share of held-out targets (or R² for regression) leaks."""
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+"""XGBoost stores features and labels as 32-bit floats: a larger magnitude would become infinite."""
 MISSING_TOKENS = ("", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "?", "-")
 KINDS = ("numeric", "categorical", "ignore")
 TASKS = ("binary", "multiclass", "regression")
@@ -59,6 +61,8 @@ class Table:
     class_names : the label of each class code (None for regression).
     kinds : feature column -> "numeric" | "categorical" (only the columns in ``X``).
     notes : non-fatal things the page should show ("column x ignored: all empty").
+    decimal_commas : columns the CSV wrote with decimal commas (read by :func:`read_csv`); the exported
+        retraining script reads them the same way.
     """
 
     name: str
@@ -69,6 +73,7 @@ class Table:
     class_names: list[str] | None
     kinds: dict[str, str]
     notes: list[str] = field(default_factory=list)
+    decimal_commas: tuple[str, ...] = ()
 
     @property
     def n_rows(self) -> int:
@@ -169,8 +174,36 @@ def read_csv(source: bytes | str | Path, max_bytes: int = MAX_UPLOAD_BYTES) -> p
     if repeated:  # pandas keeps them apart as name, name.1, ...
         notes.append("Repeated column names were numbered (name, name.1, ...): " + _names(repeated) + ".")
     df.columns = [str(c).strip() for c in df.columns]
+    converted = _decimal_commas(df) if delimiter != "," else []
+    if converted:
+        notes.append(f"Read decimal commas as decimal points (1,5 = 1.5) in {_names(converted)}.")
     df.attrs["notes"] = notes
+    df.attrs["decimal_commas"] = converted
     return df
+
+
+DECIMAL_COMMA = r"[+-]?(\d+,\d*|,\d+)([eE][+-]?\d+)?"
+
+
+def _decimal_commas(df: pd.DataFrame) -> list[str]:
+    """Turn text columns written with decimal commas ("1,5", as in a European spreadsheet) into numbers.
+
+    For files not separated by commas: a column is converted when every present value is a plain number
+    and at least one has a decimal comma. Changes ``df`` in place; returns the columns converted.
+    """
+    converted = []
+    for name in df.columns:
+        column = df[name]
+        if pd.api.types.is_numeric_dtype(column) or column.notna().sum() == 0:
+            continue
+        text = column.dropna().astype(str).str.strip().unique()
+        text = pd.Series(text, dtype="string")
+        comma = text.str.fullmatch(DECIMAL_COMMA)
+        plain = text.str.fullmatch(r"[+-]?\d+")
+        if comma.any() and (comma | plain).all():
+            df[name] = pd.to_numeric(column.astype("string").str.strip().str.replace(",", ".", regex=False))
+            converted.append(name)
+    return converted
 
 
 def _check_size(size: int, max_bytes: int) -> None:
@@ -334,7 +367,17 @@ def make_table(df: pd.DataFrame, target: str, kinds: dict | None = None, drop=()
                 examples = values[values.notna() & numbers.isna()].astype(str).unique()[:3]
                 raise TableError(f"Column {column!r} is set to numeric but {bad:,} values are not numbers (e.g. "
                                  f"{', '.join(map(repr, examples))}). Set it to categorical, or fix those values.")
-            columns[column] = numbers.to_numpy(dtype=np.float32)
+            values64 = numbers.to_numpy(dtype=np.float64)
+            out_of_range = np.abs(np.nan_to_num(values64, nan=0.0)) > FLOAT32_MAX  # also ±inf
+            if out_of_range.any():
+                values64 = np.where(out_of_range, np.nan, values64)
+                if np.isnan(values64).all():
+                    notes.append(f"column {column!r} ignored: every value is infinite or beyond ±3.4e38, too large "
+                                 "for XGBoost's 32-bit numbers.")
+                    continue
+                notes.append(f"column {column!r}: {int(out_of_range.sum()):,} values are infinite or too large for "
+                             "XGBoost's 32-bit numbers (beyond ±3.4e38): treated as missing.")
+            columns[column] = values64.astype(np.float32)
         else:
             if guessed[column] == "categorical" and _numbers(values)[1] < 0.1 * values.notna().sum():
                 notes.append(f"column {column!r} mixes numbers and text: treated as categorical.")
@@ -345,7 +388,8 @@ def make_table(df: pd.DataFrame, target: str, kinds: dict | None = None, drop=()
     if not columns:
         raise TableError(f"No feature column is left to predict {target!r} from (all are empty or ignored).")
     X = pd.DataFrame(columns, index=pd.RangeIndex(len(df)))
-    table = Table(name, X, y, task, target, class_names, feature_kinds, notes)
+    read_with_commas = tuple(c for c in df.attrs.get("decimal_commas", ()) if c in columns or c == target)
+    table = Table(name, X, y, task, target, class_names, feature_kinds, notes, read_with_commas)
     if check_leaks:
         leaks = find_leaks(table)
         if leaks:
@@ -379,6 +423,8 @@ def _target(column: pd.Series, target: str, task: str | None, kind: str | None, 
         column = column[keep]
     numbers, not_numbers = _numbers(column)
     is_text = not_numbers > 0
+    if is_text:  # " yes" and "yes" are one class
+        column = column.astype("string").str.strip()
     if is_text and not_numbers < len(column) and (task == "regression" or kind == "numeric"):
         raise TableError(f"The target {target!r} mixes numbers and text: a regression target must be all numbers.")
     if is_text and 0 < not_numbers < 0.5 * len(column) and task is None and kind is None:
@@ -400,14 +446,21 @@ def _target(column: pd.Series, target: str, task: str | None, kind: str | None, 
     if task == "regression":
         if is_text:
             raise TableError(f"The target {target!r} is text: it cannot be a regression target.")
-        return numbers.to_numpy(dtype=np.float64), task, None, keep
+        values = numbers.to_numpy(dtype=np.float64)
+        out_of_range = np.abs(values) > FLOAT32_MAX  # also ±inf
+        if out_of_range.any():
+            first = int(np.flatnonzero(out_of_range)[0])
+            raise TableError(f"The target {target!r} has {int(out_of_range.sum()):,} values that are infinite or "
+                             f"beyond ±3.4e38 (first: {column.iloc[first]!r}), too large for XGBoost's 32-bit "
+                             "numbers. Fix or remove those rows.")
+        return values, task, None, keep
     if uniques > MAX_CLASSES:
         raise TableError(f"The target {target!r} has {uniques:,} different values; classification here takes at most "
                          f"{MAX_CLASSES}. Is it a number to predict (regression)?")
     if task == "binary" and uniques != 2:
         raise TableError(f"A binary target needs two classes; {target!r} has {uniques}.")
     if is_text:
-        labels = column.astype("string").str.strip().to_numpy(dtype=object)
+        labels = column.to_numpy(dtype=object)
         class_names = sorted(set(labels))
     else:
         values = numbers.to_numpy()

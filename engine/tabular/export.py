@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import fields
 
-from engine.tabular.data import MISSING_TOKENS
+from engine.tabular.data import FLOAT32_MAX, MISSING_TOKENS
 from engine.tabular.trainer import TabularConfig, TabularTrainer
 
 
@@ -40,13 +40,19 @@ SEED, VALID, TEST = {seed!r}, {valid!r}, {test!r}
 PARAMS = {params}
 ROUNDS, PATIENCE = {n_rounds!r}, {patience!r}
 ONEHOT = {onehot!r}
+DECIMAL_COMMAS = {decimal_commas!r}
 
 df = pd.read_csv(CSV, sep=None, engine="python", na_values={missing!r}, skipinitialspace=True)
 df.columns = [str(c).strip() for c in df.columns]
+df = df[df[TARGET].notna()].reset_index(drop=True)  # a row without a target teaches nothing
+for name in DECIMAL_COMMAS:  # written "1,5" for 1.5
+    df[name] = pd.to_numeric(df[name].astype("string").str.strip().str.replace(",", ".", regex=False))
 X = pd.DataFrame(index=df.index)
 for name, kind in KINDS.items():
     if kind == "numeric":
-        X[name] = pd.to_numeric(df[name], errors="coerce").astype(np.float32)
+        values = pd.to_numeric(df[name], errors="coerce").to_numpy(dtype=np.float64)
+        too_large = np.abs(np.nan_to_num(values)) > {float32_max!r}  # infinite, or beyond float32: missing
+        X[name] = np.where(too_large, np.nan, values).astype(np.float32)
     else:
         text = df[name].astype("string").str.strip().to_numpy(dtype=object, na_value=np.nan)
         X[name] = pd.Categorical(text, categories=sorted({{v for v in text if isinstance(v, str)}}))
@@ -105,12 +111,14 @@ print(json.dumps({{"best_round": best, "valid": booster.eval(dvalid, "valid").sp
 
 def retrain_script(config: TabularConfig, csv_name: str, target: str, drop=(), kinds: dict | None = None,
                    task: str = "binary", class_names: list[str] | None = None, seed: int | None = None,
-                   valid: float = 0.2, test: float = 0.2, n_classes: int | None = None) -> str:
+                   valid: float = 0.2, test: float = 0.2, n_classes: int | None = None,
+                   decimal_commas=()) -> str:
     """A standalone Python script that retrains the model from ``csv_name`` with ``config``.
 
     ``kinds`` are the feature columns' kinds as the table used them (``Table.kinds``; columns in
     ``drop`` are left out), ``task`` and ``class_names`` the table's, ``seed`` / ``valid`` / ``test``
-    the split's (``seed`` defaults to ``config.seed``). It writes ``model.json`` and prints the best
+    the split's (``seed`` defaults to ``config.seed``), ``decimal_commas`` the columns the CSV writes
+    with decimal commas (``Table.decimal_commas``). It writes ``model.json`` and prints the best
     round and the validation metrics.
     """
     kinds = {c: k for c, k in (kinds or {}).items() if c not in set(drop) and c != target and k != "ignore"}
@@ -126,5 +134,6 @@ def retrain_script(config: TabularConfig, csv_name: str, target: str, drop=(), k
         class_names=list(class_names) if class_names else None, seed=config.seed if seed is None else seed,
         valid=valid, test=test, params=json.dumps(params, indent=4).replace("true", "True").replace("false", "False"),
         n_rounds=settings["n_rounds"], patience=settings["early_stopping"], missing=list(MISSING_TOKENS),
-        native=config.categorical == "native", onehot=config.categorical == "onehot",
+        float32_max=FLOAT32_MAX, decimal_commas=list(decimal_commas), native=config.categorical == "native",
+        onehot=config.categorical == "onehot",
     )

@@ -208,10 +208,15 @@ class TabularConfig:
 
 @functools.lru_cache(maxsize=1)
 def cuda_available() -> bool:
-    """True when this XGBoost was built with CUDA and an NVIDIA GPU is visible."""
+    """True when this XGBoost was built with CUDA and an NVIDIA GPU is visible.
+
+    ``CUDA_VISIBLE_DEVICES`` set to nothing (or -1) hides every GPU, as it does from CUDA itself.
+    """
     import xgboost as xgb
 
     if not xgb.build_info().get("USE_CUDA"):
+        return False
+    if os.environ.get("CUDA_VISIBLE_DEVICES", "0").strip() in ("", "-1"):
         return False
     return os.path.exists("/dev/nvidiactl") or shutil.which("nvidia-smi") is not None
 
