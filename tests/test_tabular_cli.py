@@ -50,6 +50,26 @@ def test_regression_reports_rmse(tmp_path, capsys):
     assert out["task"] == "regression" and "rmse" in out["valid"] and "rmse" in out["test"]
 
 
+def test_task_can_be_set_and_rows_without_a_target_dropped(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=400)
+    stars = np.clip(np.round(3 + x + rng.normal(scale=0.5, size=400)), 1, 5)  # 1-5: guessed as classes
+    stars[[10, 20]] = np.nan
+    path = tmp_path / "reviews.csv"
+    pd.DataFrame({"x": x, "stars": stars}).to_csv(path, index=False)
+    assert main([str(path), "--target", "stars", "--json"]) == 2
+    assert "missing in 2 rows" in capsys.readouterr().err
+    assert main([str(path), "--target", "stars", "--drop-missing-target", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["task"] == "multiclass" and out["rows"] == 398 and "2 rows without a value" in out["notes"][0]
+    assert main([str(path), "--target", "stars", "--drop-missing-target", "--task", "regression", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["task"] == "regression"
+    x_path = tmp_path / "x.csv"
+    pd.DataFrame({"x": x, "z": x * 10 + rng.normal(size=400)}).to_csv(x_path, index=False)
+    assert main([str(x_path), "--target", "z", "--task", "classification", "--json"]) == 2
+    assert "400 different values" in capsys.readouterr().err
+
+
 def test_bad_input_is_one_line_and_status_2(tmp_path, capsys):
     path = tmp_path / "one.csv"
     path.write_text("a,b\n1,2\n")

@@ -232,6 +232,24 @@ def test_upload_pick_a_target_and_train():
     assert run_of(at).trainer.table.features == ["x", "colour"]
 
 
+def test_the_task_can_be_chosen_when_the_guess_is_wrong():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=300)
+    stars = np.clip(np.round(3 + x + rng.normal(scale=0.5, size=300)), 1, 5).astype(int)  # guessed: 5 classes
+    at = upload(page(), "reviews.csv", csv_bytes(pd.DataFrame({"x": x, "length": rng.normal(size=300),
+                                                               "stars": stars})))
+    assert widget(at.selectbox, K.TARGET).value == "stars"  # no usual name: the last column
+    assert "target **stars** (5 classes)" in texts(at)
+    widget(at.selectbox, K.TASK).set_value("Regression").run()
+    assert not at.exception and "target **stars** (regression)" in texts(at)
+    at.button(key=K.STEP).click().run()
+    assert run_of(at).trainer.table.task == "regression" and "rmse" in run_of(at).trainer.history_[0]["valid"]
+    widget(at.selectbox, K.TARGET).set_value("length").run()  # another target: the guess again
+    assert widget(at.selectbox, K.TASK).value == "Automatic" and "(regression)" in texts(at)
+    widget(at.selectbox, K.TASK).set_value("Classification").run()
+    assert any("300 different values" in e for e in errors(at)), errors(at)
+
+
 def widget(widgets, prefix: str):
     """The one widget whose key starts with ``prefix`` (the CSV's pickers are keyed per file)."""
     found = [w for w in widgets if str(w.key).startswith(prefix)]

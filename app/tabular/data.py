@@ -34,6 +34,8 @@ DATASET_HELP = (
 TARGET_GUESSES = ("target", "y", "label", "class", "outcome", "survived", "price")
 MANY_COLUMNS = 2_000
 """Above this many columns the kind pickers are not drawn (the inferred kinds are used)."""
+TASK_CHOICES = ("Automatic", "Classification", "Regression")
+"""The target's task on the upload form: the engine's guess, or the user's."""
 
 
 @dataclass
@@ -131,9 +133,13 @@ def _csv_choice() -> Choice:
         inferred = {c: "numeric" for c in columns}
     features = [c for c in columns if c != target]
     kinds = {c: inferred.get(c, "numeric") for c in features}
+    # Keyed by file and target: another target starts again from the inferred task and kinds.
+    target_id = hashlib.blake2b(target.encode(), digest_size=4).hexdigest()
+    task = st.selectbox("Task", TASK_CHOICES, key=f"{K.TASK}_{file_key}_{target_id}",
+                        help="Automatic: text, or at most 10 different whole numbers, are classes; other numbers "
+                             "are a regression. Choose for yourself when that guess is wrong, e.g. 1–5 stars "
+                             "you want to predict as a number.")
     if len(features) <= MANY_COLUMNS:
-        # Keyed by file and target: another target starts again from the inferred kinds.
-        target_id = hashlib.blake2b(target.encode(), digest_size=4).hexdigest()
         cat_key, ign_key = f"{K.CATEGORICAL}_{file_key}_{target_id}", f"{K.IGNORED}_{file_key}_{target_id}"
         categorical = st.multiselect(
             "Categorical columns", features, [c for c in features if kinds[c] == "categorical"], key=cat_key,
@@ -153,10 +159,13 @@ def _csv_choice() -> Choice:
     drop = tuple(c for c, k in kinds.items() if k == "ignore")
     used = {c: k for c, k in kinds.items() if k != "ignore"}
     overrides = {c: k for c, k in kinds.items() if k != inferred.get(c)}  # the engine says why it chose the rest
-    signature = ("csv", upload.name, upload.size, target, tuple(sorted(kinds.items())), drop_empty)
+    if task == "Classification":
+        overrides[target] = "categorical"
+    signature = ("csv", upload.name, upload.size, target, tuple(sorted(kinds.items())), drop_empty, task)
     try:
         with st.spinner("Checking the table…"):
-            table = D.make_table(frame, target, kinds=overrides, name=upload.name, drop_missing_target=drop_empty)
+            table = D.make_table(frame, target, kinds=overrides, name=upload.name, drop_missing_target=drop_empty,
+                                 task="regression" if task == "Regression" else None)
     except D.TableError as err:
         return Choice(None, signature, "csv", [str(err)], upload.name, target, drop, used)
     except Exception as err:  # noqa: BLE001

@@ -31,6 +31,7 @@ TARGET = "tabular_target"
 CATEGORICAL = "tabular_categorical_columns"
 IGNORED = "tabular_ignored_columns"
 DROP_EMPTY_TARGET = "tabular_drop_empty_target"
+TASK = "tabular_task"
 # Buttons
 SCORE_TEST = "tabular_score_test"
 FIT_NOW = "tabular_fit_now"

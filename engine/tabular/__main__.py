@@ -26,6 +26,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("csv", help="a CSV file, or 'bank' for the bundled Bank Marketing table")
     parser.add_argument("--target", help="the column to predict (default for 'bank': y)")
     parser.add_argument("--drop", default="", help="columns to leave out, comma-separated (e.g. duration)")
+    parser.add_argument("--task", choices=("auto", "classification", "regression"), default="auto",
+                        help="what the target is (auto: text or a few whole numbers are classes, other numbers "
+                             "regression)")
+    parser.add_argument("--drop-missing-target", action="store_true",
+                        help="drop rows whose target is empty (without it such a table is refused)")
     parser.add_argument("--backend", choices=("local", "spark", "dask"), default="local")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--trials", type=int, default=0, help="Optuna trials before the final fit (0: none)")
@@ -49,7 +54,10 @@ def run(args: argparse.Namespace) -> dict:
     else:
         if not args.target:
             raise TableError("Give the column to predict with --target COLUMN.")
-        table = make_table(read_csv(args.csv), args.target, drop=drop, name=args.csv)
+        task = "regression" if args.task == "regression" else None
+        kinds = {args.target: "categorical"} if args.task == "classification" else None
+        table = make_table(read_csv(args.csv), args.target, kinds=kinds, drop=drop, name=args.csv, task=task,
+                           drop_missing_target=args.drop_missing_target)
     split = split_rows(table, seed=args.seed)
     config = TabularConfig(seed=args.seed, categorical=args.categorical)
     out: dict = {"rows": table.n_rows, "columns": table.features, "target": table.target, "task": table.task,
