@@ -108,7 +108,7 @@ with main:
                 search_section(table, split, config, run.owner)
         with tabs[5]:
             if tabs[5].open:
-                cluster_section(table, split, config, model_of(run))
+                cluster_section(table, split, config, model_of(run), run.owner)
         with tabs[6]:
             if tabs[6].open:
                 model = model_of(run)

@@ -7,6 +7,7 @@ that ignored a control, or trained on other rows, would fail.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -397,7 +398,7 @@ def test_the_spark_tab_trains_on_local_spark_or_says_why_not():
         return
     at.button(key=K.SPARK_RUN).click().run()
     assert not at.exception and not errors(at), errors(at)
-    assert metric(at, "Master") == "local[2]" and metric(at, "Partitions") == "1"
+    assert "Trained on master `local[2]`" in texts(at) and metric(at, "Partitions") == "1"
     assert "Spark's own UI: [http" in texts(at)
     reference = fit(bank(), split_rows(bank(), 0), TabularConfig(max_depth=3))
     assert metric(at, "Best round") == str(reference.best_round_ + 1)
@@ -406,7 +407,8 @@ def test_the_spark_tab_trains_on_local_spark_or_says_why_not():
 
 
 def test_the_cluster_tab_trains_on_a_local_dask_cluster(monkeypatch):
-    """The Dask engine: a local cluster of two workers, one XGBoost worker, the local model's best round and AUC."""
+    """The Dask engine: a local cluster of two workers; one XGBoost worker gives the local model's best round and
+    AUC, two (each with half of the rows) nearly the same AUC."""
     pytest.importorskip("distributed")
     from engine.tabular.dask_cluster import SCHEDULER_ENV
 
@@ -416,10 +418,40 @@ def test_the_cluster_tab_trains_on_a_local_dask_cluster(monkeypatch):
     at.button(key=K.DASK_RUN).click().run(timeout=120)
     assert not at.exception and not errors(at), errors(at)
     assert metric(at, "Workers") == "2" and metric(at, "Partitions") == "1"
-    assert metric(at, "Scheduler").startswith("tcp://127.0.0.1:")
+    shown = texts(at)
+    assert "Trained on scheduler `tcp://127.0.0.1:" in shown and "a local cluster, closed after the run" in shown
     reference = fit(bank(), split_rows(bank(), 0), TabularConfig(max_depth=3))
     assert metric(at, "Best round") == str(reference.best_round_ + 1)
-    assert f"AUC **{reference.scores('valid')['auc']:.4f}**" in texts(at)
+    auc = reference.scores("valid")["auc"]
+    assert f"AUC **{auc:.4f}**" in texts(at)
+    # Two XGBoost workers, each with half of the rows: nearly the local model, not exactly.
+    at.radio(key=K.CLUSTER_WORKERS).set_value(2).run()
+    at.button(key=K.DASK_RUN).click().run(timeout=120)
+    assert not at.exception and not errors(at), errors(at)
+    assert metric(at, "Partitions") == "2"
+    shown = float(re.search(r"Validation on Dask: AUC \*\*([0-9.]+)\*\*", texts(at)).group(1))
+    assert abs(shown - auc) < 0.01
+
+
+def test_a_cluster_run_waits_for_a_training_slot(monkeypatch):
+    """A class server's slots are busy: the cluster run does not start and says so (it never starves the others)."""
+    pytest.importorskip("distributed")
+    from app.resources import training_slots
+    from app.tabular import tools
+
+    monkeypatch.setattr(tools, "CLUSTER_SLOT_WAIT", 0.1)
+    at = page({K.VIEW: "Cluster", K.CLUSTER_ENGINE: "Dask"})
+    slots = training_slots()
+    holders = [slots.slot(f"other student {i}") for i in range(slots.slots)]
+    for holder in holders:
+        assert holder.__enter__().granted
+    try:
+        at.button(key=K.DASK_RUN).click().run(timeout=60)
+    finally:
+        for holder in holders:
+            holder.__exit__(None, None, None)
+    assert not at.exception
+    assert any("the server is busy training other models" in e for e in errors(at)), errors(at)
 
 
 def test_an_unreachable_dask_scheduler_is_reported(monkeypatch):
@@ -449,6 +481,6 @@ def test_an_unreachable_spark_master_is_reported_and_local_is_only_used_on_reque
     assert "Nothing ran elsewhere instead" in texts(at)
     at.button(key=K.SPARK_FALLBACK).click().run()
     assert not at.exception and not errors(at), errors(at)
-    assert metric(at, "Master") == "local[2]"
+    assert "Trained on master `local[2]`" in texts(at)
 
 

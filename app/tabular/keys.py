@@ -25,6 +25,7 @@ SEARCH_BUDGET = "tabular_search_budget"  # "trials" | "seconds"
 SEARCH_TRIALS = "tabular_search_trials"
 SEARCH_SECONDS = "tabular_search_seconds"
 CLUSTER_ENGINE = "tabular_cluster"  # "Spark" | "Dask"
+CLUSTER_WORKERS = "tabular_cluster_workers"  # 1 | 2
 # Your CSV (not in the URL: a link cannot carry the file)
 UPLOAD = "tabular_upload"
 TARGET = "tabular_target"

@@ -156,21 +156,48 @@ def _in_thread(work, stop: threading.Event, text: str, key: str):
 
 
 CLUSTER_ENGINES = ("Spark", "Dask")
+CLUSTER_WORKERS = {1: "1: the local model, exactly", 2: "2: the rows split in two"}
+CLUSTER_SLOT_WAIT = 30.0
+"""Seconds a cluster run waits for one of the server's training slots before it says the server is busy."""
 
 
-def cluster_section(table: Table, split: Split, config: TabularConfig, local_trainer) -> None:
+def cluster_section(table: Table, split: Split, config: TabularConfig, local_trainer, owner: str) -> None:
     """The same training on a cluster engine: Spark (the lecture's) or Dask (Python-native)."""
     with st.container(key=K.SPARK_BOX):
         engine = st.radio("Engine", CLUSTER_ENGINES, key=K.CLUSTER_ENGINE, horizontal=True, bind="query-params",
                           help="Spark: XGBoost's PySpark estimators on a JVM (`xgboost.spark`). Dask: XGBoost's "
                                "`xgboost.dask` on Python worker processes. Both train the model of the Train tab.")
+        workers = st.radio(
+            "XGBoost workers", list(CLUSTER_WORKERS), format_func=CLUSTER_WORKERS.get, key=K.CLUSTER_WORKERS,
+            horizontal=True, help="On a local cluster. 1: one worker boosts on all the training rows in their order, "
+                                  "so the model is the Train tab's. 2: each worker holds half of the rows; every "
+                                  "round they add up their gradient histograms before choosing a split, as on a "
+                                  "real cluster, so the model is nearly (not exactly) the same: the split "
+                                  "candidates come from two halves' sketches. A real cluster uses all its workers.")
         if engine == "Dask":
-            _dask_part(table, split, config, local_trainer)
+            _dask_part(table, split, config, local_trainer, owner, workers)
         else:
-            _spark_part(table, split, config, local_trainer)
+            _spark_part(table, split, config, local_trainer, owner, workers)
 
 
-def _spark_part(table: Table, split: Split, config: TabularConfig, local_trainer) -> None:
+def _cluster_run(results: dict, key: tuple, owner: str, work, text: str, stop_key: str) -> None:
+    """Run ``work(stop)`` in one of the server's training slots, showing progress; store its result or error."""
+    from app.resources import training_slots
+
+    stop = threading.Event()
+    with training_slots().slot(owner, wait=CLUSTER_SLOT_WAIT) as admission:
+        if not admission.granted:
+            results[key] = RuntimeError("the server is busy training other models; try again in a moment. "
+                                        + admission.describe())
+            return
+        try:
+            results[key] = _in_thread(lambda: work(stop.is_set), stop, text, stop_key)
+        except Exception as err:  # noqa: BLE001
+            results[key] = err
+
+
+def _spark_part(table: Table, split: Split, config: TabularConfig, local_trainer, owner: str,
+                workers: int) -> None:
     st.caption("The same training through XGBoost's own PySpark estimators (`xgboost.spark`): a local Spark "
                "session (`local[2]`) by default, or the cluster that `ML_PLAYGROUND_SPARK_MASTER` points at. "
                "Same rows, same columns, same parameters; the test rows never go to Spark. On one small "
@@ -194,7 +221,8 @@ def _spark_part(table: Table, split: Split, config: TabularConfig, local_trainer
         master = "local[2]"
     st.caption(f"{message}. Master: `{master}`.")
     results = st.session_state.setdefault(K.RESULTS, {})
-    key = ("spark", table.name, len(table.y), tuple(table.features), split.seed, config)
+    local = master.startswith("local")
+    key = ("spark", table.name, len(table.y), tuple(table.features), split.seed, config, workers if local else 0)
     run = st.button("⚡ Run on Spark", key=K.SPARK_RUN, type="primary",
                     help="Starts (or reuses) a Spark session and trains the same model there; an unreachable "
                          "master is reported within 30 s.")
@@ -202,14 +230,10 @@ def _spark_part(table: Table, split: Split, config: TabularConfig, local_trainer
         "Train on local[2] instead", key=K.SPARK_FALLBACK,
         help="The cluster could not be used: train the same model on a local Spark session on this machine.")
     if run or fallback:
-        stop = threading.Event()
-        try:
-            results[key] = _in_thread(
-                lambda: spark.train_spark(table, split, config, timeout=30, fallback=bool(fallback),
-                                          stop=stop.is_set),
-                stop, "Starting Spark and training (the first start takes a while)…", "tabular_spark_stop")
-        except Exception as err:  # noqa: BLE001
-            results[key] = err
+        _cluster_run(results, key, owner, lambda stop: spark.train_spark(
+            table, split, config, timeout=30, fallback=bool(fallback), stop=stop,
+            num_workers=workers if local else None),
+            "Starting Spark and training (the first start takes a while)…", "tabular_spark_stop")
         st.rerun()
     outcome = results.get(key)
     if outcome is None:
@@ -219,11 +243,8 @@ def _spark_part(table: Table, split: Split, config: TabularConfig, local_trainer
         st.caption("Nothing ran elsewhere instead. Train on local[2] (above), or use the Train tab.")
         return
     where = outcome.where
-    cols = st.columns(4)
-    cols[0].metric("Master", where.master)
-    cols[1].metric("Executors", f"{where.executors}", help=f"{where.cores} task slots in all.")
-    cols[2].metric("Partitions", f"{where.partitions}", help="One per XGBoost worker.")
-    cols[3].metric("Best round", f"{outcome.best_round + 1}", help=f"{outcome.rounds} rounds trained.")
+    _where_metrics(outcome, ("Master", where.master, ""), ("Executors", where.executors, f"{where.cores} task slots "
+                                                                                     "in all."))
     if where.ui_url:
         st.markdown(f"Spark's own UI: [{where.ui_url}]({where.ui_url}) (Spark {where.spark_version}; open while "
                     "the session lives, from the machine that runs the app).")
@@ -232,7 +253,7 @@ def _spark_part(table: Table, split: Split, config: TabularConfig, local_trainer
     _cluster_scores(outcome, local_trainer, "Spark", "moving the rows into Spark")
 
 
-def _dask_part(table: Table, split: Split, config: TabularConfig, local_trainer) -> None:
+def _dask_part(table: Table, split: Split, config: TabularConfig, local_trainer, owner: str, workers: int) -> None:
     st.caption("The same training through XGBoost's own Dask interface (`xgboost.dask`): a local cluster of "
                "two worker processes, started for the run and closed after it, or the scheduler that "
                "`ML_PLAYGROUND_DASK_SCHEDULER` points at. Same rows, columns and parameters as on Spark; no "
@@ -249,16 +270,14 @@ def _dask_part(table: Table, split: Split, config: TabularConfig, local_trainer)
     scheduler = dc.resolve_scheduler()
     st.caption(f"{message}. Scheduler: `{scheduler or f'a local cluster ({dc.LOCAL_WORKERS} workers)'}`.")
     results = st.session_state.setdefault(K.RESULTS, {})
-    key = ("dask", scheduler, table.name, len(table.y), tuple(table.features), split.seed, config)
+    key = ("dask", scheduler, table.name, len(table.y), tuple(table.features), split.seed, config,
+           0 if scheduler else workers)
     if st.button("🧩 Run on Dask", key=K.DASK_RUN, type="primary",
                  help="Starts a local Dask cluster (or connects to the scheduler) and trains the same model there; "
                       "an unreachable scheduler is reported within 30 s."):
-        stop = threading.Event()
-        try:
-            results[key] = _in_thread(lambda: dc.train_dask(table, split, config, timeout=30, stop=stop.is_set),
-                                      stop, "Starting Dask workers and training…", "tabular_dask_stop")
-        except Exception as err:  # noqa: BLE001
-            results[key] = err
+        _cluster_run(results, key, owner, lambda stop: dc.train_dask(
+            table, split, config, timeout=30, stop=stop, num_workers=None if scheduler else workers),
+            "Starting Dask workers and training…", "tabular_dask_stop")
         st.rerun()
     outcome = results.get(key)
     if outcome is None:
@@ -269,15 +288,22 @@ def _dask_part(table: Table, split: Split, config: TabularConfig, local_trainer)
                    "the Train tab.")
         return
     where = outcome.where
-    cols = st.columns(4)
-    cols[0].metric("Scheduler", where.scheduler, help="A local cluster, closed after the run." if where.local
-                   else "The cluster ML_PLAYGROUND_DASK_SCHEDULER points at.")
-    cols[1].metric("Workers", f"{where.workers}", help=f"{where.threads} threads in all.")
-    cols[2].metric("Partitions", f"{where.partitions}", help="Chunks of the training rows: one per XGBoost worker.")
-    cols[3].metric("Best round", f"{outcome.best_round + 1}", help=f"{outcome.rounds} rounds trained.")
+    _where_metrics(outcome, ("Scheduler", where.scheduler, " (a local cluster, closed after the run)" if where.local
+                             else ""), ("Workers", where.workers, f"{where.threads} threads in all."))
     if where.dashboard and not where.local:
         st.markdown(f"Dask's own dashboard: [{where.dashboard}]({where.dashboard}) (Dask {where.dask_version}).")
     _cluster_scores(outcome, local_trainer, "Dask", "starting the workers and moving the rows to them")
+
+
+def _where_metrics(outcome, place: tuple[str, str, str], machines: tuple[str, int, str]) -> None:
+    """Where a cluster run trained: its address in full (a metric would cut it) and a note, then machines,
+    partitions, best round."""
+    st.markdown(f"Trained on {place[0].lower()} `{place[1]}`{place[2]}")
+    cols = st.columns(3)
+    cols[0].metric(machines[0], f"{machines[1]}", help=machines[2])
+    cols[1].metric("Partitions", f"{outcome.where.partitions}",
+                   help="Chunks of the training rows: one per XGBoost worker.")
+    cols[2].metric("Best round", f"{outcome.best_round + 1}", help=f"{outcome.rounds} rounds trained.")
 
 
 def _cluster_scores(outcome, local_trainer, engine: str, overhead: str) -> None:
