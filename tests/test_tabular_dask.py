@@ -128,6 +128,48 @@ def test_unreachable_scheduler_says_so(table, split):
     assert time.monotonic() - start < 15
 
 
+@pytest.mark.parametrize("server", ["silent", "closes"])
+def test_a_port_that_is_not_a_dask_scheduler_is_reported_within_the_timeout(table, split, server):
+    """Something listens but never speaks (or hangs up): the Dask client would wait for its handshake for good."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    held = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            if server == "closes":
+                conn.close()
+            else:
+                held.append(conn)
+
+    threading.Thread(target=serve, daemon=True).start()
+    outcome = {}
+
+    def attempt() -> None:
+        try:
+            dc.train_dask(table, split, CONFIG, scheduler=f"tcp://127.0.0.1:{port}", timeout=3)
+        except Exception as error:  # noqa: BLE001 - checked below
+            outcome["error"] = error
+
+    start = time.monotonic()
+    worker = threading.Thread(target=attempt, daemon=True)  # a thread: a hang fails the test instead of the suite
+    worker.start()
+    worker.join(30)
+    listener.close()
+    for conn in held:
+        conn.close()
+    assert not worker.is_alive(), "train_dask still waits on a port that never answers"
+    assert isinstance(outcome.get("error"), dc.DaskUnavailable), outcome
+    assert "not a Dask scheduler" in str(outcome["error"]) and time.monotonic() - start < 15
+
+
 def test_scheduler_from_the_environment(monkeypatch):
     monkeypatch.setenv(dc.SCHEDULER_ENV, "tcp://cluster:8786")
     assert dc.resolve_scheduler() == "tcp://cluster:8786"

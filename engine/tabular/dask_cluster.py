@@ -123,16 +123,30 @@ def _connect(scheduler: str | None, timeout: float, n_workers: int, worker_memor
 
 
 def _probe(scheduler: str, timeout: float) -> None:
-    """Fail at once when nothing listens on a ``tcp://host:port`` scheduler's port (the client itself would retry
-    until its timeout); a port that answers is left to the client."""
+    """Check a ``tcp://host:port`` scheduler before the client connects.
+
+    Fail at once when nothing listens on the port (the client would retry until its timeout), and within
+    ``timeout`` (10 s at most) when something accepts the connection but never speaks: a Dask server sends
+    its handshake first, and the client, which waits for it without a deadline, would hang for good.
+    """
     match = re.fullmatch(r"(?:tcp://)?\[?([^\]/]+?)\]?:(\d+)/?", scheduler.strip())
     if not match:
         return
+    advice = f"Check {SCHEDULER_ENV}, or unset it to use a local cluster."
+    wait = min(timeout, 10.0)
     try:
-        socket.create_connection((match.group(1), int(match.group(2))), timeout=min(timeout, 5.0)).close()
+        with socket.create_connection((match.group(1), int(match.group(2))), timeout=min(timeout, 5.0)) as sock:
+            sock.settimeout(wait)
+            try:
+                first = sock.recv(1)
+            except TimeoutError:
+                raise DaskUnavailable(f"Something at {scheduler} accepted the connection but sent nothing in "
+                                      f"{wait:.0f} s: it is not a Dask scheduler. {advice}") from None
     except OSError as error:
-        raise DaskUnavailable(f"The Dask scheduler at {scheduler} did not answer ({error}). Check {SCHEDULER_ENV}, "
-                              "or unset it to use a local cluster.") from None
+        raise DaskUnavailable(f"The Dask scheduler at {scheduler} did not answer ({error}). {advice}") from None
+    if not first:
+        raise DaskUnavailable(f"Something at {scheduler} closed the connection at once: it is not a Dask "
+                              f"scheduler. {advice}")
 
 
 def _stop_check(event_name: str, every: int = 5):
