@@ -70,6 +70,20 @@ def test_task_can_be_set_and_rows_without_a_target_dropped(tmp_path, capsys):
     assert "400 different values" in capsys.readouterr().err
 
 
+def test_predict_writes_the_models_predictions_for_new_rows(csv, tmp_path, capsys):
+    new = pd.read_csv(csv, sep=";").drop(columns="bought").head(25)
+    new_path, out_path = tmp_path / "new.csv", tmp_path / "out.csv"
+    new.to_csv(new_path, index=False)
+    assert main([str(csv), "--target", "bought", "--drop", "call_id", "--predict", str(new_path), "--out",
+                 str(out_path), "--keep", "call_id", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)["predictions"]
+    written = pd.read_csv(out_path)
+    assert summary["rows"] == 25 and list(written.columns) == ["call_id", "predicted bought", "probability bought=yes"]
+    assert written["call_id"].tolist() == list(range(25)) and written["probability bought=yes"].between(0, 1).all()
+    assert main([str(csv), "--target", "bought", "--predict", str(new_path), "--backend", "dask"]) == 2
+    assert "--predict uses the local model" in capsys.readouterr().err
+
+
 def test_bad_input_is_one_line_and_status_2(tmp_path, capsys):
     path = tmp_path / "one.csv"
     path.write_text("a,b\n1,2\n")

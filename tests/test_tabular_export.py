@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 import xgboost as xgb
 
-from engine.tabular import TabularConfig, fit, make_table, read_csv, split_rows
-from engine.tabular.export import model_json, retrain_script
+from engine.tabular import TableError, TabularConfig, fit, make_table, read_csv, split_rows
+from engine.tabular.export import model_json, predict_rows, retrain_script
 
 
 def _csv(tmp_path, target_kind="text", european=False):
@@ -67,3 +67,57 @@ def test_model_json_predicts_like_the_trainer(tmp_path):
         trainer.rounds_used)
     booster = xgb.Booster(model_file=bytearray(blob))
     np.testing.assert_array_equal(booster.predict(trainer.matrix("valid")), trainer.predict("valid"))
+
+
+@pytest.mark.parametrize("categorical", ["native", "onehot"])
+def test_predictions_for_new_rows_are_the_models_own(tmp_path, categorical):
+    """The test rows, uploaded again as new rows without their target, get the trainer's own probabilities."""
+    path = _csv(tmp_path)
+    raw = read_csv(path)
+    table = make_table(raw, "y")
+    split = split_rows(table, seed=1)
+    trainer = fit(table, split, TabularConfig(max_depth=3, early_stopping=5, categorical=categorical))
+    new = raw.iloc[split.test].drop(columns="y").reset_index(drop=True).assign(id=np.arange(len(split.test)))
+    out, notes = predict_rows(trainer, new, keep=("id",))
+    assert notes == [] and list(out.columns) == ["id", "predicted y", "probability y=pass"]
+    np.testing.assert_allclose(out["probability y=pass"], trainer.predict(split.test), atol=1e-6)
+    assert (out["predicted y"] == np.where(trainer.predict(split.test) >= 0.5, "pass", "buy")).all()
+
+
+def test_new_rows_with_unseen_categories_bad_numbers_or_missing_columns(tmp_path):
+    raw = read_csv(_csv(tmp_path))
+    table = make_table(raw, "y")
+    trainer = fit(table, split_rows(table), TabularConfig(max_depth=3, early_stopping=5))
+    rows = raw.iloc[:4].drop(columns="y").reset_index(drop=True)
+    odd = rows.copy()
+    odd = odd.astype({"colour": object, "x [cm]": object})
+    odd.loc[0, "colour"] = "purple"  # never seen in training: goes where a missing colour goes
+    odd.loc[1, "x [cm]"] = "tall"
+    odd.loc[2, "x [cm]"] = np.inf
+    out, notes = predict_rows(trainer, odd)
+    blank = rows.copy()
+    blank["colour"] = blank["colour"].astype(object)
+    blank.loc[0, "colour"] = None
+    blank.loc[[1, 2], "x [cm]"] = np.nan
+    expected, _ = predict_rows(trainer, blank)
+    np.testing.assert_allclose(out.iloc[:, 1], expected.iloc[:, 1], atol=1e-7)
+    assert any("'colour': 1 row has a value training never saw ('purple')" in n for n in notes), notes
+    assert any("'x [cm]': 2 values that are not a usable number" in n for n in notes), notes
+    with pytest.raises(TableError, match="lack 1 of the model's columns: 'colour'"):
+        predict_rows(trainer, rows.drop(columns="colour"))
+
+
+def test_new_rows_of_a_multiclass_and_a_regression_model():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=300)
+    df = pd.DataFrame({"x": x, "kind": np.digitize(x + rng.normal(scale=0.3, size=300), [-0.5, 0.5]).astype(str)})
+    table = make_table(df, "kind")
+    trainer = fit(table, split_rows(table), TabularConfig(max_depth=2, early_stopping=5))
+    out, _ = predict_rows(trainer, pd.DataFrame({"x": [-2.0, 0.0, 2.0]}))
+    assert list(out.columns) == ["predicted kind", "probability kind=0", "probability kind=1", "probability kind=2"]
+    assert list(out["predicted kind"]) == ["0", "1", "2"]
+    np.testing.assert_allclose(out.iloc[:, 1:].sum(axis=1), 1.0, atol=1e-6)
+    reg = make_table(pd.DataFrame({"x": x, "v": 3 * x + rng.normal(scale=0.1, size=300)}), "v", check_leaks=False)
+    trainer = fit(reg, split_rows(reg), TabularConfig(max_depth=3, early_stopping=5))
+    out, _ = predict_rows(trainer, pd.DataFrame({"x": [-1.0, 1.0]}))
+    assert list(out.columns) == ["predicted v"] and out["predicted v"][0] < -2 and out["predicted v"][1] > 2

@@ -362,6 +362,30 @@ def test_export_offers_the_model_and_the_retrain_script():
     assert "bank-marketing.csv" in script and "xgboost" in script
 
 
+def test_export_predicts_uploaded_rows_and_refuses_rows_without_the_models_columns():
+    pytest.importorskip("engine.tabular.export")
+    from engine.tabular.data import BANK_PATH
+    from engine.tabular.export import predict_rows
+
+    at = page({K.VIEW: "Export", K.setting("n_rounds"): "20"})
+    at.button(key=f"{K.FIT_NOW}_export").click().run()
+    clients = pd.read_csv(BANK_PATH).head(30).drop(columns="y")
+    clients.insert(0, "client_id", np.arange(1000, 1030))
+    at.file_uploader(key=K.PREDICT_UPLOAD).set_value(("next_week.csv", csv_bytes(clients), "text/csv")).run()
+    assert not at.exception and not errors(at), errors(at)
+    assert at.multiselect(key=K.PREDICT_KEEP).value == ["client_id"]
+    preview = at.dataframe[-1].value
+    expected, _ = predict_rows(run_of(at).trainer, D.read_csv(csv_bytes(clients)), keep=("client_id",))
+    assert list(preview.columns) == ["client_id", "predicted y", "probability y=yes"]
+    np.testing.assert_allclose(preview["probability y=yes"], expected["probability y=yes"][:10], atol=1e-7)
+    assert K.PREDICT_DOWNLOAD in {b.key for b in at.get("download_button")}
+    at.file_uploader(key=K.PREDICT_UPLOAD).set_value(
+        ("short.csv", csv_bytes(clients.drop(columns=["age", "job"])), "text/csv")).run()
+    assert not at.exception
+    assert any("lack 2 of the model's columns: 'age', 'job'" in e for e in errors(at)), errors(at)
+    assert K.EXPORT_MODEL in {b.key for b in at.get("download_button")}  # the rest of the tab still works
+
+
 def test_the_search_steps_through_trials_on_the_validation_rows_and_hands_over_the_best():
     at = page({K.VIEW: "Search", K.SEARCH_TRIALS: "3", K.setting("n_rounds"): "30", "tabular_search_speed": "fast"})
     for _ in range(30):

@@ -70,11 +70,12 @@ def upload_limit_mb() -> int:
     return max(1, min(server, D.MAX_UPLOAD_BYTES // 2**20))
 
 
-def _read_upload(upload) -> tuple[pd.DataFrame | None, list[str], str | None]:
-    """The uploaded file as a DataFrame (read once per file), its notes, or the reason it cannot be read."""
+def read_upload(upload, slot: str = K.FRAME) -> tuple[pd.DataFrame | None, list[str], str | None]:
+    """The uploaded file as a DataFrame (read once per file, kept in ``st.session_state[slot]``), its notes, or
+    the reason it cannot be read."""
     data = upload.getvalue()
     signature = (upload.name, len(data), hashlib.blake2b(data, digest_size=16).hexdigest())
-    cached = st.session_state.get(K.FRAME)
+    cached = st.session_state.get(slot)
     if cached is not None and cached[0] == signature:
         return cached[1], cached[2], cached[3]
     frame, notes, error = None, [], None
@@ -86,7 +87,7 @@ def _read_upload(upload) -> tuple[pd.DataFrame | None, list[str], str | None]:
         error = str(err)
     except Exception as err:  # noqa: BLE001 - an unreadable file must never take the page down
         error = f"This file could not be read as a table ({type(err).__name__}: {err})."
-    st.session_state[K.FRAME] = (signature, frame, notes, error)
+    st.session_state[slot] = (signature, frame, notes, error)
     return frame, notes, error
 
 
@@ -113,7 +114,7 @@ def _csv_choice() -> Choice:
         message = (f"{upload.name} is {upload.size / 2**20:.0f} MB: the page takes files up to "
                    f"{D.MAX_UPLOAD_BYTES // 2**20} MB. Sample it (e.g. `df.sample(frac=0.2)`) and upload that.")
         return Choice(None, ("csv", upload.name), "csv", [message])
-    frame, notes, error = _read_upload(upload)
+    frame, notes, error = read_upload(upload)
     if error is not None or frame is None:
         return Choice(None, ("csv", upload.name), "csv", [error or "This file could not be read."])
     columns = [str(c) for c in frame.columns]

@@ -19,7 +19,7 @@ from app.live import live_controls
 from app.tabular import keys as K
 from app.tabular.figures import best_so_far_svg, metric_label
 from app.tabular.settings import PENALTIES, RATES
-from engine.tabular.data import Table
+from engine.tabular.data import Table, TableError
 from engine.tabular.split import Split
 from engine.tabular.trainer import TabularConfig
 
@@ -347,10 +347,14 @@ def export_section(trainer, config: TabularConfig, table: Table, split: Split, c
                                            n_classes=table.n_classes or None, decimal_commas=table.decimal_commas)
         except Exception as err:  # noqa: BLE001
             b.warning(f"The script could not be written: {err}")
+            script = None
+        else:
+            b.download_button("⬇ Retrain script (Python)", script, file_name="retrain_xgboost.py",
+                              mime="text/x-python", key=K.EXPORT_SCRIPT, on_click="ignore",
+                              help="Needs pandas and xgboost; run it next to the CSV.")
+        _predict_part(trainer, table, export)
+        if script is None:
             return
-        b.download_button("⬇ Retrain script (Python)", script, file_name="retrain_xgboost.py", mime="text/x-python",
-                          key=K.EXPORT_SCRIPT, on_click="ignore",
-                          help="Needs pandas and xgboost; run it next to the CSV.")
         if dataset == "digits":
             st.caption("The digits use the digit page's own split, which the script does not repeat: it splits "
                        "a digits CSV (label, pixel0..pixel783) the app's usual way, 60/20/20 by class.")
@@ -360,3 +364,52 @@ def export_section(trainer, config: TabularConfig, table: Table, split: Split, c
                        "prints the same best round and validation scores as this page.")
         with st.expander("The script", key="tabular_script_box"):
             st.code(script, language="python")
+
+
+def _predict_part(trainer, table: Table, export) -> None:
+    """Predictions of the trained model for rows the user uploads (a Kaggle submission), as a CSV to download."""
+    from app.tabular.data import read_upload, upload_limit_mb
+
+    st.markdown("**Predict new rows** (a Kaggle submission, the next clients to call)")
+    if trainer is None:
+        st.caption("Train a model first, then upload rows with the same columns to get its predictions.")
+        return
+    limit = upload_limit_mb()
+    upload = st.file_uploader(
+        "New rows (CSV)", type=["csv", "txt", "tsv", "gz"], key=K.PREDICT_UPLOAD, max_upload_size=limit,
+        help=f"The training table's feature columns ({len(table.features)}); the target may be missing. Up to "
+             f"{limit} MB. Each row gets the model's prediction up to its best round.")
+    if upload is None:
+        return
+    frame, notes, error = read_upload(upload, K.PREDICT_FRAME)
+    if error is not None or frame is None:
+        st.error(error or "This file could not be read.", icon="📄")
+        return
+    extra = [str(c) for c in frame.columns if c not in table.features and c != table.target]
+    keep = st.multiselect("Copy these columns into the predictions", extra, extra[:1], key=K.PREDICT_KEEP,
+                          help="An id column, so each prediction can be matched to its row (Kaggle's submission "
+                               "format: id, prediction).")
+    # Predicted once per file, model and kept columns (a rerun for another widget does not predict again).
+    signature = (st.session_state[K.PREDICT_FRAME][0], id(trainer.booster_), trainer.rounds_used, tuple(keep))
+    cached = st.session_state.get(K.PREDICTIONS)
+    if cached is None or cached[0] != signature:
+        try:
+            with st.spinner(f"Predicting {len(frame):,} rows…"):
+                out, more = export.predict_rows(trainer, frame, keep=tuple(keep))
+                cached = (signature, out, more, out.to_csv(index=False).encode())
+        except TableError as err:
+            cached = (signature, None, [], str(err))
+        except Exception as err:  # noqa: BLE001 - a strange file must never take the page down
+            cached = (signature, None, [], f"These rows cannot be predicted ({type(err).__name__}: {err}).")
+        st.session_state[K.PREDICTIONS] = cached
+    _, out, more, data = cached
+    if out is None:
+        st.error(data, icon="📄")
+        return
+    for note in [*notes, *more]:
+        st.caption(f"ℹ️ {note}")
+    st.dataframe(out.head(10), hide_index=True, key="tabular_predict_preview")
+    st.download_button(
+        f"⬇ Predictions for {len(out):,} rows (CSV)", data, key=K.PREDICT_DOWNLOAD,
+        file_name=f"predictions-{upload.name.rsplit('.', 1)[0]}.csv", mime="text/csv", on_click="ignore",
+        help=f"The model up to its best round (round {trainer.rounds_used}).")

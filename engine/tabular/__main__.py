@@ -4,8 +4,8 @@ Reads the CSV as the page does (types inferred), splits it (stratified, seeded: 
 with the page's defaults and early stopping on the validation rows (after an Optuna search on the
 validation rows when ``--trials`` is given), scores the test rows once, and prints one JSON object:
 rows and columns used, best round, validation and test metrics, backend (local, spark or dask) and
-seconds. ``bank`` as the CSV means the bundled Bank Marketing table. Bad input prints the message
-and exits with status 2.
+seconds. ``bank`` as the CSV means the bundled Bank Marketing table. ``--predict NEW_CSV`` then writes
+the model's predictions for new rows to ``--out``. Bad input prints the message and exits with status 2.
 """
 
 from __future__ import annotations
@@ -39,6 +39,11 @@ def _parser() -> argparse.ArgumentParser:
                                                        "local[2])")
     parser.add_argument("--scheduler", default=None, help="Dask scheduler address (default: "
                                                           "$ML_PLAYGROUND_DASK_SCHEDULER or a local cluster)")
+    parser.add_argument("--predict", metavar="NEW_CSV", default=None,
+                        help="after training, predict these rows (same columns; the target may be missing) and "
+                             "write them to --out (local backend)")
+    parser.add_argument("--out", default="predictions.csv", help="where --predict writes (default: %(default)s)")
+    parser.add_argument("--keep", default="", help="columns of NEW_CSV to copy into --out, comma-separated (an id)")
     parser.add_argument("--json", action="store_true", help="print one JSON object (default: a short summary)")
     return parser
 
@@ -58,6 +63,9 @@ def run(args: argparse.Namespace) -> dict:
         kinds = {args.target: "categorical"} if args.task == "classification" else None
         table = make_table(read_csv(args.csv), args.target, kinds=kinds, drop=drop, name=args.csv, task=task,
                            drop_missing_target=args.drop_missing_target)
+    if args.predict and args.backend != "local":
+        raise TableError("--predict uses the local model: leave out --backend, or predict from the exported model.")
+    new_rows = read_csv(args.predict) if args.predict else None
     split = split_rows(table, seed=args.seed)
     config = TabularConfig(seed=args.seed, categorical=args.categorical)
     out: dict = {"rows": table.n_rows, "columns": table.features, "target": table.target, "task": table.task,
@@ -80,6 +88,14 @@ def run(args: argparse.Namespace) -> dict:
         trainer = fit(table, split, config)
         out.update({"best_round": trainer.best_round_, "rounds": trainer.rounds_, "valid": trainer.scores("valid"),
                     "test": trainer.score_test(), "backend": "local", "device": trainer.device_})
+        if new_rows is not None:
+            from engine.tabular.export import predict_rows
+
+            keep = tuple(c.strip() for c in args.keep.split(",") if c.strip())
+            predicted, notes = predict_rows(trainer, new_rows, keep=keep)
+            predicted.to_csv(args.out, index=False)
+            out["predictions"] = {"rows": len(predicted), "path": str(args.out), "columns": list(predicted.columns),
+                                  "notes": [*new_rows.attrs.get("notes", []), *notes]}
     out["config"] = {k: v for k, v in config.__dict__.items()}
     out["seconds"] = round(time.perf_counter() - start, 3)
     return out

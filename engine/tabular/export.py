@@ -1,4 +1,5 @@
-"""Take a model out of the app: XGBoost's JSON, and a script that trains it again from the CSV.
+"""Take a model out of the app: XGBoost's JSON, a script that trains it again from the CSV, and its
+predictions for new rows (a Kaggle submission: :func:`predict_rows`).
 
 The script needs only pandas, numpy and xgboost (not this project): it reads the same CSV, keeps the
 same columns with the same kinds, makes the same stratified seeded split, and calls ``xgb.train``
@@ -8,10 +9,13 @@ with the same parameters and early stopping, so it ends at the same best round a
 from __future__ import annotations
 
 import json
-from dataclasses import fields
+from dataclasses import fields, replace
 
-from engine.tabular.data import FLOAT32_MAX, MISSING_TOKENS
-from engine.tabular.trainer import TabularConfig, TabularTrainer
+import numpy as np
+import pandas as pd
+
+from engine.tabular.data import FLOAT32_MAX, MISSING_TOKENS, Table, TableError, _names, _numbers
+from engine.tabular.trainer import TabularConfig, TabularTrainer, design
 
 
 def model_json(trainer: TabularTrainer) -> bytes:
@@ -137,3 +141,74 @@ def retrain_script(config: TabularConfig, csv_name: str, target: str, drop=(), k
         float32_max=FLOAT32_MAX, decimal_commas=list(decimal_commas), native=config.categorical == "native",
         onehot=config.categorical == "onehot",
     )
+
+
+# ------------------------------------------------------------------------------------------ new rows
+def align_rows(table: Table, df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """New rows (a DataFrame read like the training CSV) as the table's features: same columns, kinds and categories.
+
+    Returns ``(X, notes)``. A feature column the new rows lack is a :class:`TableError`; other columns (an id,
+    the target) are left out. Numbers are read as :func:`make_table` reads them (text that is not a number,
+    infinity, or a magnitude beyond ±3.4e38 becomes missing); a category never seen in training becomes
+    missing too (a tree has no branch for it), each with a note saying how many rows.
+    """
+    missing = [c for c in table.features if c not in df.columns]
+    if missing:
+        raise TableError(f"The new rows lack {len(missing)} of the model's columns: {_names(missing)}. They need "
+                         "the training file's columns (the target may be left out).")
+    if len(df) == 0:
+        raise TableError("The new file has no rows.")
+    notes, columns = [], {}
+    for name in table.features:
+        values = df[name]
+        if table.kinds[name] == "numeric":
+            numbers, not_numbers = _numbers(values)
+            numbers = numbers.to_numpy(dtype=np.float64)
+            far = np.abs(np.nan_to_num(numbers)) > FLOAT32_MAX
+            if not_numbers or far.any():
+                bad = not_numbers + int(far.sum())
+                notes.append(f"{name!r}: {bad:,} value{'s' * (bad != 1)} that {'are' if bad != 1 else 'is'} not a "
+                             "usable number, treated as missing.")
+            columns[name] = np.where(far, np.nan, numbers).astype(np.float32)
+        else:
+            known = table.X[name].cat.categories
+            text = values.astype("string").str.strip().to_numpy(dtype=object, na_value=np.nan)
+            unseen = sorted({v for v in text if isinstance(v, str)} - set(known))
+            if unseen:
+                count = int(sum(isinstance(v, str) and v in set(unseen) for v in text))
+                notes.append(f"{name!r}: {count:,} row{'s' * (count != 1)} ha{'ve' if count != 1 else 's'} a value "
+                             f"training never saw ({_names(unseen[:5])}"
+                             f"{' …' if len(unseen) > 5 else ''}): treated as missing.")
+            columns[name] = pd.Categorical(text, categories=known)
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(df))), notes
+
+
+def predict_rows(trainer: TabularTrainer, df: pd.DataFrame, keep: tuple = ()) -> tuple[pd.DataFrame, list[str]]:
+    """Predictions of the trained model (up to its best round) for new rows, as a table to save as CSV.
+
+    ``keep`` names columns of ``df`` to copy in front (an id, for a Kaggle submission). Then: for two
+    classes the predicted class and the probability of the second ("yes"); for more, the predicted class
+    and one probability per class; for regression the predicted value. Returns ``(table, notes)``.
+    """
+    import xgboost as xgb
+
+    table = trainer.table
+    X, notes = align_rows(table, df)
+    frame, _ = design(replace(table, X=X, y=np.zeros(len(X))), trainer.config.categorical)
+    matrix = xgb.DMatrix(frame, missing=np.nan, nthread=trainer.config.n_jobs,
+                         enable_categorical=trainer.config.categorical == "native")
+    trainer._require_model()
+    p = trainer.booster_.predict(matrix, iteration_range=(0, trainer.rounds_used))
+    out = pd.DataFrame({c: df[c].to_numpy() for c in keep if c in df.columns})
+    target = table.target
+    if table.task == "regression":
+        out[f"predicted {target}"] = p
+    elif table.task == "binary":
+        names = table.class_names
+        out[f"predicted {target}"] = np.where(p >= 0.5, names[1], names[0])
+        out[f"probability {target}={names[1]}"] = p
+    else:
+        out[f"predicted {target}"] = np.asarray(table.class_names, dtype=object)[np.argmax(p, axis=1)]
+        for k, name in enumerate(table.class_names):
+            out[f"probability {target}={name}"] = p[:, k]
+    return out, notes
