@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import io
+import zipfile
 
 import numpy as np
 import pandas as pd
@@ -47,8 +49,10 @@ def test_a_file_over_the_size_limit(tmp_path):
 
 
 def test_binary_bytes_are_not_a_csv():
-    with pytest.raises(TableError, match="not a text CSV file.*ZIP/Excel"):
+    with pytest.raises(TableError, match="This ZIP file is damaged"):
         read_csv(b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 4)
+    with pytest.raises(TableError, match="not a text CSV file.*ZIP/Excel"):
+        read_csv(b"PK\x05\x06" + bytes(200))
     with pytest.raises(TableError, match="not a text CSV file"):
         read_csv(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200))
 
@@ -196,3 +200,41 @@ def test_a_text_target_is_compared_without_its_spaces():
         make_table(df, "y")
     df["y"] = np.where(np.arange(100) % 2, "yes", " no ")
     assert make_table(df, "y", check_leaks=False).class_names == ["no", "yes"]
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_gzip_and_a_zip_with_one_csv_are_unpacked():
+    data = _csv_bytes(_good(60))
+    plain = read_csv(data)
+    kaggle_zip = _zip({"train.csv": data, "__MACOSX/._train.csv": b"junk"})
+    for packed, note in [(gzip.compress(data), "Unpacked the gzip file."),
+                         (kaggle_zip, "Unpacked train.csv from the ZIP.")]:
+        df = read_csv(packed)
+        pd.testing.assert_frame_equal(df, plain)
+        assert df.attrs["notes"] == [note]
+    assert read_csv(load_bank.__globals__["BANK_PATH"]).shape == (45_211, 17)  # the bundled .csv.gz itself
+
+
+def test_archives_that_are_not_one_csv_or_unpack_too_far():
+    data = _csv_bytes(_good(60))
+    with pytest.raises(TableError, match=r"holds 2 CSV files \('train.csv', 'test.csv'\)"):
+        read_csv(_zip({"train.csv": data, "test.csv": data}))
+    with pytest.raises(TableError, match="holds no CSV file"):
+        read_csv(_zip({"notes.md": b"hello"}))
+    with pytest.raises(TableError, match="Office document"):
+        read_csv(_zip({"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b"<x/>"}))
+    bomb = b"a,b,y\n" + b"1,2,yes\n" * 200_000  # 1.6 MB of text, a few KB packed
+    for packed in (gzip.compress(bomb), _zip({"big.csv": bomb})):
+        assert len(packed) < 50_000
+        with pytest.raises(TableError, match="unpacks to more than"):
+            read_csv(packed, max_bytes=1_000_000)
+    with pytest.raises(TableError, match="gzip file is damaged"):
+        read_csv(gzip.compress(data)[:-30])
+

@@ -233,6 +233,18 @@ def test_upload_pick_a_target_and_train():
     assert run_of(at).trainer.table.features == ["x", "colour"]
 
 
+def test_a_kaggle_zip_is_unpacked():
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("train.csv", csv_bytes(small_table()))
+    at = upload(page(), "train.csv.zip", buffer.getvalue())
+    assert not at.exception and not errors(at), errors(at)
+    assert "**train.csv.zip**: 300 rows, 3 features" in texts(at) and "Unpacked train.csv from the ZIP." in texts(at)
+
+
 def test_the_task_can_be_chosen_when_the_guess_is_wrong():
     rng = np.random.default_rng(0)
     x = rng.normal(size=300)

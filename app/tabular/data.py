@@ -102,10 +102,10 @@ def _guess_target(columns: list[str]) -> str:
 def _csv_choice() -> Choice:
     limit = upload_limit_mb()
     upload = st.file_uploader(
-        "Your CSV", type=["csv", "txt", "tsv", "gz"], key=K.UPLOAD, max_upload_size=limit,
-        help=f"A table with a header row; commas, semicolons or tabs. Up to {limit} MB on this server (the page "
-             f"takes up to {D.MAX_UPLOAD_BYTES // 2**20} MB where the server allows it). It stays in your session "
-             "only.")
+        "Your CSV", type=["csv", "txt", "tsv", "gz", "zip"], key=K.UPLOAD, max_upload_size=limit,
+        help=f"A table with a header row; commas, semicolons or tabs; gzipped, or a ZIP with one CSV inside, as "
+             f"Kaggle ships them. Up to {limit} MB on this server (the page takes up to "
+             f"{D.MAX_UPLOAD_BYTES // 2**20} MB where the server allows it). It stays in your session only.")
     if upload is None:
         st.info("Upload a CSV to start: one row per example, a header row, and the column to predict among them.",
                 icon="📄")

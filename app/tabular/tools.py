@@ -376,7 +376,7 @@ def _predict_part(trainer, table: Table, export) -> None:
         return
     limit = upload_limit_mb()
     upload = st.file_uploader(
-        "New rows (CSV)", type=["csv", "txt", "tsv", "gz"], key=K.PREDICT_UPLOAD, max_upload_size=limit,
+        "New rows (CSV)", type=["csv", "txt", "tsv", "gz", "zip"], key=K.PREDICT_UPLOAD, max_upload_size=limit,
         help=f"The training table's feature columns ({len(table.features)}); the target may be missing. Up to "
              f"{limit} MB. Each row gets the model's prediction up to its best round.")
     if upload is None:

@@ -14,7 +14,9 @@ user override) -> :func:`make_table` (validates the target and the features, rai
 from __future__ import annotations
 
 import csv
+import gzip
 import io
+import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -139,8 +141,9 @@ def load_digits_table() -> Table:
 def read_csv(source: bytes | str | Path, max_bytes: int = MAX_UPLOAD_BYTES) -> pd.DataFrame:
     """Parse a CSV upload (bytes) or file (path) into a DataFrame; raise :class:`TableError` when it cannot.
 
-    Handles a byte-order mark, UTF-8 or (with a note) Windows-1252/Latin-1 text, and ``,`` ``;`` tab or
-    ``|`` delimiters. Notes for the user (an encoding guessed) are in ``df.attrs["notes"]``.
+    Handles a gzip file or a ZIP holding one CSV (as Kaggle ships them; unpacked to at most ``max_bytes``), a
+    byte-order mark, UTF-8 or (with a note) Windows-1252/Latin-1 text, and ``,`` ``;`` tab or ``|``
+    delimiters. Notes for the user (an encoding guessed) are in ``df.attrs["notes"]``.
     """
     if isinstance(source, str | Path):
         path = Path(source)
@@ -152,9 +155,11 @@ def read_csv(source: bytes | str | Path, max_bytes: int = MAX_UPLOAD_BYTES) -> p
     else:
         data = bytes(source)
         _check_size(len(data), max_bytes)
+    data, unpacked = _unpack(data, max_bytes)
     if not data.strip():
         raise TableError("The file is empty.")
     text, notes = _decode(data)
+    notes = unpacked + notes
     first = text.split("\n", 1)[0]
     delimiter = _sniff(text[:65536])
     n_columns = len(next(csv.reader([first], delimiter=delimiter), []))
@@ -204,6 +209,47 @@ def _decimal_commas(df: pd.DataFrame) -> list[str]:
             df[name] = pd.to_numeric(column.astype("string").str.strip().str.replace(",", ".", regex=False))
             converted.append(name)
     return converted
+
+
+def _unpack(data: bytes, max_bytes: int) -> tuple[bytes, list[str]]:
+    """``data`` itself, or the CSV inside a gzip file or a ZIP archive holding one (as Kaggle ships them),
+    read to at most ``max_bytes`` (a small archive may unpack to gigabytes). Returns ``(bytes, notes)``."""
+    too_big = (f"The file unpacks to more than {max_bytes / 2**20:,.0f} MB, the limit. Sample some rows (or drop "
+               "columns) and upload again.")
+    if data[:2] == b"\x1f\x8b":
+        try:
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as handle:
+                inner = handle.read(max_bytes + 1)
+        except (OSError, EOFError) as error:
+            raise TableError(f"This gzip file is damaged ({error}).") from None
+        if len(inner) > max_bytes:
+            raise TableError(too_big)
+        return inner, ["Unpacked the gzip file."]
+    if data[:4] != b"PK\x03\x04":
+        return data, []
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = [m for m in archive.infolist() if not m.is_dir() and not m.filename.startswith("__MACOSX/")]
+    except (zipfile.BadZipFile, OSError) as error:
+        raise TableError(f"This ZIP file is damaged ({error}).") from None
+    names = [m.filename for m in members]
+    if any(n.startswith(("xl/", "word/", "ppt/")) or n.endswith(".xml") for n in names):
+        raise TableError("This is an Office document (an Excel workbook?), not a CSV: save it as 'CSV UTF-8' and "
+                         "upload that.")
+    tables = [m for m in members if m.filename.lower().endswith((".csv", ".tsv", ".txt"))]
+    if len(tables) != 1:
+        found = "no CSV file" if not tables else f"{len(tables)} CSV files ({_names(m.filename for m in tables)})"
+        raise TableError(f"This ZIP holds {found}: upload a ZIP with one CSV inside, or the CSV itself.")
+    if tables[0].file_size > max_bytes:
+        raise TableError(too_big)
+    try:
+        with archive.open(tables[0]) as handle:
+            inner = handle.read(max_bytes + 1)
+    except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError) as error:
+        raise TableError(f"{tables[0].filename} could not be unpacked from the ZIP ({error}).") from None
+    if len(inner) > max_bytes:
+        raise TableError(too_big)
+    return inner, [f"Unpacked {tables[0].filename} from the ZIP."]
 
 
 def _check_size(size: int, max_bytes: int) -> None:
