@@ -1,6 +1,6 @@
 """End-to-end: the XGBoost-on-real-data page in Chromium — upload a CSV, pick the target, Play and watch the
-curves grow, open SHAP, export the model; a shared link restores the settings; screenshots on a desktop and a
-phone.
+curves grow, open SHAP, export the model and predict new rows; a shared link restores the settings;
+screenshots on a desktop and a phone.
 
 One server for the module (training in worker processes, as a real server does). Each scenario ends with the
 "must not happen" check: no Streamlit exception on the page.
@@ -103,6 +103,19 @@ def test_upload_pick_a_target_play_shap_and_export(page: Page, app_server: AppSe
         by_key(page, K.EXPORT_SCRIPT).get_by_role("button").click()
     text = Path(script.value.path()).read_text()
     assert "TARGET = 'will_buy'" in text and "shop.csv" in text
+    no_exception(page)
+
+    # New rows without the target, an id in front: the model's predictions come back as a CSV to download.
+    new = pd.read_csv(tmp_path / "shop.csv").drop(columns="will_buy").head(50)
+    new.insert(0, "customer", [f"c{i}" for i in range(50)])
+    new.to_csv(tmp_path / "next.csv", index=False)
+    by_key(page, K.PREDICT_UPLOAD).locator('input[type="file"]').set_input_files(str(tmp_path / "next.csv"))
+    wait_idle(page)
+    with page.expect_download(timeout=LONG) as predictions:
+        by_key(page, K.PREDICT_DOWNLOAD).get_by_role("button").click()
+    written = pd.read_csv(predictions.value.path())
+    assert list(written.columns) == ["customer", "predicted will_buy", "probability will_buy=yes"]
+    assert len(written) == 50 and written["probability will_buy=yes"].between(0, 1).all()
     no_exception(page)
 
 
