@@ -322,6 +322,10 @@ def test_cuda_is_seen_only_with_a_cuda_build_a_driver_and_visible_devices(monkey
         assert not seen(True, False, None)  # the CUDA build on a machine without a driver
         assert not seen(True, True, "") and not seen(True, True, "-1")  # GPUs hidden
         assert T.resolve_device("cuda")[0] == "cpu"
+        assert seen(True, True, None) and T.TabularConfig().device == "auto"  # the page's default uses the GPU...
+        assert T.resolve_device("auto") == ("cuda", None) and T.resolve_device("cpu") == ("cpu", None)
+        monkeypatch.setenv("ML_PLAYGROUND_DEVICE", "cpu")  # ...unless the server says CPU, as for torch
+        assert T.resolve_device("auto") == ("cpu", None) and T.resolve_device("cuda") == ("cuda", None)
     finally:
         monkeypatch.undo()
         T.cuda_available.cache_clear()

@@ -103,6 +103,7 @@ def test_step_trains_rounds_the_engine_would_train():
     assert isinstance(trainer, TabularTrainer) and trainer.history_
     n = len(trainer.history_)
     assert metric(at, "Rounds") == str(n)
+    assert "XGBoost trains on the CPU (1 thread)." in texts(at)  # no GPU here (engine test: the GPU by default)
     # The same rounds from the engine directly, on the same table and split, give the same numbers.
     table = bank()
     reference = TabularTrainer(table, split_rows(table, 0), TabularConfig())

@@ -154,9 +154,11 @@ def _show(trainer, config: TabularConfig) -> None:
             value = at.get("valid", {}).get(main)
             numbers.metric(f"Validation {metric_label(main)} at best", "—" if value is None else f"{value:.4f}")
         last = history[-1]
+        where = "the GPU (CUDA)" if getattr(trainer, "device_", "cpu") == "cuda" else \
+            f"the CPU ({run_config.n_jobs} thread{'s' * (run_config.n_jobs != 1)})"
         st.caption("Last round: " + " · ".join(
             f"{metric_label(m)} train {last['train'].get(m, float('nan')):.4f}, validation {last['valid'][m]:.4f}"
-            for m in metrics))
+            for m in metrics) + f". XGBoost trains on {where}.")
 
 
 def live_section(table: Table | None, split: Split | None, config: TabularConfig, reason: str | None) -> LiveRun:

@@ -78,7 +78,8 @@ class TabularConfig:
         (one 0/1 column per category; a missing category is missing in every one of them).
     metric : the stopping metric (None: log-loss, multi-class log-loss or RMSE by task).
     seed : subsampling derives from it (reseeded every round).
-    device : "cpu", "cuda" or "auto" (CUDA when XGBoost was built with it and a GPU is present).
+    device : "cpu", "cuda" or "auto" (the default: CUDA when XGBoost was built with it and a GPU is present,
+        unless ``ML_PLAYGROUND_DEVICE=cpu``; the CPU otherwise).
     n_jobs : XGBoost threads.
     """
 
@@ -94,7 +95,7 @@ class TabularConfig:
     categorical: str = "native"
     metric: str | None = None
     seed: int = 0
-    device: str = "cpu"
+    device: str = "auto"
     n_jobs: int = 1
 
     def __post_init__(self) -> None:
@@ -223,7 +224,9 @@ def cuda_available() -> bool:
 
 def resolve_device(device: str) -> tuple[str, str | None]:
     """``(device XGBoost gets, note or None)`` for a config's ``device``."""
-    if device == "cpu":
+    from engine.runtime import DEVICE_ENV
+
+    if device == "cpu" or (device == "auto" and os.environ.get(DEVICE_ENV, "").strip().lower() == "cpu"):
         return "cpu", None
     if cuda_available():
         return "cuda", None
@@ -286,6 +289,7 @@ class TabularProgress:
     seconds_: float
     metric_: str
     maximize_: bool
+    device_: str = "cpu"
 
     seed = property(lambda self: self.config.seed)
     finished = property(lambda self: self.status_ in FINISHED)
@@ -464,7 +468,7 @@ class TabularTrainer:
         """The counters and history a page draws while training (no data, no model)."""
         return TabularProgress(self.config, list(self.history_), self.status_, self.message_, self.best_round_,
                                self.best_score_, self.rounds_since_best, self.rounds_, self.seconds_, self.metric_,
-                               self.maximize_)
+                               self.maximize_, self.device_)
 
     # ------------------------------------------------------------------ the model
     def best_booster(self):
