@@ -396,6 +396,8 @@ def test_export_predicts_uploaded_rows_and_refuses_rows_without_the_models_colum
         ("short.csv", csv_bytes(clients.drop(columns=["age", "job"])), "text/csv")).run()
     assert not at.exception
     assert any("lack 2 of the model's columns: 'age', 'job'" in e for e in errors(at)), errors(at)
+    at.file_uploader(key=K.PREDICT_UPLOAD).set_value(("photo.csv", BAD["binary bytes"][0], "text/csv")).run()
+    assert not at.exception and any("not a text CSV" in e for e in errors(at)), errors(at)
     assert K.EXPORT_MODEL in {b.key for b in at.get("download_button")}  # the rest of the tab still works
 
 
