@@ -209,6 +209,13 @@ def test_stop_during_training(session, table, split):
     assert session.range(3).count() == 3
 
 
+def test_stop_during_start_up(session, table, split):
+    """A stop asked while the session starts ends the run before any data goes to Spark."""
+    with pytest.raises(sp.SparkStopped, match="while Spark was starting"):
+        sp.train_spark(table, split, TabularConfig(n_rounds=3), master="local[2]", stop=lambda: True)
+    assert session.range(3).count() == 3
+
+
 def test_java_missing_is_explained(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv("JAVA_HOME", raising=False)

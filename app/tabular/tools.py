@@ -180,8 +180,16 @@ def cluster_section(table: Table, split: Split, config: TabularConfig, local_tra
             _spark_part(table, split, config, local_trainer, owner, workers)
 
 
+class ClusterStopped(Exception):
+    """A cluster run ended by a click (its Stop button or any other) before it finished."""
+
+
 def _cluster_run(results: dict, key: tuple, owner: str, work, text: str, stop_key: str) -> None:
-    """Run ``work(stop)`` in one of the server's training slots, showing progress; store its result or error."""
+    """Run ``work(stop)`` in one of the server's training slots, showing progress; store its result or error.
+
+    A click during the run ends this script run (Streamlit raises its rerun exception here); the run is
+    then stopped (``stop`` is set) and recorded as :class:`ClusterStopped`, so the next run says so.
+    """
     from app.resources import training_slots
 
     stop = threading.Event()
@@ -194,6 +202,21 @@ def _cluster_run(results: dict, key: tuple, owner: str, work, text: str, stop_ke
             results[key] = _in_thread(lambda: work(stop.is_set), stop, text, stop_key)
         except Exception as err:  # noqa: BLE001
             results[key] = err
+        except BaseException:  # the script run was ended by a click: the job is stopped, not failed
+            results[key] = ClusterStopped()
+            raise
+
+
+def _stopped_or_failed(outcome, engine: str, icon: str, advice: str) -> bool:
+    """Say how a cluster run ended when it did not train (True), or nothing (False)."""
+    if isinstance(outcome, ClusterStopped):
+        st.info(f"Stopped before {engine} finished: nothing was trained. Run it again when you like.", icon="⏹️")
+        return True
+    if isinstance(outcome, Exception):
+        st.error(f"{engine} could not train this model: {outcome}", icon=icon)
+        st.caption(advice)
+        return True
+    return False
 
 
 def _spark_part(table: Table, split: Split, config: TabularConfig, local_trainer, owner: str,
@@ -226,7 +249,8 @@ def _spark_part(table: Table, split: Split, config: TabularConfig, local_trainer
     run = st.button("⚡ Run on Spark", key=K.SPARK_RUN, type="primary",
                     help="Starts (or reuses) a Spark session and trains the same model there; an unreachable "
                          "master is reported within 30 s.")
-    fallback = isinstance(results.get(key), Exception) and st.button(
+    failed = isinstance(results.get(key), Exception) and not isinstance(results.get(key), ClusterStopped)
+    fallback = failed and st.button(
         "Train on local[2] instead", key=K.SPARK_FALLBACK,
         help="The cluster could not be used: train the same model on a local Spark session on this machine.")
     if run or fallback:
@@ -236,11 +260,8 @@ def _spark_part(table: Table, split: Split, config: TabularConfig, local_trainer
             "Starting Spark and training (the first start takes a while)…", "tabular_spark_stop")
         st.rerun()
     outcome = results.get(key)
-    if outcome is None:
-        return
-    if isinstance(outcome, Exception):
-        st.error(f"Spark could not train this model: {outcome}", icon="⚡")
-        st.caption("Nothing ran elsewhere instead. Train on local[2] (above), or use the Train tab.")
+    if outcome is None or _stopped_or_failed(outcome, "Spark", "⚡", "Nothing ran elsewhere instead. Train on "
+                                                                    "local[2] (above), or use the Train tab."):
         return
     where = outcome.where
     _where_metrics(outcome, ("Master", where.master, ""), ("Executors", where.executors, f"{where.cores} task slots "
@@ -280,12 +301,8 @@ def _dask_part(table: Table, split: Split, config: TabularConfig, local_trainer,
             "Starting Dask workers and training…", "tabular_dask_stop")
         st.rerun()
     outcome = results.get(key)
-    if outcome is None:
-        return
-    if isinstance(outcome, Exception):
-        st.error(f"Dask could not train this model: {outcome}", icon="🧩")
-        st.caption("Nothing ran elsewhere instead: unset ML_PLAYGROUND_DASK_SCHEDULER for a local cluster, or use "
-                   "the Train tab.")
+    if outcome is None or _stopped_or_failed(outcome, "Dask", "🧩", "Nothing ran elsewhere instead: unset "
+                                             "ML_PLAYGROUND_DASK_SCHEDULER for a local cluster, or use the Train tab."):
         return
     where = outcome.where
     _where_metrics(outcome, ("Scheduler", where.scheduler, " (a local cluster, closed after the run)" if where.local
