@@ -144,6 +144,26 @@ def test_stop_during_spark_start_up_and_the_page_keeps_working(page: Page, app_s
     no_exception(page)
 
 
+def test_pause_and_reset_stop_the_search_mid_way(page: Page, app_server: AppServer) -> None:
+    page.goto(f"{app_server.url}/tabular?tabular_view=Search&tabular_search_trials=100&tabular_n_rounds=200")
+    wait_idle(page)
+    box = by_key(page, K.SEARCH_BOX)
+    expect(box).to_contain_text("Press Play to start the search", timeout=LONG)
+    by_key(page, "tabular_search_play").get_by_role("button").click()
+    done = page.get_by_text(re.compile(r"([1-9]\d*) trials done of a budget of 100 trials"))
+    expect(done).to_be_visible(timeout=LONG)  # trials come in
+    by_key(page, "tabular_search_pause").get_by_role("button").click()
+    wait_idle(page)
+    expect(by_key(page, "tabular_search_play").get_by_role("button")).to_be_enabled(timeout=LONG)
+    held = int(re.search(r"(\d+) trials done", box.inner_text()).group(1))
+    page.wait_for_timeout(2500)
+    assert int(re.search(r"(\d+) trials done", box.inner_text()).group(1)) == held < 100  # paused: no more
+    by_key(page, "tabular_search_reset").get_by_role("button").click()
+    wait_idle(page)
+    expect(box).to_contain_text("Press Play to start the search", timeout=LONG)  # stopped and cleared
+    no_exception(page)
+
+
 def test_a_shared_link_restores_the_settings(page: Page, app_server: AppServer) -> None:
     open_tabular(page, app_server.url, "tabular_max_depth=3&tabular_early_stopping=7")
     thumb = by_key(page, K.setting("max_depth")).get_by_role("slider")
