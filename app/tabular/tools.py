@@ -7,6 +7,7 @@ here only when their tab is open, and a missing package or a missing Java is a m
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
@@ -193,7 +194,9 @@ def _cluster_run(results: dict, key: tuple, owner: str, work, text: str, stop_ke
     from app.resources import training_slots
 
     stop = threading.Event()
-    with training_slots().slot(owner, wait=CLUSTER_SLOT_WAIT) as admission:
+    with contextlib.ExitStack() as held:
+        with st.spinner("Waiting for a free training slot (other runs on this server come first)…"):
+            admission = held.enter_context(training_slots().slot(owner, wait=CLUSTER_SLOT_WAIT))
         if not admission.granted:
             results[key] = RuntimeError("the server is busy training other models; try again in a moment. "
                                         + admission.describe())
