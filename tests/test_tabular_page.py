@@ -425,7 +425,7 @@ def test_the_search_steps_through_trials_on_the_validation_rows_and_hands_over_t
 def test_the_spark_tab_trains_on_local_spark_or_says_why_not():
     """A real local[2] session where Java and pyspark are present (the model equals the local one: one XGBoost
     worker sees the same rows in the same order); otherwise the reason, and the page keeps working."""
-    at = page({K.VIEW: "Cluster", K.setting("max_depth"): "3"})
+    at = page({K.VIEW: "Cluster", K.setting("max_depth"): "3", K.setting("learning_rate"): "0.3"})
     assert not at.exception
     try:
         from engine.tabular.spark import java_available
@@ -439,7 +439,7 @@ def test_the_spark_tab_trains_on_local_spark_or_says_why_not():
     assert not at.exception and not errors(at), errors(at)
     assert "Trained on master `local[2]`" in texts(at) and metric(at, "Partitions") == "1"
     assert "Spark's own UI: [http" in texts(at)
-    reference = fit(bank(), split_rows(bank(), 0), TabularConfig(max_depth=3))
+    reference = fit(bank(), split_rows(bank(), 0), TabularConfig(max_depth=3, learning_rate=0.3))
     assert metric(at, "Best round") == str(reference.best_round_ + 1)
     auc = reference.scores("valid")["auc"]
     assert f"AUC **{auc:.4f}**" in texts(at)
@@ -452,14 +452,15 @@ def test_the_cluster_tab_trains_on_a_local_dask_cluster(monkeypatch):
     from engine.tabular.dask_cluster import SCHEDULER_ENV
 
     monkeypatch.delenv(SCHEDULER_ENV, raising=False)
-    at = page({K.VIEW: "Cluster", K.CLUSTER_ENGINE: "Dask", K.setting("max_depth"): "3"})
+    at = page({K.VIEW: "Cluster", K.CLUSTER_ENGINE: "Dask", K.setting("max_depth"): "3",
+               K.setting("learning_rate"): "0.3"})
     assert not at.exception
     at.button(key=K.DASK_RUN).click().run(timeout=120)
     assert not at.exception and not errors(at), errors(at)
     assert metric(at, "Workers") == "2" and metric(at, "Partitions") == "1"
     shown = texts(at)
     assert "Trained on scheduler `tcp://127.0.0.1:" in shown and "a local cluster, closed after the run" in shown
-    reference = fit(bank(), split_rows(bank(), 0), TabularConfig(max_depth=3))
+    reference = fit(bank(), split_rows(bank(), 0), TabularConfig(max_depth=3, learning_rate=0.3))
     assert metric(at, "Best round") == str(reference.best_round_ + 1)
     auc = reference.scores("valid")["auc"]
     assert f"AUC **{auc:.4f}**" in texts(at)
