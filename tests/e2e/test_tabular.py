@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 from playwright.sync_api import Page, expect
 
 from app.tabular import keys as K
@@ -194,28 +193,3 @@ def test_screenshots_desktop_and_phone(page: Page, app_server: AppServer) -> Non
             no_exception(shot)
         finally:
             context.close()
-
-
-def test_stop_during_spark_start_up_and_the_page_keeps_working(page: Page, app_server: AppServer) -> None:
-    # Last in the module: the stopped JVM goes on starting in the server's background for a few seconds.
-    page.goto(f"{app_server.url}/tabular?tabular_view=Cluster&tabular_cluster=Spark")
-    wait_idle(page)
-    box = by_key(page, K.SPARK_BOX)
-    expect(box).to_contain_text("XGBoost workers", timeout=LONG)
-    if "Spark cannot start here" in box.inner_text() or "not available in this install" in box.inner_text():
-        pytest.skip("no Java or pyspark here: the tab says so (AppTest checks that message)")
-    by_key(page, K.SPARK_RUN).get_by_role("button").click()
-    stop = by_key(page, "tabular_spark_stop").get_by_role("button")
-    expect(stop).to_be_visible(timeout=LONG)
-    expect(page.get_by_text(re.compile(r"Starting Spark and training"))).to_be_visible(timeout=LONG)
-    stop.click()  # the JVM takes seconds to start: this lands during start-up
-    wait_idle(page)
-    expect(box).to_contain_text("Stopped before Spark finished: nothing was trained", timeout=LONG)
-    expect(by_key(page, K.SPARK_RUN).get_by_role("button")).to_be_enabled()
-    assert by_key(page, K.SPARK_FALLBACK).count() == 0  # a stop is not a failure: no "instead" offered
-    no_exception(page)
-    page.get_by_role("tab", name="Train").click()  # the rest of the page still trains
-    wait_idle(page)
-    by_key(page, K.STEP).get_by_role("button").click()
-    expect(metric(page, "Rounds")).not_to_have_text("0", timeout=LONG)
-    no_exception(page)
